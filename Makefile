@@ -1,0 +1,37 @@
+# VirtualTrial — the two commands a new user needs: `make run` and `make test`.
+# Both install what is missing (Debian packages, as root or with sudo), then build.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+PROTOCOL ?= Protocols/emax-dose-ranging.yaml
+APT_PACKAGES := libopenblas-dev liblapacke-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build release run test bench clean
+
+# Installs the system libraries only when pkg-config cannot find them.
+deps:
+	@if ! pkg-config --exists openblas lapacke 2>/dev/null; then \
+	  echo "Installing $(APT_PACKAGES) …"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product vtrial
+
+run: release
+	$$($(SWIFT) build -c release --show-bin-path)/vtrial run $(PROTOCOL) --out Results
+	@echo "Results are in Results/$$(sed -n 's/^protocol: *\([A-Za-z0-9._-]*\).*/\1/p' $(PROTOCOL))/"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+bench: release
+	bash Benchmarks/run.sh
+
+clean:
+	rm -rf .build

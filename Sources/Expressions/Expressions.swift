@@ -1,0 +1,1 @@
+// Expressions module: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Output module: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Population module: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Solvers module: see docs/architecture.md.

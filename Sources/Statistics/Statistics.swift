@@ -1,0 +1,1 @@
+// Statistics module: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Trial module: see docs/architecture.md.

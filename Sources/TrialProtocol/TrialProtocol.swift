@@ -1,0 +1,1 @@
+// TrialProtocol module: see docs/architecture.md.

@@ -1,0 +1,1 @@
+// Twins module: see docs/architecture.md.

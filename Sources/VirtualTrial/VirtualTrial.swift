@@ -1,0 +1,10 @@
+@_exported import LinearAlgebra
+@_exported import Sampling
+@_exported import Expressions
+@_exported import Solvers
+@_exported import Statistics
+@_exported import Population
+@_exported import Twins
+@_exported import Output
+@_exported import Trial
+@_exported import TrialProtocol

@@ -1,0 +1,2 @@
+import VirtualTrial
+print("vtrial")
