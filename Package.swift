@@ -9,8 +9,8 @@ import PackageDescription
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions
 //   Output                                      – CSV, number formatting, manifest, results folder
-//   Trial → Twins, Population, Statistics, Sampling, Expressions, Output
-//   TrialProtocol → Trial, Twins, Population, Expressions, Yams  (YAML → validated plan)
+//   TrialProtocol → Twins, Population, Expressions, Yams  (YAML → validated, typed protocol)
+//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output (the runner)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
 let package = Package(
     name: "VirtualTrial",
@@ -34,20 +34,20 @@ let package = Package(
         .target(name: "Population", dependencies: ["Sampling", "LinearAlgebra", "Expressions"]),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions"]),
         .target(name: "Output"),
-        .target(name: "Trial", dependencies: ["Twins", "Population", "Statistics", "Sampling", "Expressions", "Output"]),
-        .target(name: "TrialProtocol", dependencies: ["Trial", "Twins", "Population", "Expressions", "Sampling", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
-        .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
+        .testTarget(name: "SolversTests", dependencies: ["Solvers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PopulationTests", dependencies: ["Population"]),
+        .testTarget(name: "PopulationTests", dependencies: ["Population"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TwinsTests", dependencies: ["Twins"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "OutputTests", dependencies: ["Output"]),
+        .testTarget(name: "OutputTests", dependencies: ["Output"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrialTests", dependencies: ["Trial"]),
-        .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol"]),
+        .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["VirtualTrial"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
