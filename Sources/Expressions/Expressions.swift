@@ -1,1 +1,0 @@
-// Expressions module: see docs/architecture.md.
