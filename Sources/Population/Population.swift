@@ -1,1 +1,0 @@
-// Population module: see docs/architecture.md.

@@ -1,0 +1,94 @@
+/// What a protocol's `model:` block selects (SPEC §4): a PK block, a PD type, a disease twin or a
+/// custom model, in the combinations SPEC allows. Built by TrialProtocol; turned into a runnable
+/// model by Twins.
+public struct ModelConfiguration: Sendable, Equatable {
+    public var pk: PKConfiguration?
+    public var pd: PDType?
+    /// A disease twin id such as `oncology.tgi`.
+    public var twin: String?
+    /// True when the parameters include KE0: the PD or twin reads CE, dCE/dt = KE0·(C − CE).
+    public var effectCompartment: Bool
+
+    public init(pk: PKConfiguration? = nil, pd: PDType? = nil, twin: String? = nil, effectCompartment: Bool = false) {
+        self.pk = pk
+        self.pd = pd
+        self.twin = twin
+        self.effectCompartment = effectCompartment
+    }
+}
+
+public struct PKConfiguration: Sendable, Equatable {
+    public enum Absorption: String, Sendable, CaseIterable { case ivBolus = "iv-bolus", infusion, oral }
+    public enum Elimination: String, Sendable, CaseIterable { case linear, michaelisMenten = "michaelis-menten" }
+    public var compartments: Int
+    public var absorption: Absorption
+    public var elimination: Elimination
+    public init(compartments: Int, absorption: Absorption, elimination: Elimination = .linear) {
+        self.compartments = compartments
+        self.absorption = absorption
+        self.elimination = elimination
+    }
+}
+
+public enum PDType: String, Sendable, CaseIterable {
+    case emax, idr1, idr2, idr3, idr4
+}
+
+/// How a parameter's between-subject variability is applied (SPEC §4 "Variability").
+public enum ParameterScale: Sendable, Equatable {
+    /// θ·exp(η): strictly positive parameters.
+    case logNormal
+    /// logit(p) = logit(θ) + η: parameters bounded in [0, 1] (F, IMAX, the t2d EMAX).
+    case logit
+    /// θ·exp(η) too, but the typical value may be of either sign (E0, EMAX of `emax`): the sign
+    /// is kept.
+    case signed
+}
+
+/// One parameter of a built-in model, as `vtrial models` prints it.
+public struct ParameterDefinition: Sendable, Equatable {
+    public var name: String
+    public var meaning: String
+    public var dimension: QuantityDimension
+    /// `nil`: the protocol must give a value.
+    public var defaultValue: Double?
+    public var scale: ParameterScale
+    /// Where the default comes from.
+    public var source: String?
+
+    public init(_ name: String, _ meaning: String, _ dimension: QuantityDimension, default defaultValue: Double? = nil,
+                scale: ParameterScale = .logNormal, source: String? = nil) {
+        self.name = name
+        self.meaning = meaning
+        self.dimension = dimension
+        self.defaultValue = defaultValue
+        self.scale = scale
+        self.source = source
+    }
+}
+
+/// One output of a model that endpoints, AEs and time courses may read.
+public struct OutputDefinition: Sendable, Equatable {
+    public var name: String
+    public var meaning: String
+    public var dimension: QuantityDimension
+    public init(_ name: String, _ meaning: String, _ dimension: QuantityDimension) {
+        self.name = name
+        self.meaning = meaning
+        self.dimension = dimension
+    }
+}
+
+/// A component of the model library: a PK structure, a PD type or a disease twin.
+public struct ModelComponent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case pk, pd, twin }
+    public var kind: Kind
+    /// `pk`, `emax`, `idr1`, …, `oncology.tgi`, …
+    public var id: String
+    public var title: String
+    /// Equations in plain text, as docs/models.md shows them.
+    public var equations: [String]
+    public var parameters: [ParameterDefinition]
+    public var outputs: [OutputDefinition]
+    public var source: String
+}

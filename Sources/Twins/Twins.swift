@@ -1,1 +1,0 @@
-// Twins module: see docs/architecture.md.
