@@ -1,0 +1,303 @@
+import Foundation
+import Statistics
+
+/// Everything the statistics of one replicate need, one entry per simulated unit (a subject, or a
+/// patient in one arm for a matched design) in output order.
+struct ReplicateData {
+    var arm: [Int] = []
+    /// Per endpoint: analysed values (natural scale), BASE, responder flags, censoring flags.
+    var analysed: [[Double?]]
+    var base: [[Double?]]
+    var responder: [[Int?]]
+    var censored: [[Int?]]
+    /// Per AE term: the treatment-emergent grade (0 = none).
+    var aeGrade: [[Int]]
+
+    init(endpoints: Int, terms: Int) {
+        analysed = Array(repeating: [], count: endpoints)
+        base = Array(repeating: [], count: endpoints)
+        responder = Array(repeating: [], count: endpoints)
+        censored = Array(repeating: [], count: endpoints)
+        aeGrade = Array(repeating: [], count: terms)
+    }
+
+    mutating func reserve(_ n: Int) {
+        arm.reserveCapacity(n)
+        for e in analysed.indices {
+            analysed[e].reserveCapacity(n); base[e].reserveCapacity(n)
+            responder[e].reserveCapacity(n); censored[e].reserveCapacity(n)
+        }
+        for a in aeGrade.indices { aeGrade[a].reserveCapacity(n) }
+    }
+
+    mutating func append(arm a: Int, endpoints: [EndpointOutcome], adverseEvents: [AdverseEventOutcome]) {
+        arm.append(a)
+        for (e, o) in endpoints.enumerated() {
+            analysed[e].append(o.analysed); base[e].append(o.base)
+            responder[e].append(o.responder); censored[e].append(o.censored)
+        }
+        for (k, o) in adverseEvents.enumerated() { aeGrade[k].append(o.grade) }
+    }
+}
+
+/// One row of efficacy.csv.
+struct EfficacyRow {
+    var endpoint: String
+    var arm: Int
+    var n: Int
+    var summary: SampleSummary?
+    var responders: Int?
+    var responderRate: Double?
+    var events: Int?
+    var medianTime: Double?
+}
+
+/// One row of safety.csv.
+struct SafetyRow {
+    var term: String
+    var arm: Int
+    var n: Int
+    var subjects: Int
+    var incidence: Double?
+    var interval: (lower: Double, upper: Double)?
+    var grade3Plus: Int
+}
+
+/// One row of comparisons.csv; `key` identifies the power.csv row it counts toward.
+struct ComparisonRow {
+    var endpoint: String
+    var arm: Int
+    var method: String
+    var result: ComparisonResult
+    var adjusted: Double?
+    var significant: Bool
+    /// The estimate is a ratio (log scale or hazard ratio): power.csv averages it geometrically.
+    var ratio: Bool
+}
+
+/// The statistics of one replicate (SPEC §5), computed from its `ReplicateData`.
+struct ReplicateAnalysis {
+    var efficacy: [EfficacyRow] = []
+    var safety: [SafetyRow] = []
+    var comparisons: [ComparisonRow] = []
+
+    init(plan: TrialPlan, data: ReplicateData) {
+        let armCount = plan.arms.count
+        let alpha = plan.analysis?.alpha ?? 0.05
+
+        // Units of each arm, in order.
+        var members = Array(repeating: [Int](), count: armCount)
+        for (u, a) in data.arm.enumerated() { members[a].append(u) }
+
+        for (e, endpoint) in plan.endpoints.enumerated() {
+            for a in 0..<armCount {
+                efficacy.append(Self.efficacyRow(endpoint, arm: a, units: members[a], data: data, e: e))
+            }
+        }
+        for (k, term) in plan.adverseEvents.enumerated() {
+            for a in 0..<armCount {
+                let grades = members[a].map { data.aeGrade[k][$0] }
+                let subjects = grades.filter { $0 > 0 }.count
+                let n = grades.count
+                safety.append(SafetyRow(term: term.term, arm: a, n: n, subjects: subjects,
+                                        incidence: n > 0 ? Double(subjects) / Double(n) : nil,
+                                        interval: ProportionInterval.clopperPearson(successes: subjects, trials: n, confidence: 1 - alpha),
+                                        grade3Plus: grades.filter { $0 >= 3 }.count))
+            }
+        }
+        if let analysis = plan.analysis {
+            comparisons = Self.compare(plan: plan, analysis: analysis, data: data, members: members)
+        }
+    }
+
+    private static func efficacyRow(_ endpoint: EndpointPlan, arm: Int, units: [Int], data: ReplicateData, e: Int) -> EfficacyRow {
+        if case .timeToEvent = endpoint.kind {
+            var times: [Double] = [], events: [Bool] = []
+            for u in units { if let t = data.analysed[e][u], let c = data.censored[e][u] { times.append(t); events.append(c == 0) } }
+            let km = KaplanMeier(times: times, events: events)
+            return EfficacyRow(endpoint: endpoint.id, arm: arm, n: times.count, summary: nil, responders: nil,
+                               responderRate: nil, events: km.eventCount, medianTime: km.median)
+        }
+        let values = units.compactMap { data.analysed[e][$0] }
+        var row = EfficacyRow(endpoint: endpoint.id, arm: arm, n: values.count, summary: SampleSummary(values))
+        if endpoint.responder != nil {
+            let flags = units.compactMap { data.responder[e][$0] }
+            row.responders = flags.reduce(0, +)
+            row.responderRate = flags.isEmpty ? nil : Double(row.responders!) / Double(flags.count)
+        }
+        return row
+    }
+}
+
+extension ReplicateAnalysis {
+    /// Every comparison row of one replicate, in SPEC §6 order: endpoints in protocol order, each
+    /// followed by its `_RESP` row, then AE terms; arms in protocol order within each. P_ADJ is
+    /// adjusted within each (endpoint-or-term) group across the non-control arms.
+    static func compare(plan: TrialPlan, analysis: AnalysisPlan, data: ReplicateData, members: [[Int]]) -> [ComparisonRow] {
+        let control = analysis.control
+        let alpha = analysis.alpha
+        let others = plan.arms.indices.filter { $0 != control }
+        let matched = plan.design == .matched
+        var rows: [ComparisonRow] = []
+
+        func finish(_ group: [ComparisonRow], favourable: (ComparisonRow) -> Bool) {
+            let adjusted = analysis.multiplicity.adjustment.adjust(group.map(\.result.pValue))
+            for (i, var row) in group.enumerated() {
+                row.adjusted = adjusted[i]
+                if row.significant == false, let p = adjusted[i] { row.significant = p < alpha && favourable(row) }
+                rows.append(row)
+            }
+        }
+
+        for (e, endpoint) in plan.endpoints.enumerated() {
+            let better: Alternative = endpoint.betterHigher ? .greater : .less
+            let alternative: Alternative = analysis.sided == .two ? .twoSided : better
+            if case .timeToEvent = endpoint.kind {
+                var group: [ComparisonRow] = []
+                for a in others {
+                    var times: [Double] = [], events: [Bool] = [], inArm: [Bool] = []
+                    for (g, units) in [(true, members[a]), (false, members[control])] {
+                        for u in units { if let t = data.analysed[e][u], let c = data.censored[e][u] { times.append(t); events.append(c == 0); inArm.append(g) } }
+                    }
+                    // Longer times are better by default: a hazard ratio below 1 is favourable.
+                    let hazardAlternative: Alternative = analysis.sided == .two ? .twoSided : (endpoint.betterHigher ? .less : .greater)
+                    let result = SurvivalComparison.compare(times: times, events: events, inArm: inArm, alpha: alpha, alternative: hazardAlternative)
+                    group.append(ComparisonRow(endpoint: endpoint.id, arm: a, method: "COX_PH", result: result, adjusted: nil, significant: false, ratio: true))
+                }
+                finish(group) { row in
+                    guard let hr = row.result.estimate else { return false }
+                    return endpoint.betterHigher ? hr < 1 : hr > 1
+                }
+                continue
+            }
+
+            var group: [ComparisonRow] = []
+            let transform: (Double) -> Double = endpoint.logScale ? { Foundation.log($0) } : { $0 }
+            let back: (Double?) -> Double? = { v in endpoint.logScale ? v.map { Foundation.exp($0) } : v }
+            var ancova: [Int: EstimateWithStandardError]?
+            if analysis.adjustBaseline && !matched {
+                ancova = AncovaModel.armEffects(values: data.analysed[e].map { $0.map(transform) }, baseline: data.base[e],
+                                                arm: data.arm, control: control, armCount: plan.arms.count)
+            }
+            for a in others {
+                let method: String
+                let estimate: EstimateWithStandardError?
+                if matched {
+                    method = "PAIRED_T"
+                    let patients = members[a].count
+                    var differences: [Double] = []
+                    for p in 0..<patients {
+                        if let x = data.analysed[e][members[a][p]], let y = data.analysed[e][members[control][p]] {
+                            differences.append(transform(x) - transform(y))
+                        }
+                    }
+                    estimate = PairedTTest.statistics(differences: GroupMoments(differences))
+                } else if let effects = ancova {
+                    method = "ANCOVA"
+                    estimate = effects[a]
+                } else {
+                    method = "WELCH_T"
+                    let x = members[a].compactMap { data.analysed[e][$0] }.map(transform)
+                    let y = members[control].compactMap { data.analysed[e][$0] }.map(transform)
+                    estimate = WelchTest.statistics(arm: GroupMoments(x), control: GroupMoments(y))
+                }
+                var result = ComparisonResult.undefined
+                var significant = false
+                if let est = estimate {
+                    if let (lo, hi) = endpoint.equivalence {
+                        let l = endpoint.logScale ? Foundation.log(lo) : lo
+                        let h = endpoint.logScale ? Foundation.log(hi) : hi
+                        result = EstimateTest.equivalence(est, lowerMargin: l, upperMargin: h, alpha: alpha)
+                        if let cl = result.lower, let cu = result.upper { significant = l < cl && cu < h }
+                    } else if let m = endpoint.margin {
+                        let null = endpoint.logScale ? Foundation.log(m) : m
+                        result = EstimateTest.test(est, null: null, alpha: alpha, alternative: better)
+                        if endpoint.betterHigher { significant = (result.lower ?? -.infinity) > null }
+                        else { significant = (result.upper ?? .infinity) < null }
+                    } else {
+                        result = EstimateTest.test(est, null: 0, alpha: alpha, alternative: alternative)
+                    }
+                }
+                result.estimate = back(result.estimate)
+                result.lower = back(result.lower)
+                result.upper = back(result.upper)
+                var row = ComparisonRow(endpoint: endpoint.id, arm: a, method: method, result: result, adjusted: nil,
+                                        significant: significant, ratio: endpoint.logScale)
+                if endpoint.equivalence != nil || endpoint.margin != nil { row.significant = significant }
+                group.append(row)
+            }
+            let usesIntervalRule = endpoint.equivalence != nil || endpoint.margin != nil
+            finish(group) { row in
+                if usesIntervalRule { return false }
+                guard let est = row.result.estimate else { return false }
+                let null = endpoint.logScale ? 1.0 : 0.0
+                return endpoint.betterHigher ? est > null : est < null
+            }
+
+            if endpoint.responder != nil {
+                var responderGroup: [ComparisonRow] = []
+                for a in others {
+                    let result: ComparisonResult
+                    let respAlternative: Alternative = analysis.sided == .two ? .twoSided : .greater
+                    if matched {
+                        result = pairedProportions(arm: members[a], control: members[control], flags: data.responder[e], alpha: alpha, alternative: respAlternative)
+                        responderGroup.append(ComparisonRow(endpoint: endpoint.id + "_RESP", arm: a, method: "PAIRED_RISK_DIFF", result: result, adjusted: nil, significant: false, ratio: false))
+                    } else {
+                        let x = members[a].compactMap { data.responder[e][$0] }
+                        let y = members[control].compactMap { data.responder[e][$0] }
+                        result = RiskDifference.compare(armEvents: x.reduce(0, +), armTotal: x.count, controlEvents: y.reduce(0, +), controlTotal: y.count,
+                                                        alpha: alpha, alternative: respAlternative)
+                        responderGroup.append(ComparisonRow(endpoint: endpoint.id + "_RESP", arm: a, method: "RISK_DIFF", result: result, adjusted: nil, significant: false, ratio: false))
+                    }
+                }
+                finish(responderGroup) { ($0.result.estimate ?? 0) > 0 }
+            }
+        }
+
+        for (k, term) in plan.adverseEvents.enumerated() {
+            var group: [ComparisonRow] = []
+            let aeAlternative: Alternative = analysis.sided == .two ? .twoSided : .greater
+            for a in others {
+                let flags = data.aeGrade[k].map { $0 > 0 ? 1 : 0 }
+                if matched {
+                    let result = pairedProportions(arm: members[a], control: members[control], flags: flags.map { Optional($0) }, alpha: alpha, alternative: aeAlternative)
+                    group.append(ComparisonRow(endpoint: "AE:" + term.term, arm: a, method: "PAIRED_RISK_DIFF", result: result, adjusted: nil, significant: false, ratio: false))
+                } else {
+                    let x = members[a].reduce(0) { $0 + flags[$1] }
+                    let y = members[control].reduce(0) { $0 + flags[$1] }
+                    let result = RiskDifference.compare(armEvents: x, armTotal: members[a].count, controlEvents: y, controlTotal: members[control].count,
+                                                        alpha: alpha, alternative: aeAlternative)
+                    group.append(ComparisonRow(endpoint: "AE:" + term.term, arm: a, method: "RISK_DIFF", result: result, adjusted: nil, significant: false, ratio: false))
+                }
+            }
+            finish(group) { ($0.result.estimate ?? 0) > 0 }
+        }
+        return rows
+    }
+
+    /// Paired proportions over patients with both flags: a = both 1, b = arm only, c = control only, d = neither.
+    private static func pairedProportions(arm: [Int], control: [Int], flags: [Int?], alpha: Double, alternative: Alternative) -> ComparisonResult {
+        var a = 0, b = 0, c = 0, d = 0
+        for p in arm.indices {
+            guard let x = flags[arm[p]], let y = flags[control[p]] else { continue }
+            switch (x, y) {
+            case (1, 1): a += 1
+            case (1, _): b += 1
+            case (_, 1): c += 1
+            default: d += 1
+            }
+        }
+        return PairedRiskDifference.compare(a: a, b: b, c: c, d: d, alpha: alpha, alternative: alternative)
+    }
+}
+
+extension AnalysisPlan.Multiplicity {
+    var adjustment: MultiplicityAdjustment {
+        switch self {
+        case .none: return .none
+        case .bonferroni: return .bonferroni
+        case .holm: return .holm
+        case .hochberg: return .hochberg
+        }
+    }
+}

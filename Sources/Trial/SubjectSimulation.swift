@@ -1,0 +1,313 @@
+import Expressions
+import Foundation
+import Population
+import Sampling
+import Twins
+
+/// A failure while simulating one subject: exit status 1, with everything needed to reproduce it.
+public struct SubjectFailure: Error, CustomStringConvertible, Sendable {
+    public var replicate: Int
+    public var subject: String
+    public var time: Double?
+    public var message: String
+    public var parameters: [(String, Double)]
+
+    public var description: String {
+        var text = "replicate \(replicate), subject \(subject)"
+        if let t = time { text += ", t = \(t) h" }
+        text += ": \(message)"
+        if !parameters.isEmpty {
+            text += " (parameters: " + parameters.map { "\($0.0) = \($0.1)" }.joined(separator: ", ") + ")"
+        }
+        return text
+    }
+}
+
+/// Per-worker state reused from subject to subject: the model simulator and every buffer, so the
+/// hot loop does not allocate.
+struct SubjectWorkspace {
+    var simulator: ModelSimulator
+    var covariates: [Double]
+    var parameters: [Double]
+    var typical: [Double]
+    var etaNormals: [Double]
+    var doses: [Dose]
+    var outputs: [Double]
+    var baseline: [Double]
+    var integrals: [Double]
+    var outputRegisters: [Double]
+    var endpoints: [EndpointOutcome]
+    var adverseEvents: [AdverseEventOutcome]
+
+    init(plan: TrialPlan) {
+        simulator = plan.model.makeSimulator()
+        covariates = [Double](repeating: 0, count: plan.covariateNames.count)
+        parameters = [Double](repeating: 0, count: plan.parameters.count)
+        typical = parameters
+        etaNormals = [Double](repeating: 0, count: plan.etaParameters.count)
+        doses = []
+        doses.reserveCapacity(plan.arms.map(\.doses.count).max() ?? 0)
+        let outputCount = plan.model.outputNames.count
+        outputs = [Double](repeating: 0, count: outputCount * plan.observationTimes.count)
+        baseline = [Double](repeating: 0, count: outputCount)
+        integrals = [Double](repeating: 0, count: plan.model.integratedOutputNames.count * plan.observationTimes.count)
+        outputRegisters = [Double](repeating: 0, count: outputCount)
+        endpoints = [EndpointOutcome](repeating: EndpointOutcome(), count: plan.endpoints.count)
+        adverseEvents = [AdverseEventOutcome](repeating: AdverseEventOutcome(grade: 0, onset: 0), count: plan.adverseEvents.count)
+    }
+}
+
+/// The per-subject record the runner keeps besides the endpoint and AE outcomes in the workspace.
+struct SubjectFacts {
+    var dropoutTime: Double?
+    var dosesTaken: Int
+    var lastDose: Double?
+    var doseChanges: Int
+}
+
+extension TrialPlan {
+    /// Simulates one subject of one replicate in one arm and fills `space.endpoints`,
+    /// `space.adverseEvents` and `space.outputs` (the time course).
+    ///
+    /// `patient` keys every random stream: in a parallel design it is the subject number, in a
+    /// matched design the patient number shared by all arms (common random numbers, SPEC §2).
+    func simulateSubject(replicate: Int, patient: Int, arm: Int, label: String,
+                         cohort: CohortSynthesizer, space: inout SubjectWorkspace) throws -> SubjectFacts {
+        // Covariates: the patient's own stream (PopulationSpec register layout).
+        try cohort.subject(seed: seed, replicate: replicate, subject: patient, into: &space.covariates)
+
+        // Individual parameters: typical · covariate effects · exp(η).
+        var etaStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .eta)
+        for i in space.etaNormals.indices { space.etaNormals[i] = etaStream.nextNormal() }
+        let armPlan = arms[arm]
+        space.covariates.withUnsafeBufferPointer { cov in
+            for (i, p) in parameters.enumerated() {
+                var theta = (armPlan.parameterOverrides[i] ?? p.typical).value(cov)
+                for effect in p.covariateEffects {
+                    switch effect {
+                    case let .power(c, power, reference): theta *= Foundation.pow(cov[c] / reference, power)
+                    case let .categorical(c, multipliers): theta *= multipliers[Int(cov[c])]
+                    }
+                }
+                space.typical[i] = theta
+                space.parameters[i] = theta
+            }
+        }
+        // η = L·z for the parameters with variability (Ω = L·Lᵀ).
+        for (row, parameterIndex) in etaParameters.enumerated() {
+            var eta = 0.0
+            for col in 0...row { eta += etaCholesky[row, col] * space.etaNormals[col] }
+            let theta = space.typical[parameterIndex]
+            switch parameters[parameterIndex].scale {
+            case .logNormal, .signed:
+                space.parameters[parameterIndex] = theta * Foundation.exp(eta)
+            case .logit:
+                let clamped = Swift.min(Swift.max(theta, 1e-300), 1 - 1e-16)
+                let logit = Foundation.log(clamped / (1 - clamped)) + eta
+                space.parameters[parameterIndex] = theta <= 0 ? 0 : (theta >= 1 ? 1 : 1 / (1 + Foundation.exp(-logit)))
+            }
+        }
+        for (i, value) in space.parameters.enumerated() where !value.isFinite {
+            throw failure(replicate, label, nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
+        }
+
+        // Dropout and adherence: their own streams, drawn whether or not they are used, so that
+        // adding a dose never shifts another draw.
+        var dropoutTime: Double?
+        if let hazard = dropoutHazard, hazard > 0 {
+            var dropoutStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .dropout)
+            let t = dropoutStream.nextExponential(rate: hazard)
+            if t < duration { dropoutTime = t }
+        }
+        var adherenceStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .adherence)
+        space.doses.removeAll(keepingCapacity: true)
+        var lastDose: Double?
+        space.covariates.withUnsafeBufferPointer { cov in
+            for scheduled in armPlan.doses {
+                let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
+                if let d = dropoutTime, scheduled.time >= d { continue }
+                if !taken { continue }
+                let amount = scheduled.amount.value(cov)
+                space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route))
+                lastDose = amount
+            }
+        }
+        for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
+            throw failure(replicate, label, dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
+        }
+
+        do {
+            try space.simulator.simulate(parameters: space.parameters, doses: space.doses, times: observationTimes,
+                                         outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
+        } catch {
+            throw failure(replicate, label, error.time, error.message, space)
+        }
+
+        try readEndpoints(replicate: replicate, patient: patient, label: label, dropoutTime: dropoutTime, space: &space)
+        gradeAdverseEvents(dropoutTime: dropoutTime, space: &space)
+        return SubjectFacts(dropoutTime: dropoutTime, dosesTaken: space.doses.count, lastDose: lastDose, doseChanges: 0)
+    }
+
+    private func failure(_ replicate: Int, _ label: String, _ time: Double?, _ message: String, _ space: SubjectWorkspace) -> SubjectFailure {
+        SubjectFailure(replicate: replicate, subject: label, time: time, message: message,
+                       parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
+    }
+
+    /// Model value of output `o` at observation-time index `i`.
+    @inline(__always) func modelValue(_ space: SubjectWorkspace, _ o: Int, _ i: Int) -> Double {
+        space.outputs[o * observationTimes.count + i]
+    }
+
+    /// SPEC §6 "Assessments": BASE, AVAL, CHG, PCHG, responder, or time-to-event per endpoint.
+    private func readEndpoints(replicate: Int, patient: Int, label: String, dropoutTime: Double?, space: inout SubjectWorkspace) throws {
+        let timeCount = observationTimes.count
+        for (e, endpoint) in endpoints.enumerated() {
+            var outcome = EndpointOutcome()
+            let o = endpoint.output
+            switch endpoint.kind {
+            case let .timeToEvent(rule):
+                let baseValue = space.baseline[o]
+                var nadir = baseValue
+                var eventTime: Double?
+                var lastAssessed = 0.0
+                for k in rule.assessments {
+                    let t = gridTime(k)
+                    if let d = dropoutTime, !(t < d) { break }
+                    let v = modelValue(space, o, gridTimeIndex[k])
+                    let reference: Double
+                    switch rule.reference {
+                    case .absolute: reference = 1
+                    case .baseline: reference = baseValue
+                    case .nadir: reference = nadir
+                    }
+                    let threshold = rule.reference == .absolute ? rule.value : rule.value * reference
+                    var holds = rule.op.holds(v, threshold)
+                    if holds, let minimum = rule.minimumChange, rule.reference != .absolute {
+                        holds = Swift.abs(v - reference) >= minimum
+                    }
+                    lastAssessed = t
+                    if holds { eventTime = t; break }
+                    nadir = Swift.min(nadir, v)
+                }
+                outcome.value = eventTime ?? lastAssessed
+                outcome.analysed = outcome.value
+                outcome.censored = eventTime == nil ? 1 : 0
+            case .continuous:
+                let missing = dropoutTime.map { $0 < endpoint.readTime } ?? false
+                var base: Double?
+                var aval: Double?
+                switch endpoint.summary {
+                case let .at(k):
+                    base = measured(replicate: replicate, patient: patient, output: o, block: 0, model: space.baseline[o])
+                    if !missing {
+                        aval = measured(replicate: replicate, patient: patient, output: o, block: UInt64(k) + 1,
+                                        model: modelValue(space, o, gridTimeIndex[k]))
+                    }
+                case .max, .min:
+                    base = space.baseline[o]
+                    if !missing {
+                        var best = modelValue(space, o, gridTimeIndex[endpoint.windowGrid.lowerBound])
+                        for k in endpoint.windowGrid {
+                            let v = modelValue(space, o, gridTimeIndex[k])
+                            if case .max = endpoint.summary { if v > best { best = v } } else if v < best { best = v }
+                        }
+                        aval = best
+                    }
+                case .mean, .auc:
+                    let j = endpoint.integralIndex!
+                    let a = space.integrals[j * timeCount + endpoint.windowTimeIndices.start]
+                    let b = space.integrals[j * timeCount + endpoint.windowTimeIndices.end]
+                    if case .mean = endpoint.summary {
+                        base = space.baseline[o]
+                        if !missing { aval = (b - a) / (endpoint.windowEnd - endpoint.windowStart) }
+                    } else if !missing {
+                        aval = b - a
+                    }
+                }
+                outcome.base = base
+                outcome.value = aval
+                if let b = base, let v = aval {
+                    outcome.change = v - b
+                    if b != 0 { outcome.percentChange = 100 * (v - b) / b }
+                }
+                var analysed: Double?
+                switch endpoint.measure {
+                case .value: analysed = outcome.value
+                case .change: analysed = outcome.change
+                case .percentChange: analysed = outcome.percentChange
+                }
+                if let rule = endpoint.responder {
+                    if let x = analysed { outcome.responder = rule.op.holds(x, rule.value) ? 1 : 0 }
+                    else if missing && rule.missingIsFailure { outcome.responder = 0 }
+                }
+                if endpoint.logScale, let x = analysed {
+                    guard x > 0 else {
+                        throw SubjectFailure(replicate: replicate, subject: label, time: nil,
+                                             message: "endpoint \(endpoint.id) has scale: log but its analysed value is \(x) (must be > 0)",
+                                             parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
+                    }
+                }
+                if let x = analysed, !x.isFinite {
+                    throw SubjectFailure(replicate: replicate, subject: label, time: nil,
+                                         message: "endpoint \(endpoint.id) is not finite (\(x))",
+                                         parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
+                }
+                outcome.analysed = analysed
+            }
+            space.endpoints[e] = outcome
+        }
+    }
+
+    /// A measured value (SPEC §4 residual error): y·(1 + ε₁·proportional) + ε₂·additive, with
+    /// ε drawn from a stream keyed by the output and read at a block fixed by the grid point
+    /// (block 0: the baseline), so endpoints reading the same point share one measurement and the
+    /// draws do not depend on which endpoints exist.
+    @inline(__always)
+    private func measured(replicate: Int, patient: Int, output: Int, block: UInt64, model y: Double) -> Double {
+        guard let error = residual[output] else { return y }
+        var stream = RandomStream(seed: seed, replicate: replicate, subject: patient,
+                                  stream: StreamID.residual(output: output), block: block)
+        let e1 = stream.nextNormal()
+        let e2 = stream.nextNormal()
+        return y * (1 + e1 * error.proportional) + e2 * error.additive
+    }
+
+    /// SPEC §5: treatment-emergent adverse events from the model values at assessed times.
+    private func gradeAdverseEvents(dropoutTime: Double?, space: inout SubjectWorkspace) {
+        for (a, event) in adverseEvents.enumerated() {
+            let baseGrade = grade(event, space: &space, observation: nil)
+            var worst = baseGrade
+            var onset = 0.0
+            for k in event.assessments {
+                let t = gridTime(k)
+                if let d = dropoutTime, !(t < d) { break }
+                let g = grade(event, space: &space, observation: gridTimeIndex[k])
+                if g > worst {
+                    if worst == baseGrade { onset = t }
+                    worst = g
+                }
+            }
+            space.adverseEvents[a] = AdverseEventOutcome(grade: worst > baseGrade ? worst : 0, onset: onset)
+        }
+    }
+
+    /// The grade at one observation (nil: the pre-dose baseline).
+    @inline(__always)
+    private func grade(_ event: AdverseEventPlan, space: inout SubjectWorkspace, observation: Int?) -> Int {
+        switch event.grading {
+        case let .thresholds(o, ops, thresholds):
+            let v = observation.map { modelValue(space, o, $0) } ?? space.baseline[o]
+            var g = 0
+            for level in stride(from: thresholds.count - 1, through: 0, by: -1) where ops[level].holds(v, thresholds[level]) {
+                g = level + 1
+                break
+            }
+            return g
+        case let .condition(expression):
+            for o in space.outputRegisters.indices {
+                space.outputRegisters[o] = observation.map { modelValue(space, o, $0) } ?? space.baseline[o]
+            }
+            return expression.evaluate(space.outputRegisters) != 0 ? 1 : 0
+        }
+    }
+}

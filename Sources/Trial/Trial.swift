@@ -1,1 +1,0 @@
-// Trial module: see docs/architecture.md.

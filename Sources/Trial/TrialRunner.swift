@@ -1,0 +1,320 @@
+import Foundation
+import Output
+import Population
+import Statistics
+
+/// Runs every replicate of a planned trial and writes the SPEC §6 results folder.
+///
+/// Replicates run one after another; within a replicate, subjects are simulated in chunks on
+/// Dispatch workers and reduced in subject order (`orderedParallelMap`), so every file is
+/// identical whatever the thread count. Peak memory holds one replicate's per-subject outcomes
+/// (a few numbers per subject and endpoint), one wave of encoded CSV rows, and replicate 1's time
+/// courses — never all replicates.
+public struct TrialRunner {
+    public static let specVersion = "1.0"
+    public static let engineVersion = "0.1.0"
+
+    public let plan: TrialPlan
+    public let options: RunOptions
+    /// The protocol file's bytes and base name, for manifest.json.
+    public let protocolBytes: [UInt8]
+    public let protocolFileName: String
+
+    public init(plan: TrialPlan, options: RunOptions, protocolBytes: [UInt8], protocolFileName: String) {
+        var plan = plan
+        if let r = options.replicates { plan.replicates = r }
+        if let s = options.seed { plan.seed = s }
+        self.plan = plan
+        self.options = options
+        self.protocolBytes = protocolBytes
+        self.protocolFileName = protocolFileName
+    }
+
+    /// The replicates this run simulates (all, or one shard's).
+    public var replicateNumbers: [Int] {
+        let all = Array(1...plan.replicates)
+        guard let shard = options.shard else { return all }
+        return all.filter { ($0 - 1) % shard.count == shard.index - 1 }
+    }
+
+    /// Where the results go, relative to the output directory.
+    public var relativeResultsPath: String {
+        if let shard = options.shard { return "\(plan.protocolID).shards/\(shard.index)-of-\(shard.count)" }
+        return plan.protocolID
+    }
+
+    /// Runs the trial; returns the final results folder path. On any error the temporary folder
+    /// is removed and earlier results stay untouched.
+    @discardableResult
+    public func run(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
+        let started = Date()
+        let cohort = try CohortSynthesizer(plan.population)
+        if plan.population.table == nil, !plan.population.inclusion.isEmpty {
+            try cohort.checkAcceptance(seed: plan.seed)
+        }
+        let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
+        do {
+            let files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop)
+            let finished = Date()
+            var manifest = Manifest(specVersion: Self.specVersion, engineVersion: Self.engineVersion,
+                                    protocolFile: protocolFileName, protocolSHA256: SHA256.hash(protocolBytes),
+                                    seed: plan.seed, replicates: plan.replicates, subjects: plan.subjects,
+                                    threads: options.threads, started: started, finished: finished,
+                                    wallSeconds: finished.timeIntervalSince(started), files: files)
+            if let shard = options.shard {
+                manifest.extra.append(JSONMember("shard", .string("\(shard.index)/\(shard.count)")))
+                manifest.extra.append(JSONMember("shard_replicates", .array(replicateNumbers.map { .integer($0) })))
+            }
+            try manifest.write(to: folder.path(for: "manifest.json"))
+            try folder.commit()
+            return folder.finalPath
+        } catch {
+            folder.abandon()
+            throw error
+        }
+    }
+
+    // MARK: - Writing
+
+    private static let subjectTail = ["DROPOUT_TIME", "DOSES_TAKEN", "DOSE_CHANGES", "DOSE_LAST"]
+    static let endpointHeader = ["REPLICATE", "USUBJID", "ARM", "ENDPOINT", "BASE", "AVAL", "CHG", "PCHG", "RESPONDER", "CNSR"]
+    static let adverseEventHeader = ["REPLICATE", "USUBJID", "ARM", "AETERM", "AEGRADE", "ONSET_TIME"]
+    static let efficacyHeader = ["REPLICATE", "ENDPOINT", "ARM", "N", "MEAN", "SD", "MEDIAN", "Q1", "Q3", "MIN", "MAX",
+                                 "RESPONDERS", "RESPONDER_RATE", "EVENTS", "MEDIAN_TIME"]
+    static let safetyHeader = ["REPLICATE", "AETERM", "ARM", "N", "SUBJECTS", "INCIDENCE", "CI_LOWER", "CI_UPPER", "GRADE3PLUS"]
+    static let comparisonHeader = ["REPLICATE", "ENDPOINT", "ARM", "CONTROL", "METHOD", "ESTIMATE", "CI_LOWER", "CI_UPPER",
+                                   "P_VALUE", "P_ADJ", "SIGNIFICANT"]
+    static let powerHeader = ["ENDPOINT", "ARM", "CONTROL", "METHOD", "REPLICATES", "SIGNIFICANT", "POWER", "CI_LOWER",
+                              "CI_UPPER", "MEAN_ESTIMATE"]
+    static let timecourseHeader = ["ARM", "VARIABLE", "TIME", "N", "MEAN", "P05", "P25", "P50", "P75", "P95"]
+
+    /// Units simulated per chunk: large enough that scheduling is negligible, small enough to
+    /// balance two workers on a few hundred subjects.
+    static let chunkSize = 256
+    static let chunksPerWave = 64
+
+    private struct ChunkResult {
+        var subjects: CSVRowEncoder
+        var endpoints: CSVRowEncoder
+        var adverseEvents: CSVRowEncoder
+        var data: ReplicateData
+        var timecourseArms: [Int]
+        var timecourseValues: [Double]
+    }
+
+    private func writeResults(into folder: ResultsFolder, cohort: CohortSynthesizer, shouldStop: @escaping @Sendable () -> Bool) throws -> [String: String] {
+        let plan = self.plan
+        let subjectsWriter = try CSVWriter(path: folder.path(for: "subjects.csv"),
+                                           header: ["REPLICATE", "USUBJID", "ARM"] + plan.covariateNames + Self.subjectTail)
+        let endpointsWriter = try CSVWriter(path: folder.path(for: "endpoints.csv"), header: Self.endpointHeader)
+        let aeWriter = try CSVWriter(path: folder.path(for: "adverse_events.csv"), header: Self.adverseEventHeader)
+        let efficacyWriter = try CSVWriter(path: folder.path(for: "efficacy.csv"), header: Self.efficacyHeader)
+        let safetyWriter = try CSVWriter(path: folder.path(for: "safety.csv"), header: Self.safetyHeader)
+        let comparisonWriter = try CSVWriter(path: folder.path(for: "comparisons.csv"), header: Self.comparisonHeader)
+
+        var power = PowerAccumulator()
+        var timecourse = TimecourseCollector(plan: plan)
+        let arms = plan.arms.count
+        let matched = plan.design == .matched
+        let unitsPerReplicate = matched ? plan.subjects * arms : plan.subjects
+        let armOfSubject = plan.armOfSubject
+        let width = String(plan.subjects).count
+        let progress = ProgressReporter(enabled: options.progress, replicates: replicateNumbers.count, unitsPerReplicate: unitsPerReplicate)
+
+        for replicate in replicateNumbers {
+            let writeSubjects = plan.output.subjects == .all || (plan.output.subjects == .first && replicate == 1)
+            let collectTimecourse = replicate == 1
+            var data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
+            data.reserve(unitsPerReplicate)
+            let chunkCount = (unitsPerReplicate + Self.chunkSize - 1) / Self.chunkSize
+            let subjectColumns = 3 + plan.covariateNames.count + Self.subjectTail.count
+            try orderedParallelMap(
+                chunkCount: chunkCount, threads: options.threads, chunksPerWave: Self.chunksPerWave,
+                makeWorkspace: { _ in SubjectWorkspace(plan: plan) },
+                body: { space, chunk in
+                    var result = ChunkResult(subjects: CSVRowEncoder(columnCount: subjectColumns),
+                                             endpoints: CSVRowEncoder(columnCount: Self.endpointHeader.count),
+                                             adverseEvents: CSVRowEncoder(columnCount: Self.adverseEventHeader.count),
+                                             data: ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count),
+                                             timecourseArms: [], timecourseValues: [])
+                    let first = chunk * Self.chunkSize
+                    let last = min(unitsPerReplicate, first + Self.chunkSize)
+                    for unit in first..<last {
+                        let arm: Int, patient: Int, indexInArm: Int
+                        if matched {
+                            arm = unit / plan.subjects; patient = unit % plan.subjects; indexInArm = patient
+                        } else {
+                            arm = armOfSubject[unit]; patient = unit; indexInArm = unit - plan.armStart[arm]
+                        }
+                        let label = "\(plan.protocolID)-\(replicate)-" + Self.padded(patient + 1, width)
+                        let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm, label: label,
+                                                             cohort: cohort, space: &space)
+                        result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
+                        if writeSubjects {
+                            Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
+                                               space: space, into: &result)
+                        }
+                        if collectTimecourse && timecourse.wants(indexInArm: indexInArm) {
+                            result.timecourseArms.append(arm)
+                            TimecourseCollector.extract(plan: plan, outputs: timecourse.outputs, grid: timecourse.grid,
+                                                        from: space.outputs, into: &result.timecourseValues)
+                        }
+                    }
+                    return result
+                },
+                consume: { _, result in
+                    subjectsWriter.append(result.subjects)
+                    endpointsWriter.append(result.endpoints)
+                    aeWriter.append(result.adverseEvents)
+                    data.appendChunk(result.data)
+                    let stride = timecourse.stride
+                    for (i, arm) in result.timecourseArms.enumerated() {
+                        timecourse.add(arm: arm, subjectValues: result.timecourseValues[(i * stride)..<((i + 1) * stride)])
+                    }
+                    progress.advance(units: result.data.arm.count)
+                },
+                shouldStop: shouldStop)
+
+            let analysis = ReplicateAnalysis(plan: plan, data: data)
+            writeReplicateStatistics(analysis, replicate: replicate, efficacy: efficacyWriter, safety: safetyWriter, comparisons: comparisonWriter)
+            power.add(analysis, plan: plan)
+            progress.finishReplicate()
+        }
+        progress.done()
+
+        var files: [String: String] = [:]
+        for writer in [subjectsWriter, endpointsWriter, aeWriter, efficacyWriter, safetyWriter, comparisonWriter] {
+            try writer.close()
+            files[(writer.path as NSString).lastPathComponent] = writer.sha256
+        }
+
+        let powerWriter = try CSVWriter(path: folder.path(for: "power.csv"), header: Self.powerHeader)
+        power.write(plan: plan, to: powerWriter)
+        try powerWriter.close()
+        files["power.csv"] = powerWriter.sha256
+
+        let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
+        if replicateNumbers.contains(1) {
+            let names = plan.model.outputNames
+            timecourse.rows(plan: plan) { arm, output, time, n, mean, percentiles in
+                timecourseWriter.field(plan.arms[arm].name)
+                timecourseWriter.field(names[output])
+                timecourseWriter.field(time)
+                timecourseWriter.field(n)
+                timecourseWriter.field(mean)
+                for p in percentiles { timecourseWriter.field(p) }
+                timecourseWriter.endRow()
+            }
+        }
+        try timecourseWriter.close()
+        files["timecourse.csv"] = timecourseWriter.sha256
+        return files
+    }
+
+    static func padded(_ n: Int, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+
+    private static func encodeSubject(plan: TrialPlan, replicate: Int, label: String, arm: Int, facts: SubjectFacts,
+                                      space: SubjectWorkspace, into result: inout ChunkResult) {
+        let armName = plan.arms[arm].name
+        result.subjects.field(replicate)
+        result.subjects.field(label)
+        result.subjects.field(armName)
+        for (i, value) in space.covariates.enumerated() {
+            if let levels = plan.covariateLevels[i] { result.subjects.field(levels[Int(value)]) } else { result.subjects.field(value) }
+        }
+        result.subjects.field(facts.dropoutTime)
+        result.subjects.field(facts.dosesTaken)
+        result.subjects.field(facts.doseChanges)
+        result.subjects.field(facts.lastDose)
+        result.subjects.endRow()
+
+        for (e, endpoint) in plan.endpoints.enumerated() {
+            let o = space.endpoints[e]
+            result.endpoints.field(replicate)
+            result.endpoints.field(label)
+            result.endpoints.field(armName)
+            result.endpoints.field(endpoint.id)
+            result.endpoints.field(o.base)
+            result.endpoints.field(o.value)
+            result.endpoints.field(o.change)
+            result.endpoints.field(o.percentChange)
+            result.endpoints.field(o.responder)
+            result.endpoints.field(o.censored)
+            result.endpoints.endRow()
+        }
+        for (k, event) in plan.adverseEvents.enumerated() where space.adverseEvents[k].grade > 0 {
+            result.adverseEvents.field(replicate)
+            result.adverseEvents.field(label)
+            result.adverseEvents.field(armName)
+            result.adverseEvents.field(event.term)
+            result.adverseEvents.field(space.adverseEvents[k].grade)
+            result.adverseEvents.field(space.adverseEvents[k].onset)
+            result.adverseEvents.endRow()
+        }
+    }
+
+    private func writeReplicateStatistics(_ analysis: ReplicateAnalysis, replicate: Int, efficacy: CSVWriter, safety: CSVWriter, comparisons: CSVWriter) {
+        for row in analysis.efficacy {
+            efficacy.field(replicate)
+            efficacy.field(row.endpoint)
+            efficacy.field(plan.arms[row.arm].name)
+            efficacy.field(row.n)
+            let s = row.summary
+            efficacy.field(s?.mean)
+            efficacy.field(s?.standardDeviation)
+            efficacy.field(s?.median)
+            efficacy.field(s?.firstQuartile)
+            efficacy.field(s?.thirdQuartile)
+            efficacy.field(s?.minimum)
+            efficacy.field(s?.maximum)
+            efficacy.field(row.responders)
+            efficacy.field(row.responderRate)
+            efficacy.field(row.events)
+            efficacy.field(row.medianTime)
+            efficacy.endRow()
+        }
+        for row in analysis.safety {
+            safety.field(replicate)
+            safety.field(row.term)
+            safety.field(plan.arms[row.arm].name)
+            safety.field(row.n)
+            safety.field(row.subjects)
+            safety.field(row.incidence)
+            safety.field(row.interval?.lower)
+            safety.field(row.interval?.upper)
+            safety.field(row.grade3Plus)
+            safety.endRow()
+        }
+        let controlName = plan.analysis.map { plan.arms[$0.control].name } ?? ""
+        for row in analysis.comparisons {
+            comparisons.field(replicate)
+            comparisons.field(row.endpoint)
+            comparisons.field(plan.arms[row.arm].name)
+            comparisons.field(controlName)
+            comparisons.field(row.method)
+            comparisons.field(row.result.estimate)
+            comparisons.field(row.result.lower)
+            comparisons.field(row.result.upper)
+            comparisons.field(row.result.pValue)
+            comparisons.field(row.adjusted)
+            comparisons.field(row.significant ? 1 : 0)
+            comparisons.endRow()
+        }
+    }
+}
+
+extension ReplicateData {
+    mutating func appendChunk(_ other: ReplicateData) {
+        arm.append(contentsOf: other.arm)
+        for e in analysed.indices {
+            analysed[e].append(contentsOf: other.analysed[e])
+            base[e].append(contentsOf: other.base[e])
+            responder[e].append(contentsOf: other.responder[e])
+            censored[e].append(contentsOf: other.censored[e])
+        }
+        for a in aeGrade.indices { aeGrade[a].append(contentsOf: other.aeGrade[a]) }
+    }
+}
