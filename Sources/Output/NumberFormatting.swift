@@ -1,37 +1,33 @@
 // The number format of every output file (SPEC §6 "Numbers"): one function, shortest round-trip.
 
-/// The Swift runtime's shortest round-trip formatter for `Double` (SwiftDtoa, the routine behind
-/// `Double.description`). The standard library declares it `@usableFromInline` in its interface
-/// (`_float64ToStringImpl`), so the symbol and signature are part of the runtime's ABI. It writes
-/// into a caller's buffer of at least 32 bytes and returns the byte count, without allocating.
-/// The tests compare its output with `Double.description` on many random doubles.
-@_silgen_name("swift_float64ToString")
-private func runtimeFloat64ToString(
-    _ textBuffer: UnsafeMutablePointer<UInt8>, _ bufferLength: UInt, _ value: Double, _ debug: Bool
-) -> UInt64
-
 private let asciiZero = UInt8(ascii: "0")
 private let asciiMinus = UInt8(ascii: "-")
 private let asciiPoint = UInt8(ascii: ".")
 
-/// Appends the output-file text of a finite `Double` to `buffer` as UTF-8 (ASCII) bytes, with no
-/// allocation beyond `buffer`'s own growth. The text is exactly `formatNumber(x)`; see there.
+/// Appends the output-file text of a finite `Double` to `buffer` as UTF-8 (ASCII) bytes. The text
+/// is exactly `formatNumber(x)`; see there.
 ///
-/// - Precondition: `x.isFinite`. `CSVWriter` checks first and reports a typed error instead.
+/// Cost: it builds on `Double.description` (Swift's shortest round-trip formatter, ~0.1–0.2 µs),
+/// whose `String` lives inline (no heap allocation) up to 15 bytes and on the heap beyond. Long
+/// texts ("0.30000000000000004") therefore allocate once each; the bytes are then copied into
+/// `buffer` with no further allocation beyond `buffer`'s own growth.
+///
+/// - Precondition: `x.isFinite`. `CSVWriter` and `CSVRowEncoder` check first and report a typed
+///   error instead.
 public func appendNumber(_ x: Double, to buffer: inout [UInt8]) {
     precondition(x.isFinite, "appendNumber: a non-finite value has no output text")
     if x == 0 {  // both +0 and −0 (SPEC §6: −0 is written as 0)
         buffer.append(asciiZero)
         return
     }
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { scratch in
-        let base = scratch.baseAddress!
-        var length = Int(runtimeFloat64ToString(base, 32, x, false))
+    var text = x.description
+    text.withUTF8 { utf8 in
+        var length = utf8.count
         // Integral values in fixed notation come back as "100.0"; the files say "100".
-        if length >= 2 && base[length - 1] == asciiZero && base[length - 2] == asciiPoint {
+        if length >= 2 && utf8[length - 1] == asciiZero && utf8[length - 2] == asciiPoint {
             length -= 2
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<length]))
     }
 }
 
