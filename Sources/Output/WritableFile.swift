@@ -42,6 +42,15 @@ final class WritableFile {
         }
     }
 
+    /// Writes all the bytes of an array.
+    func write(_ bytes: [UInt8]) throws(OutputError) {
+        let failure: OutputError? = bytes.withUnsafeBytes { raw in
+            do throws(OutputError) { try write(raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     /// Syncs the bytes to stable storage and closes the file. The descriptor is released even
     /// when the sync fails; the first failure is thrown. Closing twice does nothing.
     func close() throws(OutputError) {
