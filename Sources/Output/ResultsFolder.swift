@@ -48,6 +48,10 @@ public final class ResultsFolder {
     /// Whether the folder is still open, committed or abandoned.
     public private(set) var state = State.open
 
+    /// Whether `commit()` may use renameat2(RENAME_EXCHANGE); tests turn it off to exercise the
+    /// two-rename fallback that file systems without the exchange get.
+    var allowsExchange = true
+
     private let parent: String
     private let name: String
 
@@ -97,7 +101,7 @@ public final class ResultsFolder {
         syncDirectory(temporaryPath)
         if !itemExists(finalPath) {
             try renameItem(temporaryPath, to: finalPath)
-        } else if try exchangeItems(temporaryPath, finalPath) {
+        } else if allowsExchange, try exchangeItems(temporaryPath, finalPath) {
             try? removeItemRecursively(temporaryPath)  // now the earlier results
         } else {
             let aside = parent + "/." + name + ".old-\(getpid())-" + randomSuffix()
