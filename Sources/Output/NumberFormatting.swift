@@ -4,13 +4,9 @@ private let asciiZero = UInt8(ascii: "0")
 private let asciiMinus = UInt8(ascii: "-")
 private let asciiPoint = UInt8(ascii: ".")
 
-/// Appends the output-file text of a finite `Double` to `buffer` as UTF-8 (ASCII) bytes. The text
-/// is exactly `formatNumber(x)`; see there.
-///
-/// Cost: it builds on `Double.description` (Swift's shortest round-trip formatter, ~0.1–0.2 µs),
-/// whose `String` lives inline (no heap allocation) up to 15 bytes and on the heap beyond. Long
-/// texts ("0.30000000000000004") therefore allocate once each; the bytes are then copied into
-/// `buffer` with no further allocation beyond `buffer`'s own growth.
+/// Appends the output-file text of a finite `Double` to `buffer` as UTF-8 (ASCII) bytes, with no
+/// allocation beyond `buffer`'s own growth (the digits come from `ShortestDecimal`, Schubfach, in
+/// integer arithmetic; the text is composed on the stack). The text is exactly `formatNumber(x)`.
 ///
 /// - Precondition: `x.isFinite`. `CSVWriter` and `CSVRowEncoder` check first and report a typed
 ///   error instead.
@@ -20,20 +16,93 @@ public func appendNumber(_ x: Double, to buffer: inout [UInt8]) {
         buffer.append(asciiZero)
         return
     }
-    var text = x.description
-    text.withUTF8 { utf8 in
-        var length = utf8.count
-        // Integral values in fixed notation come back as "100.0"; the files say "100".
-        if length >= 2 && utf8[length - 1] == asciiZero && utf8[length - 2] == asciiPoint {
-            length -= 2
+    let decimal = ShortestDecimal(x.magnitude)
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
+        var length = 0
+        if x < 0 {
+            text[0] = asciiMinus
+            length = 1
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<length]))
+        // Swift's switch to exponent form: above 2^53 (where integers stop being exact) and below
+        // 0.0001, i.e. when the first significant digit sits 5 or more places after the point.
+        let digitCount = decimalDigitCount(decimal.digits)
+        let pointPosition = digitCount + decimal.exponent  // digits before the decimal point
+        if x.magnitude > 9_007_199_254_740_992 || pointPosition < -3 {
+            writeDigits(decimal.digits, count: digitCount, into: text, at: length + 1)
+            text[length] = text[length + 1]
+            if digitCount == 1 {
+                length += 1
+            } else {
+                text[length + 1] = asciiPoint
+                length += 1 + digitCount
+            }
+            text[length] = UInt8(ascii: "e")
+            let exponent = pointPosition - 1
+            text[length + 1] = exponent < 0 ? asciiMinus : UInt8(ascii: "+")
+            length += 2
+            let magnitude = exponent.magnitude
+            let exponentDigits = magnitude >= 100 ? 3 : 2
+            writeDigits(UInt64(magnitude), count: exponentDigits, into: text, at: length)
+            length += exponentDigits
+        } else if pointPosition <= 0 {
+            text[length] = asciiZero
+            text[length + 1] = asciiPoint
+            length += 2
+            for _ in 0..<(-pointPosition) {
+                text[length] = asciiZero
+                length += 1
+            }
+            writeDigits(decimal.digits, count: digitCount, into: text, at: length)
+            length += digitCount
+        } else if pointPosition < digitCount {
+            writeDigits(decimal.digits, count: digitCount, into: text, at: length + 1)
+            for index in 0..<pointPosition {
+                text[length + index] = text[length + index + 1]
+            }
+            text[length + pointPosition] = asciiPoint
+            length += digitCount + 1
+        } else {
+            writeDigits(decimal.digits, count: digitCount, into: text, at: length)
+            length += digitCount
+            for _ in digitCount..<pointPosition {
+                text[length] = asciiZero
+                length += 1
+            }
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<length]))
+    }
+}
+
+/// The number of decimal digits of `value` (1 for 0).
+@inline(__always)
+private func decimalDigitCount(_ value: UInt64) -> Int {
+    var count = 1
+    var threshold: UInt64 = 10
+    while count < 20 && value >= threshold {
+        count += 1
+        if threshold > UInt64.max / 10 { break }
+        threshold &*= 10
+    }
+    return count
+}
+
+/// Writes the `count` lowest decimal digits of `value` (zero-padded) at `text[start...]`.
+@inline(__always)
+private func writeDigits(_ value: UInt64, count: Int, into text: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+    var remaining = value
+    var index = start + count - 1
+    while index >= start {
+        text[index] = asciiZero &+ UInt8(truncatingIfNeeded: remaining % 10)
+        remaining /= 10
+        index -= 1
     }
 }
 
 /// The text every output file uses for a finite `Double`: the shortest decimal that parses back
-/// to exactly `x` (among the shortest, the one nearest to `x`). It is Swift's `Double.description`
-/// with two changes: an integral value drops the trailing ".0", and −0 is written "0".
+/// to exactly `x` (among the shortest, the one nearest to `x`; an even last digit on a tie). The
+/// text equals Swift's `Double.description` with two changes — an integral value drops the
+/// trailing ".0", and −0 is written "0" — but is computed here (Schubfach, `ShortestDecimal`), so
+/// it stays fixed whatever a future standard library does; the tests check the equality.
 ///
 /// The exact form (ASCII; no spaces, no leading "+", no digit grouping; locale plays no part):
 /// - Fixed notation when 0.0001 ≤ |x| ≤ 2⁵³ = 9007199254740992 (the lower bound judged on the

@@ -113,6 +113,7 @@ public struct SHA256: Sendable {
     /// Processes `count` consecutive 64-byte blocks (FIPS 180-4 §6.2.2).
     private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
         state.withUnsafeMutableBufferPointer { h in
+          roundConstants.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
                 var block = blocks
                 for _ in 0..<count {
@@ -120,8 +121,8 @@ public struct SHA256: Sendable {
                         w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
                     }
                     for t in 16..<64 {
-                        let s0 = rotateRight(w[t - 15], 7) ^ rotateRight(w[t - 15], 18) ^ (w[t - 15] >> 3)
-                        let s1 = rotateRight(w[t - 2], 17) ^ rotateRight(w[t - 2], 19) ^ (w[t - 2] >> 10)
+                        let s0 = rotateRight(w[t - 15], 7) ^ rotateRight(w[t - 15], 18) ^ (w[t - 15] &>> 3)
+                        let s1 = rotateRight(w[t - 2], 17) ^ rotateRight(w[t - 2], 19) ^ (w[t - 2] &>> 10)
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var a = h[0], b = h[1], c = h[2], d = h[3]
@@ -129,7 +130,7 @@ public struct SHA256: Sendable {
                     for t in 0..<64 {
                         let sum1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
                         let choose = (e & f) ^ (~e & g)
-                        let t1 = hh &+ sum1 &+ choose &+ roundConstants[t] &+ w[t]
+                        let t1 = hh &+ sum1 &+ choose &+ k[t] &+ w[t]
                         let sum0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
                         let majority = (a & b) ^ (a & c) ^ (b & c)
                         let t2 = sum0 &+ majority
@@ -141,13 +142,14 @@ public struct SHA256: Sendable {
                     block += 64
                 }
             }
+          }
         }
     }
 }
 
 @inline(__always)
 private func rotateRight(_ x: UInt32, _ n: UInt32) -> UInt32 {
-    (x >> n) | (x << (32 - n))
+    (x &>> n) | (x &<< (32 &- n))
 }
 
 /// K, FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first

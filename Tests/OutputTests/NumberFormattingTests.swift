@@ -55,6 +55,25 @@ import Testing
         }
     }
 
+    /// Every binary exponent, with the special cases of Schubfach: powers of two (whose lower
+    /// neighbour is nearer), their neighbours, subnormals, and the largest significands.
+    @Test func everyExponentMatchesSwiftsDescription() {
+        var generator = SplitMix64(seed: 11)
+        for biasedExponent in UInt64(0)...2046 {
+            let base = biasedExponent << 52
+            let fractions: [UInt64] = [0, 1, 2, (1 << 52) - 1, (1 << 52) - 2, generator.next() & ((1 << 52) - 1)]
+            for fraction in fractions where base | fraction != 0 {
+                for sign: UInt64 in [0, 1 << 63] {
+                    let value = Double(bitPattern: sign | base | fraction)
+                    var reference = value.description
+                    if reference.hasSuffix(".0") { reference.removeLast(2) }
+                    let text = formatNumber(value)
+                    if text != reference { Issue.record("\(value.bitPattern): \(text) ≠ \(reference)"); return }
+                }
+            }
+        }
+    }
+
     /// Python's repr (David Gay's algorithm) is an independent shortest-round-trip reference:
     /// the significant digits and the decimal exponent must agree.
     @Test func digitsAgreeWithPythonRepr() throws {
