@@ -76,25 +76,36 @@ public func appendNumber(_ x: Double, to buffer: inout [UInt8]) {
 /// The number of decimal digits of `value` (1 for 0).
 @inline(__always)
 private func decimalDigitCount(_ value: UInt64) -> Int {
-    var count = 1
-    var threshold: UInt64 = 10
-    while count < 20 && value >= threshold {
-        count += 1
-        if threshold > UInt64.max / 10 { break }
-        threshold &*= 10
-    }
-    return count
+    // log10(2) ≈ 1233/4096 turns the bit length into the digit count or one less.
+    let bitLength = 64 - value.leadingZeroBitCount
+    let estimate = (bitLength &* 1233) >> 12
+    return estimate + (value >= powersOfTen[estimate] ? 1 : 0)
 }
+
+/// 10^0 … 10^19.
+private let powersOfTen: [UInt64] = (0..<20).reduce(into: []) { powers, index in
+    powers.append(index == 0 ? 1 : powers[index - 1] * 10)
+}
+
+/// "00", "01", … "99" as ASCII pairs, to write two digits per division.
+private let digitPairs: [UInt8] = (0..<100).flatMap { [asciiZero + UInt8($0 / 10), asciiZero + UInt8($0 % 10)] }
 
 /// Writes the `count` lowest decimal digits of `value` (zero-padded) at `text[start...]`.
 @inline(__always)
 private func writeDigits(_ value: UInt64, count: Int, into text: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
     var remaining = value
-    var index = start + count - 1
-    while index >= start {
-        text[index] = asciiZero &+ UInt8(truncatingIfNeeded: remaining % 10)
-        remaining /= 10
-        index -= 1
+    var index = start + count
+    digitPairs.withUnsafeBufferPointer { pairs in
+        while index - start >= 2 {
+            let pair = Int(remaining % 100) &* 2
+            remaining /= 100
+            text[index - 2] = pairs[pair]
+            text[index - 1] = pairs[pair + 1]
+            index -= 2
+        }
+        if index > start {
+            text[start] = asciiZero &+ UInt8(truncatingIfNeeded: remaining % 10)
+        }
     }
 }
 
