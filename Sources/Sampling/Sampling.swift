@@ -1,1 +1,0 @@
-// Sampling module: see docs/architecture.md.
