@@ -178,3 +178,30 @@ public struct RandomStream: Sendable {
         return last
     }
 }
+
+extension RandomStream {
+    /// A stream with a raw 16-bit stream number, starting at block `startingBlock` — random access
+    /// into a stream, which a counter-based generator gives for free.
+    ///
+    /// Numbers 32…65535 are free for per-variable streams (see `StreamID.residualNumber(output:)`):
+    /// a residual error for output `o` read at grid point `k` uses block `k + 1` of stream
+    /// `residualNumber(output: o)` (block 0: the baseline measurement), so the draw depends on the
+    /// variable and time only, not on which endpoints read it.
+    public init(seed: UInt64, replicate: Int, subject: Int, streamNumber: UInt16, startingBlock: UInt64) {
+        precondition(replicate >= 0 && replicate < Self.maximumIndex, "replicate index must lie in 0..<2^32")
+        precondition(subject >= 0 && subject < Self.maximumIndex, "subject index must lie in 0..<2^32")
+        key = (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
+        streamWord = UInt32(streamNumber)
+        subjectWord = UInt32(subject)
+        replicateWord = UInt32(replicate)
+        nextBlock = startingBlock & 0xFFFF_FFFF_FFFF
+    }
+}
+
+extension StreamID {
+    /// The stream number of the residual errors of model output `output` (0-based): 32 + output.
+    public static func residualNumber(output: Int) -> UInt16 {
+        precondition(output >= 0 && output < 65_536 - 32, "too many model outputs for residual streams")
+        return UInt16(32 + output)
+    }
+}

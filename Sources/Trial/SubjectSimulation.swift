@@ -72,9 +72,9 @@ extension TrialPlan {
     /// `patient` keys every random stream: in a parallel design it is the subject number, in a
     /// matched design the patient number shared by all arms (common random numbers, SPEC §2).
     func simulateSubject(replicate: Int, patient: Int, arm: Int, label: String,
-                         cohort: CohortSynthesizer, space: inout SubjectWorkspace) throws -> SubjectFacts {
+                         cohort: CohortReplicate, space: inout SubjectWorkspace) throws -> SubjectFacts {
         // Covariates: the patient's own stream (PopulationSpec register layout).
-        try cohort.subject(seed: seed, replicate: replicate, subject: patient, into: &space.covariates)
+        try cohort.subject(patient, into: &space.covariates)
 
         // Individual parameters: typical · covariate effects · exp(η).
         var etaStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .eta)
@@ -266,7 +266,7 @@ extension TrialPlan {
     private func measured(replicate: Int, patient: Int, output: Int, block: UInt64, model y: Double) -> Double {
         guard let error = residual[output] else { return y }
         var stream = RandomStream(seed: seed, replicate: replicate, subject: patient,
-                                  stream: StreamID.residual(output: output), block: block)
+                                  streamNumber: StreamID.residualNumber(output: output), startingBlock: block)
         let e1 = stream.nextNormal()
         let e2 = stream.nextNormal()
         return y * (1 + e1 * error.proportional) + e2 * error.additive

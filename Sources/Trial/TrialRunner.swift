@@ -50,7 +50,8 @@ public struct TrialRunner {
         let started = Date()
         let cohort = try CohortSynthesizer(plan.population)
         if plan.population.table == nil, !plan.population.inclusion.isEmpty {
-            try cohort.checkAcceptance(seed: plan.seed)
+            // SPEC §3: fewer than 1 in 1,000 candidates passing is an input error, found before simulating.
+            _ = try cohort.acceptanceRate(seed: plan.seed)
         }
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
@@ -124,6 +125,7 @@ public struct TrialRunner {
         for replicate in replicateNumbers {
             let writeSubjects = plan.output.subjects == .all || (plan.output.subjects == .first && replicate == 1)
             let collectTimecourse = replicate == 1
+            let cohortReplicate = cohort.replicate(seed: plan.seed, replicate: replicate)
             var data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
             data.reserve(unitsPerReplicate)
             let chunkCount = (unitsPerReplicate + Self.chunkSize - 1) / Self.chunkSize
@@ -148,7 +150,7 @@ public struct TrialRunner {
                         }
                         let label = "\(plan.protocolID)-\(replicate)-" + Self.padded(patient + 1, width)
                         let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm, label: label,
-                                                             cohort: cohort, space: &space)
+                                                             cohort: cohortReplicate, space: &space)
                         result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
                         if writeSubjects {
                             Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
