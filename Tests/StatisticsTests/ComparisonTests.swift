@@ -133,3 +133,34 @@ private func near(_ a: Double?, _ b: Double) -> Bool { close(a, b, relative: 1e-
         #expect(PowerEstimate(significant: 0, replicates: 0, alpha: 0.05).power == nil)
     }
 }
+
+extension ComparisonTests {
+    @Test func intervalsMirrorWhenArmAndControlSwap() throws {
+        // Swapping arm and control negates the difference, so (L, U) must become (−U, −L), and the
+        // one-sided p-values must exchange directions.
+        for (a, b, c, d) in [(12, 9, 2, 21), (3, 15, 2, 1), (0, 4, 1, 9)] {
+            let x = try #require(PairedRiskDifference.newcombeInterval(a: a, b: b, c: c, d: d, confidence: 0.95))
+            let y = try #require(PairedRiskDifference.newcombeInterval(a: a, b: c, c: b, d: d, confidence: 0.95))
+            #expect(abs(x.lower + y.upper) < 1e-15 && abs(x.upper + y.lower) < 1e-15)
+            let g = PairedRiskDifference.mcNemarPValue(b: b, c: c, alternative: .greater)
+            #expect(abs(g - PairedRiskDifference.mcNemarPValue(b: c, c: b, alternative: .less)) <= 1e-14 * g)
+        }
+        for (a, n1, c, n2) in [(5, 20, 2, 20), (0, 15, 3, 15), (120, 500, 95, 510)] {
+            let x = try #require(RiskDifference.newcombeInterval(armEvents: a, armTotal: n1, controlEvents: c, controlTotal: n2, confidence: 0.9))
+            let y = try #require(RiskDifference.newcombeInterval(armEvents: c, armTotal: n2, controlEvents: a, controlTotal: n1, confidence: 0.9))
+            #expect(abs(x.lower + y.upper) < 1e-15 && abs(x.upper + y.lower) < 1e-15)
+            let g = FisherExactTest.pValue(armEvents: a, armTotal: n1, controlEvents: c, controlTotal: n2, alternative: .greater)
+            let l = FisherExactTest.pValue(armEvents: c, armTotal: n2, controlEvents: a, controlTotal: n1, alternative: .less)
+            #expect(abs(g - l) <= 1e-14 * g)
+        }
+    }
+
+    @Test func oneSidedIntervalsAreTheTwoSidedOneAtTwiceAlpha() throws {
+        let arm: [Double] = [5.1, 6.3, 4.8, 7.7, 6.0], control: [Double] = [4.0, 4.4, 5.9, 3.8]
+        let one = WelchTest.compare(arm: arm, control: control, alpha: 0.05, alternative: .greater)
+        let two = WelchTest.compare(arm: arm, control: control, alpha: 0.10, alternative: .twoSided)
+        #expect(one.lower == two.lower && one.upper == two.upper)
+        // The one-sided p in the observed direction is half the two-sided p.
+        #expect(abs(2 * one.pValue! - two.pValue!) < 1e-15)
+    }
+}

@@ -65,6 +65,25 @@ for k, n, p in [(0, 10, 0.3), (3, 10, 0.3), (10, 10, 0.3), (500, 1000, 0.5), (7,
 for k, N, K, n in [(2, 20, 7, 10), (0, 20, 7, 10), (7, 20, 7, 10), (150, 1000, 300, 500)]:
     add("hypergeomLogPmf", [k, N, K, n], mp.log(mp.binomial(K, k) * mp.binomial(N - K, n - k) / mp.binomial(N, n)))
 
+# Randomized sweeps (fixed seed): t quantiles over real df and log-uniform tails, t CDFs at very
+# large df (Welch df grows with the sample size), Clopper-Pearson-type beta quantiles up to n = 1e5.
+rng = np.random.default_rng(7)
+for _ in range(120):
+    df = float(np.exp(rng.uniform(0, np.log(500))))
+    p = float(10 ** rng.uniform(-15, np.log10(0.5)))
+    add("tPpf", [p, df], stats.t.ppf(p, df))
+    t = float(rng.normal(0, 4))
+    add("tCdf", [t, df], stats.t.cdf(t, df))
+for df in [1e7, 1e8]:
+    for t in [-8, -2, 0.5, 3]:
+        add("tCdf", [t, df], stats.t.cdf(t, df))
+for _ in range(80):
+    n = int(10 ** rng.uniform(0, 5))
+    x = int(rng.integers(0, n + 1))
+    for p, a, b in [(0.025, x, n - x + 1), (0.975, x + 1, n - x)]:
+        if a > 0 and b > 0:
+            add("betaPpf", [p, a, b], stats.beta.ppf(p, a, b))
+
 with open("distributions.json", "w") as f:
     json.dump({"generator": f"scipy {scipy.__version__}, numpy {np.__version__}, mpmath {mp.__version__}", "cases": cases}, f, indent=1)
 print(len(cases), "cases")
