@@ -50,14 +50,12 @@ public enum BetaDistribution {
             let f = SpecialFunctions.regularizedIncompleteBeta(a, b, x: x) - p
             if f < 0 { lo = x } else if f > 0 { hi = x } else { return x }
             let density = exp(a1 * log(x) + b1 * log1p(-x) - logB)
-            var next = x
+            // Halley step (Numerical Recipes `invbetai`); bisect when it is unusable or leaves the bracket.
+            var next = 0.5 * (lo + hi)
             if density > 0 && density.isFinite {
                 let u = f / density
-                let step = u / (1 - 0.5 * min(1, u * (a1 / x - b1 / (1 - x))))
-                next = x - step
-            }
-            if !(next > lo && next < hi) || next == x && f != 0 && !(density > 0) {
-                next = 0.5 * (lo + hi)
+                let halley = x - u / (1 - 0.5 * min(1, u * (a1 / x - b1 / (1 - x))))
+                if halley > lo && halley < hi { next = halley }
             }
             if abs(next - x) <= 1e-15 * next || hi - lo <= 1e-16 * hi { return next }
             x = next

@@ -74,6 +74,11 @@ for _ in range(120):
     add("tPpf", [p, df], stats.t.ppf(p, df))
     t = float(rng.normal(0, 4))
     add("tCdf", [t, df], stats.t.cdf(t, df))
+for df in [0.3, 0.5, 0.9, 0.9999999, 1.0000001, 1.9999999, 2.0000001]:   # df below 1 and next to the closed forms
+    for p in [1e-12, 1e-4, 0.01, 0.3, 0.9, 0.999]:
+        add("tPpf", [p, df], stats.t.ppf(p, df))
+    for t in [-1e6, -30, -1, 0.5, 5]:
+        add("tCdf", [t, df], stats.t.cdf(t, df))
 for df in [1e7, 1e8]:
     for t in [-8, -2, 0.5, 3]:
         add("tCdf", [t, df], stats.t.cdf(t, df))
