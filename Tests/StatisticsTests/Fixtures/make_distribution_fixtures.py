@@ -34,6 +34,10 @@ for a, b, x in [(0.5, 0.5, 0.1), (2, 3, 0.4), (2, 3, 0.999), (10, 10, 0.5), (0.1
                 (0.5, 20, 1e-5), (7, 2, 0.2)]:
     add("betainc", [a, b, x], special.betainc(a, b, x))
 
+# complementary incomplete beta (small upper tails keep relative precision)
+for a, b, x in [(2, 3, 0.999), (10, 10, 0.9), (0.5, 0.5, 0.9999), (50, 60, 0.7), (3.5, 1.25, 0.2)]:
+    add("betaincc", [a, b, x], special.betaincc(a, b, x))
+
 # standard normal
 for x in [-38, -37.5, -30, -20, -10, -8, -5, -3.5, -3, -2.9, -1.96, -1, -0.3, 0, 0.3, 1, 1.96, 3, 5, 8]:
     add("normCdf", [x], stats.norm.cdf(x))
@@ -58,6 +62,9 @@ for p, a, b in [(0.025, 1, 20), (0.975, 1, 20), (0.025, 5, 16), (0.975, 6, 15), 
 # chi-square survival
 for x, k in [(0.01, 1), (1, 1), (3.84, 1), (10, 1), (50, 1), (200, 1), (1, 2), (5, 3), (30, 10), (0.5, 7), (150, 100)]:
     add("chi2Sf", [x, k], stats.chi2.sf(x, k))
+
+for x, k in [(0.01, 3), (1, 2), (5, 3), (30, 10), (0.5, 7), (150, 100), (1e-6, 4)]:
+    add("chi2Cdf", [x, k], stats.chi2.cdf(x, k))
 
 # discrete pmfs (log space)
 for k, n, p in [(0, 10, 0.3), (3, 10, 0.3), (10, 10, 0.3), (500, 1000, 0.5), (7, 5000, 0.001)]:
