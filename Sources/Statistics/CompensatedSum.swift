@@ -1,0 +1,29 @@
+/// A running sum with Neumaier's compensation (Neumaier 1974, ZAMM 54:39, an improvement of
+/// Kahan summation): the rounding error of each addition is carried separately, so the result is
+/// accurate to about one rounding of the exact sum whatever the order of magnitudes, and —
+/// because it only depends on the values and their order — reproducible run to run.
+public struct CompensatedSum: Sendable, Equatable {
+    private var sum = 0.0
+    private var compensation = 0.0
+
+    public init() {}
+
+    public var value: Double { sum + compensation }
+
+    public mutating func add(_ x: Double) {
+        let t = sum + x
+        if abs(sum) >= abs(x) {
+            compensation += (sum - t) + x
+        } else {
+            compensation += (x - t) + sum
+        }
+        sum = t
+    }
+
+    /// The compensated sum of a sequence, in its order.
+    public static func of<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+        var s = CompensatedSum()
+        for v in values { s.add(v) }
+        return s.value
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Probability mass functions of the binomial and hypergeometric distributions, in log space so
+/// that tables with thousands of subjects neither underflow nor overflow.
+public enum DiscreteDistributions {
+    /// ln P(X = k) for X ~ Binomial(n, p): ln C(n, k) + k·ln p + (n − k)·ln(1 − p).
+    /// −∞ outside the support (k < 0, k > n, or a zero-probability outcome at p = 0 or 1).
+    public static func logBinomialProbability(_ k: Int, trials n: Int, probability p: Double) -> Double {
+        precondition(n >= 0 && p >= 0 && p <= 1, "binomial needs n ≥ 0 and 0 ≤ p ≤ 1")
+        if k < 0 || k > n { return -.infinity }
+        if p == 0 { return k == 0 ? 0 : -.infinity }
+        if p == 1 { return k == n ? 0 : -.infinity }
+        return SpecialFunctions.logBinomialCoefficient(n, k) + Double(k) * log(p) + Double(n - k) * log1p(-p)
+    }
+
+    /// ln P(X = k) for X ~ Hypergeometric: k successes in `draws` drawn without replacement from a
+    /// population of `population` items of which `successes` are successes:
+    /// ln C(K, k) + ln C(N − K, n − k) − ln C(N, n). −∞ outside the support.
+    public static func logHypergeometricProbability(_ k: Int, population: Int, successes: Int, draws: Int) -> Double {
+        precondition(population >= 0 && successes >= 0 && successes <= population && draws >= 0 && draws <= population,
+                     "hypergeometric needs 0 ≤ K ≤ N and 0 ≤ n ≤ N")
+        if k < max(0, draws - (population - successes)) || k > min(draws, successes) { return -.infinity }
+        return SpecialFunctions.logBinomialCoefficient(successes, k)
+            + SpecialFunctions.logBinomialCoefficient(population - successes, draws - k)
+            - SpecialFunctions.logBinomialCoefficient(population, draws)
+    }
+}

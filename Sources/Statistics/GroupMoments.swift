@@ -1,0 +1,26 @@
+/// Count, mean and sample variance (divisor n − 1) of one group, computed without allocating:
+/// the inputs of Welch's test and of other two-group comparisons of means.
+public struct GroupMoments: Sendable, Equatable {
+    public var count: Int
+    /// 0 when `count` = 0.
+    public var mean: Double
+    /// Divisor n − 1; 0 when `count` < 2.
+    public var variance: Double
+
+    public init(count: Int, mean: Double, variance: Double) {
+        self.count = count; self.mean = mean; self.variance = variance
+    }
+
+    /// Two-pass, compensated (`CompensatedSum`) moments of `values`.
+    public init<C: Collection>(_ values: C) where C.Element == Double {
+        count = values.count
+        guard count > 0 else { mean = 0; variance = 0; return }
+        var s = CompensatedSum()
+        for v in values { s.add(v) }
+        mean = s.value / Double(count)
+        guard count > 1 else { variance = 0; return }
+        var ss = CompensatedSum()
+        for v in values { ss.add((v - mean) * (v - mean)) }
+        variance = ss.value / Double(count - 1)
+    }
+}

@@ -1,1 +1,0 @@
-// Statistics module: see docs/architecture.md.
