@@ -5,7 +5,7 @@ import PackageDescription
 //   LinearAlgebra (only importer of CBLAS/CLAPACKE)
 //   Sampling, Expressions                       – leaf modules
 //   Solvers → LinearAlgebra
-//   Statistics → LinearAlgebra
+//   Statistics → LinearAlgebra, Sampling (one StandardNormal for the whole project)
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions
 //   Output                                      – CSV, number formatting, manifest, results folder
@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Sampling"),
         .target(name: "Expressions"),
         .target(name: "Solvers", dependencies: ["LinearAlgebra"]),
-        .target(name: "Statistics", dependencies: ["LinearAlgebra"]),
+        .target(name: "Statistics", dependencies: ["LinearAlgebra", "Sampling"]),
         .target(name: "Population", dependencies: ["Sampling", "LinearAlgebra", "Expressions"]),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions"]),
         .target(name: "Output"),
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),
         .testTarget(name: "SolversTests", dependencies: ["Solvers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics", "Sampling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PopulationTests", dependencies: ["Population"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TwinsTests", dependencies: ["Twins"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OutputTests", dependencies: ["Output"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// The chi-square distribution with k > 0 degrees of freedom.

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// Wald-type tests of an estimate θ̂ with standard error s against a null value, on a t

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// The log-rank test of two groups (Mantel 1966; Peto & Peto 1972) with the hypergeometric

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// The difference of two paired proportions (each patient observed in the arm and in the

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// Confidence intervals for one binomial proportion x/n.

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// The difference of two independent proportions, p(arm) − p(control), with Newcombe's hybrid

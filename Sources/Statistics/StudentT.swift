@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 
 /// Student's t distribution with real degrees of freedom ν > 0 (Welch's ν is fractional).

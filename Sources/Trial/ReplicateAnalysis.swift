@@ -114,9 +114,9 @@ struct ReplicateAnalysis {
         if case .timeToEvent = endpoint.kind {
             var times: [Double] = [], events: [Bool] = []
             for u in units { if let t = data.analysed[e][u], let c = data.censored[e][u] { times.append(t); events.append(c == 0) } }
-            let km = KaplanMeier(times: times, events: events)
+            let km = KaplanMeier.estimate(times: times, events: events)
             return EfficacyRow(endpoint: endpoint.id, arm: arm, n: times.count, summary: nil, responders: nil,
-                               responderRate: nil, events: km.eventCount, medianTime: km.median)
+                               responderRate: nil, events: km.events, medianTime: km.median)
         }
         let values = units.compactMap { data.analysed[e][$0] }
         var row = EfficacyRow(endpoint: endpoint.id, arm: arm, n: values.count, summary: SampleSummary(values))

@@ -1,3 +1,4 @@
+import Sampling
 import Foundation
 import Testing
 @testable import Statistics

@@ -1,0 +1,20 @@
+import Foundation
+import Synchronization
+
+/// SIGINT and SIGTERM ask the runner to stop between chunks; it then removes its temporary folder
+/// and the command exits with 130 or 143 (128 + signal), leaving earlier results untouched.
+enum InterruptHandling {
+    private static let received = Atomic<Int32>(0)
+
+    static func install() {
+        signal(SIGINT) { signalNumber in InterruptHandling.received.store(signalNumber, ordering: .relaxed) }
+        signal(SIGTERM) { signalNumber in InterruptHandling.received.store(signalNumber, ordering: .relaxed) }
+    }
+
+    static let stopRequested: @Sendable () -> Bool = { received.load(ordering: .relaxed) != 0 }
+
+    static var exitStatus: Int32 {
+        let s = received.load(ordering: .relaxed)
+        return 128 + (s == 0 ? SIGINT : s)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import VirtualTrial
+
+/// `vtrial` — the command line of VirtualTrial (SPEC §1). It only parses arguments and calls the
+/// library; every rule lives in the library modules.
+@main
+struct VTrialCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vtrial",
+        abstract: "Virtual clinical trials: cohorts, digital-twin models, efficacy and safety statistics, power.",
+        discussion: """
+        Examples:
+          vtrial run Protocols/emax-dose-ranging.yaml --out Results
+          vtrial check Protocols/emax-dose-ranging.yaml
+          vtrial cohort Cohorts/healthy-adults.yaml --subjects 100 --seed 7
+          vtrial models
+        """,
+        version: TrialRunner.engineVersion,
+        subcommands: [RunCommand.self, CheckCommand.self, CohortCommand.self, ModelsCommand.self])
+
+    /// Exit statuses (SPEC §1): 0 success, 2 invalid input or usage, 1 failure while running.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            // ArgumentParser's own usage errors (64) become SPEC's 2.
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// Writes `message` to standard error, with a final newline.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+}

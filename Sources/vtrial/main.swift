@@ -1,2 +1,0 @@
-import VirtualTrial
-print("vtrial")
