@@ -1,7 +1,7 @@
 /// Collects the diagnostics of one load (possibly over several files: a protocol and the
 /// population file it names), so that every error is reported, not only the first.
 final class DiagnosticLog {
-    private(set) var diagnostics: [Diagnostic] = []
+    fileprivate(set) var diagnostics: [Diagnostic] = []
     private var fileOrder: [String] = []
 
     var isEmpty: Bool { diagnostics.isEmpty }
@@ -25,5 +25,12 @@ final class DiagnosticLog {
             return a.offset < b.offset
         }.map(\.element)
         return ProtocolLoadError(diagnostics: Array(sorted.prefix(ProtocolLoadError.maximumDiagnostics)))
+    }
+}
+
+extension DiagnosticLog {
+    /// Withdraws the last diagnostic (to re-report it at a better place).
+    func removeLast() {
+        diagnostics.removeLast()
     }
 }
