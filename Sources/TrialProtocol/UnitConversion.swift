@@ -140,6 +140,9 @@ public enum UnitConversion {
     /// canonical; a unit on a fixed (non mass/volume/time) dimension, or a unit of another
     /// dimension, is an error naming the expected unit.
     public static func convert(_ text: String, to dimension: QuantityDimension) throws(UnitError) -> Double {
+        if case let .fixed(unit) = dimension, let (_, unitText) = split(text), !unitText.isEmpty {
+            throw UnitError("takes a bare number in \(unit == "–" ? "no unit (dimensionless)" : unit); got '\(text)'")
+        }
         let (value, found) = try parse(text)
         guard let found else { return value }
         switch dimension {
