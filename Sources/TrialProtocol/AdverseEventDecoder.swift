@@ -22,17 +22,17 @@ extension ProtocolDecoder {
                 if let condition = outputCondition(when, key: "when") { definition.grades = [AdverseEventGrade(grade: 1, condition: condition)] }
             } else if let variableNode = f.value("variable") {
                 let gradesNode = reader.required(f, "grades", what: "e.g. { 1: \"< 2.0\", 2: \"< 1.5\" }")
-                if let model, let name = reader.string(variableNode, key: "variable") {
-                    if let index = model.outputIndex(name) {
+                if let outputs, let name = reader.string(variableNode, key: "variable") {
+                    if let index = outputs.firstIndex(where: { $0.name == name }) {
                         definition.variable = index
                         if let gradesNode { definition.grades = decodeGrades(gradesNode, variable: index) }
-                    } else { reportUnknownOutput(name, at: variableNode, outputs: model.outputs.map(\.name), section: "adverse event '\(term)'") }
+                    } else { reportUnknownOutput(name, at: variableNode, outputs: outputs.map(\.name), section: "adverse event '\(term)'") }
                 }
             } else {
                 reader.error("missing key `variable` in adverse event '\(term)': give `variable` with `grades`, or `when`", at: item)
             }
             if let a = f.value("assess") { definition.assessment = decodeAssessment(a) }
-            if reader.log.diagnostics.count == errorsBefore, model != nil { out.append(definition) }
+            if reader.log.diagnostics.count == errorsBefore, outputs != nil { out.append(definition) }
         }
         return out
     }

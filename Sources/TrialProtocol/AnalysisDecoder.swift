@@ -9,7 +9,7 @@ extension ProtocolDecoder {
         let errorsBefore = reader.log.diagnostics.count
         var plan = AnalysisPlan(control: 0)
         if let c = f.value("control") {
-            if let name = reader.string(c, key: "control"), !armNames.isEmpty {
+            if let name = reader.string(c, key: "control"), !armNames.isEmpty, allArmsNamed {
                 if let i = armNames.firstIndex(of: name) { plan.control = i }
                 else {
                     var message = "`control` must name an arm; got '\(name)'"
@@ -59,6 +59,7 @@ extension ProtocolDecoder {
                 }
                 var arm: Int?
                 if parts.count == 2 {
+                    guard allArmsNamed else { continue }
                     guard let i = armNames.firstIndex(of: parts[1]) else {
                         var message = "unknown arm '\(parts[1])' in '\(text)'"
                         if let near = nearestName(parts[1], among: armNames) { message += "; did you mean '\(near)'?" }

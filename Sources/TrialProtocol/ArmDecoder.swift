@@ -13,9 +13,12 @@ extension ProtocolDecoder {
         if items.isEmpty { reader.error("`arms` must list at least one arm", at: node) }
         var out: [ArmDefinition] = []
         for item in items {
-            guard let f = reader.mapping(item, section: "arm", allowed: Self.armKeys) else { continue }
+            guard let f = reader.mapping(item, section: "arm", allowed: Self.armKeys) else { allArmsNamed = false; continue }
             let errorsBefore = reader.log.diagnostics.count
-            guard let nameNode = reader.required(f, "name", what: "the arm's name"), let name = reader.string(nameNode, key: "name") else { continue }
+            guard let nameNode = reader.required(f, "name", what: "the arm's name"), let name = reader.string(nameNode, key: "name") else {
+                allArmsNamed = false
+                continue
+            }
             if armNames.contains(name) { reader.error("duplicate arm name '\(name)'", at: nameNode) }
             armNames.append(name)
             var arm = ArmDefinition(name: name)

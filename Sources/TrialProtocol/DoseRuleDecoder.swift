@@ -13,8 +13,8 @@ extension ProtocolDecoder {
     /// A condition over the model outputs (slot = output index); `nil` when it failed or the model
     /// is unknown.
     func outputCondition(_ node: Node, key: String) -> CompiledExpression? {
-        guard let model else { _ = reader.parsedExpression(node, key: key); return nil }
-        let names = model.outputs.map(\.name)
+        guard let outputs else { _ = reader.parsedExpression(node, key: key); return nil }
+        let names = outputs.map(\.name)
         return reader.expression(node, key: key, knownNames: names, resolve: { name in names.firstIndex(of: name).map { .slot($0) } })
     }
 

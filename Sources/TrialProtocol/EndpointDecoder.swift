@@ -38,9 +38,9 @@ extension ProtocolDecoder {
             for key in ["event", "assess"] {
                 if let k = f.keyNode(key) { reader.error("`\(key)` applies only to `type: time-to-event` endpoints", at: k) }
             }
-            if let v = reader.required(f, "variable", what: "a model output"), let name = reader.string(v, key: "variable"), let model {
-                if let index = model.outputIndex(name) { endpoint.variable = index; endpoint.variableName = name }
-                else { reportUnknownOutput(name, at: v, outputs: model.outputs.map(\.name), section: "endpoint \(id)") }
+            if let v = reader.required(f, "variable", what: "a model output"), let name = reader.string(v, key: "variable"), let outputs {
+                if let index = outputs.firstIndex(where: { $0.name == name }) { endpoint.variable = index; endpoint.variableName = name }
+                else { reportUnknownOutput(name, at: v, outputs: outputs.map(\.name), section: "endpoint \(id)") }
             }
             if let s = f.value("summary"), let v = reader.choice(s, key: "summary", as: EndpointDefinition.Summary.self) { endpoint.summary = v }
             if endpoint.summary == .at {
@@ -75,7 +75,7 @@ extension ProtocolDecoder {
             }
         }
         if let b = f.value("better"), let v = reader.choice(b, key: "better", as: EndpointDefinition.Direction.self) { endpoint.better = v }
-        guard reader.log.diagnostics.count == errorsBefore, model != nil else { return nil }
+        guard reader.log.diagnostics.count == errorsBefore, outputs != nil else { return nil }
         return endpoint
     }
 
@@ -101,9 +101,9 @@ extension ProtocolDecoder {
     private func decodeEvent(_ node: Node) -> EventCondition? {
         guard let f = reader.mapping(node, section: "event", allowed: ["variable", "op", "value", "relative_to", "min_change"]) else { return nil }
         var variable: (Int, String)?
-        if let v = reader.required(f, "variable", what: "a model output"), let name = reader.string(v, key: "variable"), let model {
-            if let i = model.outputIndex(name) { variable = (i, name) }
-            else { reportUnknownOutput(name, at: v, outputs: model.outputs.map(\.name), section: "event") }
+        if let v = reader.required(f, "variable", what: "a model output"), let name = reader.string(v, key: "variable"), let outputs {
+            if let i = outputs.firstIndex(where: { $0.name == name }) { variable = (i, name) }
+            else { reportUnknownOutput(name, at: v, outputs: outputs.map(\.name), section: "event") }
         }
         let op = reader.required(f, "op", what: "one of <, <=, >, >=").flatMap { reader.choice($0, key: "op", as: ComparisonOperator.self) }
         let value = reader.required(f, "value", what: "the threshold").flatMap { reader.number($0, key: "value") }

@@ -60,6 +60,7 @@ extension ProtocolDecoder {
             }
         }
         let outputs = ModelLibrary.outputs(for: configuration)
+        self.outputs = outputs
 
         var values = [ParameterValue?](repeating: nil, count: definitions.count)
         var valueNodes = [Node?](repeating: nil, count: definitions.count)
@@ -81,12 +82,15 @@ extension ProtocolDecoder {
         }
 
         var variability = [Double](repeating: 0, count: definitions.count)
+        // Listed with an invalid SD still counts as having variability (no follow-on errors).
+        var listed = Set<Int>()
         if let v = f.value("variability"), let vf = reader.mapping(v, section: "model.variability", allowed: []) {
             for (rawName, keyNode, value) in vf.entries {
                 let name = rawName == "V" ? "V1" : rawName
                 guard let i = names.firstIndex(of: name) else {
                     reportUnknownParameter(rawName, at: keyNode, known: names, section: "model.variability"); continue
                 }
+                listed.insert(i)
                 if let sd = reader.number(value, key: "variability.\(rawName)", in: .nonNegative) { variability[i] = sd }
             }
         }
@@ -96,7 +100,7 @@ extension ProtocolDecoder {
         }
 
         var correlations: [ParameterCorrelation] = []
-        if let c = f.value("correlations") { correlations = decodeParameterCorrelations(c, names: names, variability: variability) }
+        if let c = f.value("correlations") { correlations = decodeParameterCorrelations(c, names: names, variability: variability, listed: listed) }
         var effects: [CovariateEffect] = []
         if let c = f.value("covariates") { effects = decodeCovariateEffects(c, names: names) }
         var residuals: [ResidualError] = []
@@ -190,7 +194,7 @@ extension ProtocolDecoder {
         }
     }
 
-    private func decodeParameterCorrelations(_ node: Node, names: [String], variability: [Double]) -> [ParameterCorrelation] {
+    private func decodeParameterCorrelations(_ node: Node, names: [String], variability: [Double], listed: Set<Int>) -> [ParameterCorrelation] {
         guard let items = reader.sequence(node, key: "model.correlations") else { return [] }
         var out: [ParameterCorrelation] = []
         for item in items {
@@ -201,7 +205,7 @@ extension ProtocolDecoder {
                 guard let raw = reader.string(n, key: "correlation parameter") else { continue }
                 let name = raw == "V" ? "V1" : raw
                 guard let i = names.firstIndex(of: name) else { reportUnknownParameter(raw, at: n, known: names, section: "model.correlations"); continue }
-                guard variability[i] > 0 else { reader.error("'\(raw)' has no variability: correlations are between parameters listed in `variability` with an SD > 0", at: n); continue }
+                guard variability[i] > 0 || listed.contains(i) else { reader.error("'\(raw)' has no variability: correlations are between parameters listed in `variability` with an SD > 0", at: n); continue }
                 indices.append(i)
             }
             let rho = reader.number(triple[2], key: "rho", in: .open(-1, 1))

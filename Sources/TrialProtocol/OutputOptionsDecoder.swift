@@ -4,7 +4,7 @@ extension ProtocolDecoder {
     /// `output:` with SPEC's defaults (every output, every grid time, 20,000 subjects per arm);
     /// `nil` after reporting.
     func decodeOutput(_ node: Node?) -> OutputOptions? {
-        let allOutputs = model.map { Array($0.outputs.indices) } ?? []
+        let allOutputs = outputs.map { Array($0.indices) } ?? []
         var options = OutputOptions(timecourse: TimecourseOptions(variables: allOutputs, every: observe))
         guard let node else { return options }
         guard let f = reader.mapping(node, section: "output", allowed: ["subjects", "timecourse"]) else { return nil }
@@ -14,11 +14,11 @@ extension ProtocolDecoder {
             if let v = tf.value("variables"), let items = reader.sequence(v, key: "variables") {
                 var indices: [Int] = []
                 for item in items {
-                    guard let name = reader.string(item, key: "variables"), let model else { continue }
-                    if let i = model.outputIndex(name) {
+                    guard let name = reader.string(item, key: "variables"), let outputs else { continue }
+                    if let i = outputs.firstIndex(where: { $0.name == name }) {
                         if indices.contains(i) { reader.error("'\(name)' is listed twice in timecourse variables", at: item) }
                         indices.append(i)
-                    } else { reportUnknownOutput(name, at: item, outputs: model.outputs.map(\.name), section: "output.timecourse.variables") }
+                    } else { reportUnknownOutput(name, at: item, outputs: outputs.map(\.name), section: "output.timecourse.variables") }
                 }
                 // Model output order, as timecourse.csv writes them.
                 options.timecourse.variables = indices.sorted()

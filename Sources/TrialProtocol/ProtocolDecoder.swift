@@ -19,6 +19,10 @@ final class ProtocolDecoder {
     var population: PopulationSpec?
     var populationNode: Node?
     var model: ModelDefinition?
+    /// The model's outputs once its configuration is known, even when its parameters failed.
+    var outputs: [OutputDefinition]?
+    /// False when an arm had no valid name (then arm references are not checked).
+    var allArmsNamed = true
     var adverseEvents: [AdverseEventDefinition] = []
     /// AE terms as written, also of terms that failed to decode (so that rules naming them do not
     /// report a second error).

@@ -141,13 +141,13 @@ public enum UnitConversion {
     /// dimension, is an error naming the expected unit.
     public static func convert(_ text: String, to dimension: QuantityDimension) throws(UnitError) -> Double {
         if case let .fixed(unit) = dimension, let (_, unitText) = split(text), !unitText.isEmpty {
-            throw UnitError("takes a bare number in \(unit == "–" ? "no unit (dimensionless)" : unit); got '\(text)'")
+            throw UnitError(unit == "–" ? "takes a bare number (it is dimensionless); got '\(text)'" : "takes a bare number in \(unit); got '\(text)'")
         }
         let (value, found) = try parse(text)
         guard let found else { return value }
         switch dimension {
         case let .fixed(unit):
-            throw UnitError("takes a bare number in \(unit == "–" ? "no unit (dimensionless)" : unit); got '\(text)'")
+            throw UnitError(unit == "–" ? "takes a bare number (it is dimensionless); got '\(text)'" : "takes a bare number in \(unit); got '\(text)'")
         case .physical:
             if found != dimension {
                 throw UnitError("expected a quantity in \(dimension) (\(dimensionName(dimension))); got '\(text)', which is in \(found)")
