@@ -37,10 +37,12 @@ struct PopulationDecoder {
             if let s = fields.keyNode("sample") { reader.error("`sample` applies only to a CSV cohort (`csv: FILE`)", at: s) }
             guard let covariatesNode = reader.required(fields, "covariates", what: "a population needs `covariates` (or `csv: FILE`)") else { return nil }
             spec.covariates = decodeCovariates(covariatesNode)
-            if let c = fields.value("correlations") { spec.correlations = decodeCorrelations(c, covariates: spec.covariates) }
+            if let c = fields.value("correlations") { spec.correlations = decodeCorrelations(c, covariates: spec.covariates, declared: declaredNames(covariatesNode)) }
         }
-        if let d = fields.value("derived") { decodeDerived(d, into: &spec) }
-        if let i = fields.value("inclusion") { spec.inclusion = decodeInclusion(i, spec: spec) }
+        // Expressions over covariates that failed would only report follow-on unknown names.
+        let complete = spec.table != nil || fields.value("covariates").map { declaredNames($0).count == spec.covariates.count } ?? false
+        if let d = fields.value("derived") { decodeDerived(d, into: &spec, compile: complete) }
+        if let i = fields.value("inclusion") { spec.inclusion = decodeInclusion(i, spec: spec, compile: complete) }
         return reader.log.diagnostics.count == errorsBefore ? spec : nil
     }
 
@@ -135,7 +137,12 @@ struct PopulationDecoder {
 
     // MARK: Correlations
 
-    private func decodeCorrelations(_ node: Node, covariates: [CovariateSpec]) -> [CovariateCorrelation] {
+    private func declaredNames(_ node: Node) -> [String] {
+        guard case let .mapping(m) = node else { return [] }
+        return m.keys.compactMap(\.string)
+    }
+
+    private func decodeCorrelations(_ node: Node, covariates: [CovariateSpec], declared: [String]) -> [CovariateCorrelation] {
         guard let items = reader.sequence(node, key: "correlations") else { return [] }
         var out: [CovariateCorrelation] = []
         let names = covariates.map(\.name)
@@ -148,6 +155,7 @@ struct PopulationDecoder {
             for n in triple.prefix(2) {
                 guard let name = reader.string(n, key: "correlation covariate") else { continue }
                 guard let i = names.firstIndex(of: name) else {
+                    if declared.contains(name) { continue }
                     var m = "unknown covariate '\(name)' in correlations"
                     if let near = nearestName(name, among: names) { m += "; did you mean '\(near)'?" }
                     reader.error(m, at: n); continue
@@ -170,7 +178,7 @@ struct PopulationDecoder {
 
     // MARK: Derived covariates and inclusion
 
-    private func decodeDerived(_ node: Node, into spec: inout PopulationSpec) {
+    private func decodeDerived(_ node: Node, into spec: inout PopulationSpec, compile: Bool) {
         guard let fields = reader.mapping(node, section: "derived", allowed: []) else { return }
         for (name, keyNode, value) in fields.entries {
             guard isIdentifier(name) else {
@@ -181,6 +189,7 @@ struct PopulationDecoder {
                 reader.error("derived covariate '\(name)' has the name of a covariate", at: keyNode)
                 continue
             }
+            guard compile else { _ = reader.parsedExpression(value, key: name); continue }
             let known = spec.allNames
             let current = spec
             if let formula = reader.expression(value, key: name, knownNames: known, resolve: { current.binding(for: $0) }) {
@@ -189,10 +198,11 @@ struct PopulationDecoder {
         }
     }
 
-    private func decodeInclusion(_ node: Node, spec: PopulationSpec) -> [InclusionCriterion] {
+    private func decodeInclusion(_ node: Node, spec: PopulationSpec, compile: Bool) -> [InclusionCriterion] {
         guard let items = reader.sequence(node, key: "inclusion") else { return [] }
         var out: [InclusionCriterion] = []
         for item in items {
+            guard compile else { _ = reader.parsedExpression(item, key: "inclusion"); continue }
             guard let condition = reader.expression(item, key: "inclusion", knownNames: spec.allNames, resolve: { spec.binding(for: $0) }) else { continue }
             out.append(InclusionCriterion(text: condition.source, condition: condition))
         }
