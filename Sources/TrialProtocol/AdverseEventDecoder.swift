@@ -1,0 +1,83 @@
+import Expressions
+import Foundation
+import Yams
+
+extension ProtocolDecoder {
+    static let adverseEventKeys = ["term", "variable", "grades", "when", "assess"]
+
+    func decodeAdverseEvents(_ node: Node) -> [AdverseEventDefinition] {
+        guard let items = reader.sequence(node, key: "adverse_events") else { return [] }
+        var out: [AdverseEventDefinition] = []
+        for item in items {
+            guard let f = reader.mapping(item, section: "adverse event", allowed: Self.adverseEventKeys) else { continue }
+            let errorsBefore = reader.log.diagnostics.count
+            guard let termNode = reader.required(f, "term", what: "the event's preferred term"), let term = reader.string(termNode, key: "term") else { continue }
+            if adverseEventTerms.contains(term) { reader.error("duplicate adverse event term '\(term)'", at: termNode) }
+            adverseEventTerms.append(term)
+            var definition = AdverseEventDefinition(term: term, variable: nil, grades: [])
+            if let when = f.value("when") {
+                for key in ["variable", "grades"] {
+                    if let k = f.keyNode(key) { reader.error("give `when` (a one-grade event) or `variable` with `grades`, not both", at: k) }
+                }
+                if let condition = outputCondition(when, key: "when") { definition.grades = [AdverseEventGrade(grade: 1, condition: condition)] }
+            } else if let variableNode = f.value("variable") {
+                let gradesNode = reader.required(f, "grades", what: "e.g. { 1: \"< 2.0\", 2: \"< 1.5\" }")
+                if let outputs, let name = reader.string(variableNode, key: "variable") {
+                    if let index = outputs.firstIndex(where: { $0.name == name }) {
+                        definition.variable = index
+                        if let gradesNode { definition.grades = decodeGrades(gradesNode, variable: index) }
+                    } else { reportUnknownOutput(name, at: variableNode, outputs: outputs.map(\.name), section: "adverse event '\(term)'") }
+                }
+            } else {
+                reader.error("missing key `variable` in adverse event '\(term)': give `variable` with `grades`, or `when`", at: item)
+            }
+            if let a = f.value("assess") { definition.assessment = decodeAssessment(a) }
+            if reader.log.diagnostics.count == errorsBefore, outputs != nil { out.append(definition) }
+        }
+        return out
+    }
+
+    /// `{ 1: "< 2.0", 2: "< 1.5" }`: grades 1–5, each a comparison of the variable with a number.
+    private func decodeGrades(_ node: Node, variable: Int) -> [AdverseEventGrade] {
+        guard let f = reader.mapping(node, section: "grades", allowed: []) else { return [] }
+        var out: [AdverseEventGrade] = []
+        for (key, keyNode, value) in f.entries {
+            guard let grade = Int(key), (1...5).contains(grade) else {
+                reader.error("a grade must be an integer 1…5; got '\(key)'", at: keyNode); continue
+            }
+            guard let text = reader.scalar(value, key: "grades.\(key)", expected: "a condition such as \"< 2.0\"") else { continue }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let op = ComparisonOperator.allCases.sorted { $0.rawValue.count > $1.rawValue.count }.first { trimmed.hasPrefix($0.rawValue) }
+            guard let op, case let .some(.some(threshold)) = NodeReader.parseNumber(String(trimmed.dropFirst(op.rawValue.count))) else {
+                reader.error("grade \(grade) must be a comparison with a number, one of <, <=, >, >= then a value (e.g. \"< 2.0\"); got '\(text)'", at: value)
+                continue
+            }
+            // The variable is slot `variable` of the output registers.
+            guard let condition = try? ParsedExpression("x \(op.rawValue) \(threshold)").compile(resolve: { _ in .slot(variable) }) else { continue }
+            out.append(AdverseEventGrade(grade: grade, condition: condition))
+        }
+        if f.entries.isEmpty { reader.error("`grades` must define at least grade 1", at: node) }
+        return out.sorted { $0.grade < $1.grade }
+    }
+
+    /// `{ every: TIME }` or `{ at: [TIME, …] }`.
+    func decodeAssessment(_ node: Node) -> AssessmentSchedule? {
+        guard let f = reader.mapping(node, section: "assess", allowed: ["every", "at"]) else { return nil }
+        let end = duration ?? .infinity
+        if let every = f.value("every") {
+            if let k = f.keyNode("at") { reader.error("give `every` or `at` in assess, not both", at: k); return nil }
+            guard let v = reader.time(every, key: "every", in: .positive) else { return nil }
+            if v < observe { reader.error("`every` (\(formatNumber(v)) h) must be at least `observe` (\(formatNumber(observe)) h): assessments are read on the grid", at: every) ; return nil }
+            return .every(v)
+        }
+        if let at = f.value("at") {
+            guard let items = reader.sequence(at, key: "at") else { return nil }
+            let times = items.compactMap { reader.time($0, key: "at", in: .closed(0, end)) }
+            guard times.count == items.count else { return nil }
+            if times.isEmpty { reader.error("`at` must list at least one time", at: at); return nil }
+            return .at(times.sorted())
+        }
+        reader.error("missing key `every` in assess: give { every: TIME } or { at: [TIME, …] }", at: node)
+        return nil
+    }
+}

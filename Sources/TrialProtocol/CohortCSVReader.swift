@@ -1,0 +1,111 @@
+import Population
+
+/// Reads a real cohort (SPEC §3, `population: { csv: FILE }`): RFC 4180 CSV with a header row of
+/// covariate names. A column whose every cell is a finite number is numeric; a column with no
+/// numeric cell is categorical (levels in order of first appearance); a column mixing both, an
+/// empty cell or a row with the wrong number of fields is an error at FILE:ROW:COLUMN (ROW the
+/// line, COLUMN the field number, both 1-based).
+enum CohortCSVReader {
+    static func read(bytes: [UInt8], path: String, sampling: CohortTable.Sampling, log: DiagnosticLog) -> CohortTable? {
+        let errorsBefore = log.diagnostics.count
+        func error(_ line: Int, _ column: Int, _ message: String) {
+            log.add(Diagnostic(file: path, line: line, column: column, message: message))
+        }
+        if let (line, column) = YAMLSource.firstInvalidUTF8(bytes) {
+            error(line, column, "the cohort file is not valid UTF-8 text")
+            return nil
+        }
+        let records: [(line: Int, fields: [String])]
+        switch parseRecords(String(decoding: bytes, as: UTF8.self)) {
+        case let .success(r): records = r
+        case let .failure(failure): error(failure.line, failure.column, failure.message); return nil
+        }
+        guard let header = records.first else { error(1, 1, "the cohort file is empty: expected a header row of covariate names"); return nil }
+        var columns: [String] = []
+        for (i, name) in header.fields.enumerated() {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            if !isIdentifier(trimmed) { error(header.line, i + 1, "column name '\(name)' must be a covariate name (a letter or '_', then letters, digits, '_')") }
+            else if columns.contains(trimmed) { error(header.line, i + 1, "duplicate column '\(trimmed)'") }
+            columns.append(trimmed)
+        }
+        let rows = records.dropFirst()
+        if rows.isEmpty { error(header.line, 1, "the cohort file has a header but no rows") }
+        for row in rows where row.fields.count != columns.count {
+            error(row.line, min(row.fields.count, columns.count) + 1, "row has \(row.fields.count) fields; the header has \(columns.count)")
+        }
+        guard log.diagnostics.count == errorsBefore else { return nil }
+
+        var levels: [[String]?] = []
+        var values = [[Double]](repeating: [Double](repeating: 0, count: columns.count), count: rows.count)
+        for (c, name) in columns.enumerated() {
+            let cells = rows.map { $0.fields[c].trimmingCharacters(in: .whitespaces) }
+            for (r, cell) in cells.enumerated() where cell.isEmpty {
+                error(rows[rows.startIndex + r].line, c + 1, "missing value in column '\(name)'")
+            }
+            let numeric = cells.map { NodeReader.parseNumber($0) }
+            let numericCount = numeric.filter { if case .some(.some) = $0 { return true } else { return false } }.count
+            if numericCount > 0 {
+                levels.append(nil)
+                for (r, v) in numeric.enumerated() where !cells[r].isEmpty {
+                    if case let .some(.some(x)) = v { values[r][c] = x }
+                    else { error(rows[rows.startIndex + r].line, c + 1, "malformed number '\(cells[r])' in numeric column '\(name)'") }
+                }
+            } else {
+                var names: [String] = []
+                for (r, cell) in cells.enumerated() where !cell.isEmpty {
+                    if let i = names.firstIndex(of: cell) { values[r][c] = Double(i) }
+                    else { names.append(cell); values[r][c] = Double(names.count - 1) }
+                }
+                levels.append(names)
+            }
+        }
+        guard log.diagnostics.count == errorsBefore else { return nil }
+        return CohortTable(columns: columns, levels: levels, rows: values, sampling: sampling)
+    }
+
+    struct Failure: Error { var line: Int; var column: Int; var message: String }
+
+    /// RFC 4180 records with the line each starts on; blank lines are skipped.
+    static func parseRecords(_ text: String) -> Result<[(line: Int, fields: [String])], Failure> {
+        var records: [(line: Int, fields: [String])] = []
+        var fields: [String] = []
+        var field = ""
+        var inQuotes = false, fieldWasQuoted = false
+        var line = 1, recordLine = 1, quoteLine = 1
+        let characters = Array(text.unicodeScalars)
+        var i = 0
+        func endRecord() {
+            fields.append(field)
+            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) { records.append((recordLine, fields)) }
+            fields = []; field = ""; fieldWasQuoted = false
+        }
+        while i < characters.count {
+            let c = characters[i]
+            if inQuotes {
+                if c == "\"" {
+                    if i + 1 < characters.count, characters[i + 1] == "\"" { field.append("\""); i += 1 }
+                    else { inQuotes = false }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+            } else if c == "\"" {
+                if !field.isEmpty { return .failure(Failure(line: line, column: fields.count + 1, message: "a quote may only start a field (RFC 4180)")) }
+                inQuotes = true; fieldWasQuoted = true; quoteLine = line
+            } else if c == "," {
+                fields.append(field); field = ""; fieldWasQuoted = false
+            } else if c == "\n" || c == "\r" {
+                if c == "\r", i + 1 < characters.count, characters[i + 1] == "\n" { i += 1 }
+                endRecord()
+                line += 1
+                recordLine = line
+            } else {
+                field.unicodeScalars.append(c)
+            }
+            i += 1
+        }
+        if inQuotes { return .failure(Failure(line: quoteLine, column: fields.count + 1, message: "unterminated quoted field")) }
+        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
+        return .success(records)
+    }
+}

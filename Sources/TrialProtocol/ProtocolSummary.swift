@@ -1,0 +1,76 @@
+import Population
+import Twins
+
+extension ProtocolDefinition {
+    /// What `vtrial check` prints: design, arms with their allocation per replicate, subjects,
+    /// replicates, endpoints, AE terms, the model and every parameter with its canonical unit.
+    public var summary: String {
+        var lines: [String] = []
+        lines.append("protocol \(id)\(title.map { ": \($0)" } ?? "")")
+        lines.append("design: \(design.rawValue); \(subjects) subjects per replicate; \(replicates) replicate\(replicates == 1 ? "" : "s"); seed \(seed)")
+        lines.append("duration: \(formatNumber(duration)) h, observed every \(formatNumber(observe)) h (\(gridCount) grid times)")
+        let populationSource = population.table.map { "CSV cohort, \($0.rows.count) rows, sample \($0.sampling.rawValue)" }
+            ?? "\(population.covariates.count) covariates"
+        lines.append("population: \(population.name) (\(populationSource)); covariates \(population.allNames.joined(separator: ", "))")
+        lines.append("arms:")
+        for (arm, n) in zip(arms, allocation) {
+            var text = "  \(arm.name): \(n) subjects (ratio \(arm.ratio))"
+            if arm.dosing.isEmpty { text += ", no dosing" }
+            for d in arm.dosing {
+                if let interval = d.interval {
+                    text += "; \(d.amount.text) \(d.route.name) every \(formatNumber(interval)) h × \(d.count) from \(formatNumber(d.start)) h"
+                    if d.steadyState { text += " at steady state" }
+                } else {
+                    text += "; \(d.amount.text) \(d.route.name) at \(d.times.map { formatNumber($0) }.joined(separator: ", ")) h"
+                }
+            }
+            if !arm.parameterOverrides.isEmpty {
+                text += "; overrides " + arm.parameterOverrides.map { o in "\(model.parameters[o.parameter].name) = \(Self.describe(o.value, model.parameters[o.parameter].definition))" }.joined(separator: ", ")
+            }
+            if !arm.rules.isEmpty { text += "; \(arm.rules.count) dose rule\(arm.rules.count == 1 ? "" : "s")" }
+            lines.append(text)
+        }
+        if adherence < 1 { lines.append("adherence: \(formatNumber(adherence))") }
+        if let dropoutHazard { lines.append("dropout hazard: \(dropoutHazard) per h") }
+        var modelParts: [String] = []
+        if let pk = model.configuration.pk { modelParts.append("pk \(pk.compartments)-compartment \(pk.absorption.rawValue) \(pk.elimination.rawValue)") }
+        if model.configuration.effectCompartment { modelParts.append("effect compartment") }
+        if let pd = model.configuration.pd { modelParts.append("pd \(pd.rawValue)") }
+        if let twin = model.configuration.twin { modelParts.append("twin \(twin)") }
+        lines.append("model: \(modelParts.joined(separator: ", ")); outputs \(model.outputs.map(\.name).joined(separator: ", "))")
+        for p in model.parameters {
+            var text = "  \(p.name) = \(Self.describe(p.value, p.definition))"
+            if p.variability > 0 { text += ", variability SD \(formatNumber(p.variability))" }
+            lines.append(text)
+        }
+        lines.append("endpoints: \(endpoints.isEmpty ? "none" : "")")
+        for e in endpoints {
+            var text = "  \(e.id): "
+            if e.kind == .timeToEvent, let event = e.event {
+                text += "time to \(event.variableName) \(event.op.rawValue) \(formatNumber(event.value))\(event.relativeTo.map { " × \($0.rawValue)" } ?? "")"
+            } else if e.summary == .at {
+                text += "\(e.variableName) \(e.measure.rawValue) at \(formatNumber(e.at ?? 0)) h"
+            } else {
+                text += "\(e.summary.rawValue) of \(e.variableName) over [\(formatNumber(e.window.lowerBound)), \(formatNumber(e.window.upperBound))] h"
+            }
+            text += ", better \(e.better.rawValue)"
+            if let r = e.responder { text += ", responder \(r.op.rawValue) \(formatNumber(r.value))" }
+            lines.append(text)
+        }
+        lines.append("adverse events: \(adverseEvents.isEmpty ? "none" : adverseEvents.map(\.term).joined(separator: ", "))")
+        if let analysis {
+            lines.append("analysis: control \(arms[analysis.control].name), alpha \(formatNumber(analysis.alpha)), \(analysis.sided.rawValue)-sided, adjust \(analysis.adjust.rawValue), multiplicity \(analysis.multiplicity.rawValue)")
+        } else {
+            lines.append("analysis: none")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func describe(_ value: ParameterValue, _ definition: ParameterDefinition) -> String {
+        let unit = definition.dimension == .dimensionless ? "" : " \(definition.dimension)"
+        switch value {
+        case let .constant(v): return "\(formatNumber(v))\(unit)"
+        case let .covariateExpression(e): return "\(e.source)\(unit)"
+        }
+    }
+}

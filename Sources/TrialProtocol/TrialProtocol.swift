@@ -1,1 +1,0 @@
-// TrialProtocol module: see docs/architecture.md.

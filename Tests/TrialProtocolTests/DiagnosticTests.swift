@@ -1,0 +1,200 @@
+import Testing
+@testable import TrialProtocol
+
+/// Every error is reported at its exact place (see `minimalProtocol` for line numbers).
+@Suite struct DiagnosticTests {
+    @Test func minimalProtocolIsValid() {
+        #expect(protocolErrors(minimalProtocol) == [])
+    }
+
+    @Test func manyErrorsFromOneFileInOneRun() {
+        let yaml = minimalProtocol
+            .replacing("seed: 1", with: "seed: -1")
+            .replacing("subjects: 40", with: "subjects: forty")
+            .replacing("mean: 70, sd: 10", with: "mean: 70, sd: -10")
+            .replacing("{ CL: 5 L/h,", with: "{ CLL: 5 L/h,")
+            .replacing("    dosing: {", with: "    dosnig: {")
+            .replacing("    at: 7 d", with: "    at: 9 d")
+            .replacing("when: \"E < 60\"", with: "when: \"EE < 60\"")
+            .replacing("sided: two", with: "sided: both")
+        #expect(protocolErrors(yaml) == [
+            "2:7: error: `seed` must be an unsigned 64-bit integer (0 … 18446744073709551615); got '-1'",
+            "3:11: error: `subjects` must be an integer ≥ 1; got 'forty'",
+            "7:39: error: `sd` must be > 0; got -10",
+            "12:15: error: missing parameter CL (L/h) in model.parameters",
+            "12:17: error: unknown parameter 'CLL' in model.parameters; did you mean 'CL'?",
+            "16:5: error: unknown key 'dosnig' in arm; did you mean 'dosing'?",
+            "20:9: error: `at` must be in [0, 168] h; got 216 h",
+            "23:12: error: in `when`: unknown name 'EE'; did you mean 'E'?",
+            "26:10: error: `sided` must be one of two, one; got 'both'",
+        ])
+    }
+
+    @Test func atMostTwentyErrorsAreReported() {
+        var yaml = minimalProtocol
+        for i in 0..<25 { yaml += "unknown_\(i): 1\n" }
+        let errors = protocolErrors(yaml)
+        #expect(errors.count == 20)
+        #expect(errors.first == "27:1: error: unknown key 'unknown_0' in protocol file; the keys are \(ProtocolDecoder.topLevelKeys.joined(separator: ", "))")
+    }
+
+    @Test func yamlLevelErrors() {
+        #expect(protocolErrors("") == ["1:1: error: the file is empty: expected a YAML mapping"])
+        #expect(protocolErrors("# only a comment\n") == ["1:1: error: the file is empty: expected a YAML mapping"])
+        #expect(protocolErrors(minimalProtocol.replacing("seed: 1\n", with: "seed: 1\nseed: 2\n")) == [
+            "3:1: error: duplicate key 'seed': a key may appear only once in a mapping",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("{ compartments: 1, absorption: oral }", with: "{ compartments: 1, compartments: 2 }")) == [
+            "10:26: error: duplicate key 'compartments': a key may appear only once in a mapping",
+        ])
+        let syntax = protocolErrors("protocol: TEST\nseed: [1, 2\n")
+        #expect(syntax.count == 1)
+        #expect(syntax.first?.hasPrefix("3:1: error: YAML syntax error: ") == true)
+        #expect(protocolErrors("- a\n- b\n") == ["1:1: error: `protocol file` must be a mapping; got a list"])
+    }
+
+    @Test func nonUTF8IsLocated() throws {
+        let folder = TemporaryFolder()
+        let path = folder.write("bad.yaml", bytes: Array("protocol: TEST\nti".utf8) + [0xFF, 0x41])
+        #expect(throws: ProtocolLoadError.self) { try ProtocolLoader.load(path: path) }
+        do { _ = try ProtocolLoader.load(path: path) } catch {
+            #expect(error.diagnostics == [Diagnostic(file: path, line: 2, column: 3, message: "the file is not valid UTF-8 text (invalid byte sequence here)")])
+            #expect(error.description == "\(path):2:3: error: the file is not valid UTF-8 text (invalid byte sequence here)")
+        }
+    }
+
+    @Test func missingKeysArePlacedAtTheMappingThatLacksThem() {
+        #expect(protocolErrors(minimalProtocol.replacing("seed: 1\n", with: "")) == [
+            "1:1: error: missing key `seed` in protocol file: an unsigned 64-bit integer",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("  - name: placebo\n", with: "  - ratio: 1\n")) == [
+            "14:5: error: missing key `name` in arm: the arm's name",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    at: 7 d\n", with: "")) == [
+            "18:5: error: missing key `at` in endpoint: the assessment time (required for `summary: at`)",
+        ])
+    }
+
+    @Test func wrongTypesAndNonFiniteNumbers() {
+        #expect(protocolErrors(minimalProtocol.replacing("subjects: 40", with: "subjects: [40]")) == [
+            "3:11: error: `subjects` must be an integer; got a list",
+        ])
+        #expect(protocolErrors(minimalProtocol + "adherence: .inf\n") == [
+            "27:12: error: `adherence` must be a finite number; got '.inf'",
+        ])
+        #expect(protocolErrors(minimalProtocol + "adherence: 1.5\n") == [
+            "27:12: error: `adherence` must be in [0, 1]; got 1.5",
+        ])
+        #expect(protocolErrors(minimalProtocol + "replicates: 0\n") == [
+            "27:13: error: `replicates` must be an integer ≥ 1; got 0",
+        ])
+        #expect(protocolErrors(minimalProtocol + "protocol2: x\n") == [
+            "27:1: error: unknown key 'protocol2' in protocol file; did you mean 'protocol'?",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("protocol: TEST", with: "protocol: my trial")) == [
+            "1:11: error: `protocol` must match [A-Za-z0-9._-]+ (it names the results folder); got 'my trial'",
+        ])
+    }
+
+    @Test func unitErrors() {
+        #expect(protocolErrors(minimalProtocol.replacing("CL: 5 L/h", with: "CL: 5 L")) == [
+            "12:21: error: `CL` expected a quantity in L/h (a clearance); got '5 L', which is in L",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("E0: 100,", with: "E0: 100 mm,")) == [
+            "12:48: error: `E0` takes a bare number (it is dimensionless); got '100 mm'",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("amount: 100 mg", with: "amount: 100 L")) == [
+            "16:23: error: `amount` expected a quantity in mg (an amount); got '100 L', which is in L; a dose is in mg (or mg/kg, mg/m2)",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("amount: 100 mg", with: "amount: 75 mg/m2")) == [
+            "16:23: error: a dose in mg/m2 needs a numeric BSA covariate (body surface area in m²) in the population; it has WT, SEX",
+        ])
+    }
+
+    @Test func expressionErrorsPointAtTheToken() {
+        // Plain scalar: column of the scalar + offset.
+        #expect(protocolErrors(minimalProtocol.replacing("CL: 5 L/h", with: "CL: 5 * (WTT / 70)")) == [
+            "12:26: error: in `CL`: unknown name 'WTT'; did you mean 'WT'?",
+        ])
+        // Quoted scalar: one more for the quote.
+        #expect(protocolErrors(minimalProtocol.replacing("when: \"E < 60\"", with: "when: \"E < 60 +\"")) == [
+            "23:20: error: in `when`: expected a number, a name or '(', found end of expression",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("CL: 5 L/h", with: "CL: \"5 * (SEX == 'X')\"")) == [
+            "12:34: error: in `CL`: 'X' is not a level of SEX; its levels are M, F",
+        ])
+    }
+
+    @Test func modelErrors() {
+        #expect(protocolErrors(minimalProtocol.replacing("pd: { type: emax }", with: "pd: { type: emaxx }")) == [
+            "11:15: error: `type` must be one of emax, idr1, idr2, idr3, idr4; got 'emaxx'; did you mean 'emax'?",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("  pd: { type: emax }\n", with: "  pd: { type: emax }\n  custom: { states: {} }\n")) == [
+            "12:3: error: custom models are not supported yet; use `pk`, `pd` and `twin`",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  variability: { CL: -0.1, KA: 0.2 }\n  correlations: [[CL, V1, 0.4]]")) == [
+            "13:22: error: `variability.CL` must be ≥ 0; got -0.1",
+            "14:23: error: 'V1' has no variability: correlations are between parameters listed in `variability` with an SD > 0",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  covariates: { CL: { SEX: { X: 0.8 } }, V1: { WT: { power: 1 } } }")) == [
+            "13:30: error: unknown key 'X' in model.covariates.CL.SEX; the keys are M, F",
+            "13:52: error: missing key `ref` in model.covariates.V1.WT: the reference value of WT",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  residual: { CE: { proportional: 0.1 } }\n  solver: { rtol: 0, method: fast }")) == [
+            "13:15: error: 'CE' in model.residual is not an output of the model; did you mean 'C'?",
+            "14:19: error: `rtol` must be > 0; got 0",
+            "14:30: error: `method` must be one of auto, nonstiff, stiff; got 'fast'",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    WT: {", with: "    CL: {")) == [
+            "6:3: error: covariate 'CL' has the name of model parameter 'CL': rename the covariate",
+        ])
+    }
+
+    @Test func armAndDosingErrors() {
+        #expect(protocolErrors(minimalProtocol.replacing("  - name: active\n", with: "  - name: placebo\n    ratio: 0\n")) == [
+            "15:11: error: duplicate arm name 'placebo'",
+            "16:12: error: `ratio` must be an integer ≥ 1; got 0",
+        ])
+        // The 8th dose at 168 h is still within `duration` (168 h); a 9th is not.
+        #expect(protocolErrors(minimalProtocol.replacing("doses: 7 }", with: "doses: 8, duration: 1 h }")) == [
+            "16:64: error: `duration` applies only to `route: infusion`",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("doses: 7 }", with: "doses: 9 }")) == [
+            "16:51: error: the last of 9 doses every 24 h from 0 h falls at 192 h, after the end of the study (`duration` 168 h)",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("doses: 7 }", with: "doses: 7, route: infusion }")) == [
+            "16:13: error: missing key `duration` in dosing: an infusion needs its duration, e.g. '2 h'",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    dosing: {", with: "    rules: [{ on_ae: { term: Neutropenia, grade: 3 }, then: { scale: 0.5 } }]\n    dosing: {")) == [
+            "16:30: error: unknown adverse event term 'Neutropenia' in on_ae; the terms are Hypotension",
+        ])
+    }
+
+    @Test func endpointAnalysisAndDesignErrors() {
+        #expect(protocolErrors(minimalProtocol.replacing("id: E_D7", with: "id: e-d7").replacing("variable: E\n", with: "variable: Q\n")) == [
+            "18:9: error: endpoint `id` must match [A-Z0-9_]+; got 'e-d7'",
+            "19:15: error: 'Q' in endpoint e-d7 is not an output of the model; its outputs are C, AUC, E",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    at: 7 d\n", with: "    summary: max\n    window: [2 d, 1 d]\n")) == [
+            "21:13: error: `window` must be ordered (start < end); got [48 h, 24 h]",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("control: placebo", with: "control: placbo\n  alpha: 0.7\n  success: { S: { all: [E_D8] } }")) == [
+            "25:12: error: `control` must name an arm; got 'placbo'; did you mean 'placebo'?",
+            "26:10: error: `alpha` must be in (0, 0.5]; got 0.7",
+            "27:25: error: unknown endpoint 'E_D8' in success criterion 'S'; did you mean 'E_D7'?",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("protocol: TEST", with: "protocol: TEST\ndesign: matched").replacing("  - name: placebo\n", with: "  - name: placebo\n    ratio: 2\n").replacing("  sided: two", with: "  adjust: baseline")) == [
+            "16:12: error: a matched design runs every patient in every arm: `ratio` must be 1; got '2'",
+            "28:11: error: `adjust: baseline` is not available in a matched design (comparisons are paired over patients)",
+        ])
+    }
+
+    @Test func resourceLimits() {
+        #expect(protocolErrors(minimalProtocol.replacing("subjects: 40", with: "subjects: 200000000")) == [
+            "3:11: error: `subjects` is 200000000: at most 100,000,000 per replicate can be run (one replicate would hold about 40 GB of subject records)",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("subjects: 40", with: "subjects: 1000000\nreplicates: 1000000")) == [
+            "4:13: error: subjects × replicates = 1e+12 simulated subjects is more than can be run (limit 1e11; at about 10 µs each that is 116 days of CPU time)",
+        ])
+    }
+}

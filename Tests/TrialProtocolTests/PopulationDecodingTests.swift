@@ -1,0 +1,104 @@
+import Foundation
+import Population
+import Testing
+@testable import TrialProtocol
+
+@Suite struct PopulationDecodingTests {
+    @Test func specPopulationFile() throws {
+        let spec = try ProtocolLoader.loadPopulation(path: Fixtures.folder + "/adults.yaml")
+        #expect(spec.name == "adults-t2d")
+        #expect(spec.covariates.map(\.name) == ["AGE", "SEX", "WT", "HT", "BASE_HBA1C", "EGFR"])
+        #expect(spec.covariates[0].distribution == .normal(mean: 58, sd: 10, lower: 18, upper: 80))
+        #expect(spec.covariates[1].distribution == .categorical(levels: ["M", "F"], probabilities: [0.55, 0.45]))
+        #expect(spec.covariates[2].distribution == .lognormal(meanlog: log(88), sdlog: log1p(0.2 * 0.2).squareRoot(), lower: 45, upper: 180))
+        #expect(spec.covariates[4].distribution == .uniform(lower: 7, upper: 10.5))
+        #expect(spec.covariates[5].distribution == .normal(mean: 85, sd: 20, lower: 15, upper: nil))
+        #expect(spec.correlations == [CovariateCorrelation(first: 2, second: 3, rho: 0.45), CovariateCorrelation(first: 0, second: 5, rho: -0.4)])
+        #expect(spec.derived.map(\.name) == ["BMI"])
+        // Registers: AGE, SEX, WT, HT, BASE_HBA1C, EGFR, BMI. 80 / (200/100)^2 = 20.
+        #expect(spec.derived[0].formula.evaluate([50, 0, 80, 200, 8, 90]) == 20)
+        #expect(spec.inclusion.map(\.text) == ["BMI >= 25", "EGFR >= 30"])
+        #expect(spec.inclusion[0].condition.evaluate([50, 0, 80, 200, 8, 90, 25]) == 1)
+        #expect(spec.inclusion[0].condition.evaluate([50, 0, 80, 200, 8, 90, 24.9]) == 0)
+    }
+
+    @Test func everyPopulationErrorIsLocated() {
+        let yaml = """
+        covariates:
+          AGE: { dist: normal, mean: 58 }
+          SEX: { dist: categorical, levels: { M: 0.5, F: 0.25 } }
+          WT: { dist: lognormal, median: 80, cv: 0.2, mean: 3 }
+        correlations:
+          - [SEX, AGE, 0.2]
+          - [AGE, WT, 1.0]
+        derived:
+          BMI: WT / HT ^ 2
+        inclusion:
+          - AGE >= 18 and
+        """
+        #expect(populationErrors(yaml) == [
+            "2:8: error: missing key `sd` in covariate AGE",
+            "3:37: error: the probabilities of the levels of SEX must sum to 1 (within 1e-9); they sum to 0.75",
+            "4:47: error: `mean` does not apply to dist: lognormal (it takes median, cv, meanlog, sdlog, min, max)",
+            "7:15: error: `rho` must be in (-1, 1); got 1",
+            "11:15: error: in `inclusion`: unexpected name 'and' after a complete expression",
+        ])
+    }
+
+    @Test func correlationsAreBetweenContinuousCovariates() {
+        let yaml = """
+        covariates:
+          SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
+          WT: { dist: normal, mean: 70, sd: 10 }
+        correlations: [[SEX, WT, 0.2], [WT, WT, 0.1], [WT, HT, 0.1]]
+        """
+        #expect(populationErrors(yaml) == [
+            "4:17: error: 'SEX' is categorical: correlations are between continuous covariates only",
+            "4:37: error: a covariate cannot be correlated with itself ('WT')",
+            "4:52: error: unknown covariate 'HT' in correlations; did you mean 'WT'?",
+        ])
+    }
+
+    @Test func derivedCovariatesSeeOnlyEarlierNames() {
+        let yaml = """
+        covariates:
+          WT: { dist: normal, mean: 70, sd: 10 }
+        derived:
+          A: B + 1
+          B: WT * 2
+        """
+        #expect(populationErrors(yaml) == ["4:6: error: in `A`: unknown name 'B'; known names: WT"])
+    }
+
+    @Test func populationFileErrorsNameThatFile() {
+        let population = "covariates:\n  WT: { dist: uniform, min: 90, max: 50 }\n"
+        let errors = protocolErrors(minimalProtocol.replacing("""
+        population:
+          covariates:
+            WT: { dist: normal, mean: 70, sd: 10 }
+            SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
+        """, with: "population: cohort/pop.yaml"), files: ["cohort/pop.yaml": population])
+        #expect(errors == ["pop.yaml:2:29: error: `min` must be less than `max` for WT; got min 90, max 50"])
+    }
+
+    @Test func csvCohortErrorsNameRowAndColumn() {
+        let csv = "WT,AGE\n70,40\n,51\n64,x\n"
+        let errors = protocolErrors(minimalProtocol.replacing("""
+        population:
+          covariates:
+            WT: { dist: normal, mean: 70, sd: 10 }
+            SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
+        """, with: "population: { csv: cohort.csv, sample: bootstrap }"), files: ["cohort.csv": csv])
+        #expect(errors == [
+            "cohort.csv:3:1: error: missing value in column 'WT'",
+            "cohort.csv:4:2: error: malformed number 'x' in numeric column 'AGE'",
+        ])
+        let ragged = protocolErrors(minimalProtocol.replacing("""
+        population:
+          covariates:
+            WT: { dist: normal, mean: 70, sd: 10 }
+            SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
+        """, with: "population: { csv: cohort.csv, sample: as-is }"), files: ["cohort.csv": "WT,AGE\n70,40,1\n"])
+        #expect(ragged == ["cohort.csv:2:3: error: row has 3 fields; the header has 2"])
+    }
+}
