@@ -60,10 +60,16 @@ public struct CompiledModel: Sendable {
         if let twin = configuration.twin, !ModelLibrary.twins.contains(where: { $0.id == twin }) {
             throw ModelConfigurationError("unknown disease twin '\(twin)'; known: \(ModelLibrary.twins.map(\.id).joined(separator: ", "))")
         }
+        if configuration.pd != nil, configuration.twin != nil {
+            throw ModelConfigurationError("a model has either a pd block or a disease twin, not both")
+        }
         var integralKinds: [OutputKind] = []
         for name in integratedOutputs {
             guard let index = outputNames.firstIndex(of: name) else {
                 throw ModelConfigurationError("cannot integrate '\(name)': not an output of this model (outputs: \(outputNames.joined(separator: ", ")))")
+            }
+            guard outputKinds[index] != .areaUnderCurve else {
+                throw ModelConfigurationError("cannot integrate 'AUC': it is itself the integral of C")
             }
             integralKinds.append(outputKinds[index])
         }
@@ -81,9 +87,6 @@ public struct CompiledModel: Sendable {
                                           integrateEffect: integratedOutputs.contains("CE") && !needsSolver)
         } else {
             linearSystem = nil
-        }
-        if needsSolver {
-            throw ModelConfigurationError("this configuration needs the ODE solver, which this build of Twins does not include yet")
         }
         odeLayout = needsSolver ? ODELayout(configuration: configuration, quadratures: integralKinds, linearPK: linearPK) : nil
 

@@ -8,6 +8,9 @@ public struct ModelSimulator {
     var propagator: LinearPKPropagator?
     /// The linear system's state (amounts in mg; CE in mg/L; AUC in mg·h/L).
     var linearState: [Double]
+    /// The solver's state, when the model has states without a closed form.
+    var odeState: [Double]
+    var odeSimulation: ODESimulation?
 
     init(model: CompiledModel) {
         self.model = model
@@ -15,6 +18,8 @@ public struct ModelSimulator {
         parameters.twin = [Double](repeating: 0, count: model.twinCount)
         propagator = model.linearSystem.map { LinearPKPropagator(system: $0) }
         linearState = [Double](repeating: 0, count: model.linearSystem?.count ?? 0)
+        odeState = [Double](repeating: 0, count: model.odeLayout?.dimension ?? 0)
+        odeSimulation = model.odeLayout.map { ODESimulation(model: model, layout: $0) }
     }
 
     /// Simulates one subject.
@@ -52,7 +57,11 @@ public struct ModelSimulator {
 
         for i in linearState.indices { linearState[i] = 0 }
         propagator?.setRates(parameters.linearRates)
-        writeOutputs(into: &baseline, stride: 1, index: 0)
+        if odeSimulation != nil {
+            odeSimulation!.start(parameters: parameters, state: &odeState)
+            odeSimulation!.treatmentStart = doses.first?.time ?? 0
+        }
+        for (o, kind) in model.outputKinds.enumerated() { baseline[o] = outputValue(kind, ode: odeState, row: 0) }
 
         var time = 0.0
         var eventIndex = 0
@@ -112,21 +121,31 @@ public struct ModelSimulator {
 
     private mutating func addToDepot(_ amount: Double) {
         if let system = model.linearSystem, let depot = system.depot { linearState[depot] += amount }
+        if let layout = model.odeLayout, let depot = layout.depot { odeState[depot] += amount }
     }
 
     private mutating func addToCentral(_ amount: Double) {
         if let system = model.linearSystem { linearState[system.central] += amount }
+        if let layout = model.odeLayout, let central = layout.central { odeState[central] += amount }
     }
 
     /// Advances from `start` to `end` (the next discontinuity, or ∞ after the last one) and
     /// writes the observations whose times lie in [start, end).
     private mutating func advanceSegment(from start: Double, to end: Double, observations: Range<Int>, times: [Double],
                                          infusionRate: Double, outputs: inout [Double], integrals: inout [Double]) throws(SimulationError) {
+        if odeSimulation != nil {
+            // C(t) in the solver's right-hand side starts from the linear state at `start`, so
+            // the solver runs before the linear state moves on.
+            let stop = end.isFinite ? end : (observations.isEmpty ? start : max(start, times[observations.upperBound - 1]))
+            try odeSimulation!.integrateSegment(from: start, to: stop, state: &odeState, linearState: linearState,
+                                                infusionRate: infusionRate, observations: observations, times: times,
+                                                parameters: parameters)
+        }
         var time = start
         for k in observations {
             try advanceLinear(by: times[k] - time, infusionRate: infusionRate, at: time)
             time = times[k]
-            writeLinearOutputs(observation: k, count: times.count, outputs: &outputs, integrals: &integrals)
+            writeObservation(k, row: k - observations.lowerBound, count: times.count, outputs: &outputs, integrals: &integrals)
         }
         if end.isFinite { try advanceLinear(by: end - time, infusionRate: infusionRate, at: time) }
     }
@@ -138,48 +157,54 @@ public struct ModelSimulator {
         }
     }
 
-    /// The concentration C from the linear state (nil when the model has no linear PK).
-    private var linearConcentration: Double? {
-        model.linearSystem.map { linearState[$0.central] / parameters.centralVolume }
-    }
-
-    /// Writes every output at the current state to `buffer[o * stride + index]`.
-    mutating func writeOutputs(into buffer: inout [Double], stride: Int, index: Int) {
+    /// Writes the outputs and integrals of observation k; the solver's state there is row `row`
+    /// of the segment's observed states.
+    private func writeObservation(_ k: Int, row: Int, count: Int, outputs: inout [Double], integrals: inout [Double]) {
+        let ode = odeSimulation?.observedStates ?? odeState
         for (o, kind) in model.outputKinds.enumerated() {
-            buffer[o * stride + index] = outputValue(kind)
+            outputs[o * count + k] = outputValue(kind, ode: ode, row: row)
         }
-    }
-
-    /// Writes the outputs and integrals of observation k.
-    private mutating func writeLinearOutputs(observation k: Int, count: Int, outputs: inout [Double], integrals: inout [Double]) {
-        for (o, kind) in model.outputKinds.enumerated() {
-            outputs[o * count + k] = outputValue(kind)
-        }
+        let n = odeState.count
         for (j, source) in model.integralSources.enumerated() {
-            if case let .linearState(i) = source { integrals[j * count + k] = linearState[i] }
+            switch source {
+            case let .linearState(i): integrals[j * count + k] = linearState[i]
+            case let .odeState(i): integrals[j * count + k] = ode[row * n + i]
+            }
         }
     }
 
-    /// One output at the current linear and ODE states.
-    func outputValue(_ kind: OutputKind) -> Double {
-        let concentration = linearConcentration ?? 0
+    /// One output at the current linear state and the solver state in row `row` of `ode`.
+    private func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
+        let layout = model.odeLayout
+        let base = row * odeState.count
+        var concentration = 0.0
+        if let system = model.linearSystem {
+            concentration = linearState[system.central] / parameters.centralVolume
+        } else if let central = layout?.central {
+            concentration = ode[base + central] / parameters.centralVolume
+        }
         var driver = concentration
         var effectConcentration = 0.0
         if let system = model.linearSystem, let e = system.effect {
             effectConcentration = linearState[e]
+        } else if let e = layout?.effect {
+            effectConcentration = ode[base + e]
         }
         if model.configuration.effectCompartment { driver = effectConcentration }
+        let s = base + (layout?.dynamicStates.lowerBound ?? 0)
         switch kind {
         case .concentration: return concentration
         case .areaUnderCurve:
             if let system = model.linearSystem { return linearState[system.auc] }
+            if let auc = layout?.areaUnderCurve { return ode[base + auc] }
             return 0
         case .effectConcentration: return effectConcentration
         case .effect: return AlgebraicEffects.emax(driver, parameters.pd)
         case .correctedQT: return AlgebraicEffects.correctedQT(driver, parameters.twin)
         case .correctedQTChange: return AlgebraicEffects.correctedQT(driver, parameters.twin) - parameters.twin[0]
-        case .response, .tumourSize, .neutrophils, .glucose, .glycatedHaemoglobin:
-            return 0
+        case .response, .tumourSize, .glucose: return ode[s]
+        case .neutrophils: return ode[s + 4]
+        case .glycatedHaemoglobin: return ode[s + 1]
         }
     }
 }
