@@ -1,0 +1,112 @@
+/// A model configuration turned into something that simulates: built once per protocol,
+/// immutable, shared by every worker thread. Each thread makes its own `ModelSimulator`.
+///
+/// How a subject is simulated:
+/// - Linear PK (and anything that is linear in it: the effect compartment, AUC, ∫CE) is advanced
+///   exactly between consecutive event and observation times by `LinearPKPropagator`.
+/// - Algebraic outputs (`emax` E, `cardio.qtc`) are evaluated from those states.
+/// - States without a closed form (IDR responses, disease twins, Michaelis–Menten PK, integrals
+///   of non-linear outputs) go through the `Solvers` ODE solver, restarted at every dose and
+///   infusion start/stop; with linear PK, C(t) inside their right-hand side is the closed form
+///   (`ConcentrationModes`), so the PK is never integrated numerically.
+public struct CompiledModel: Sendable {
+    public let configuration: ModelConfiguration
+    public let solver: SolverSettings
+    /// Outputs whose running integral ∫₀ᵗ is written to `integrals`, in that order.
+    public let integratedOutputs: [String]
+    /// The parameter vector's names (`ModelLibrary.parameters(for:)` order).
+    public let parameterNames: [String]
+    /// The outputs' names (`ModelLibrary.outputs(for:)` order).
+    public let outputNames: [String]
+
+    let outputKinds: [OutputKind]
+    let slots: ParameterSlots
+    /// The exactly advanced linear system (nil without PK or with Michaelis–Menten elimination).
+    let linearSystem: LinearPKSystem?
+    /// For each integrated output, where its integral is read.
+    let integralSources: [IntegralSource]
+    /// The states the solver integrates (nil when there are none).
+    let odeLayout: ODELayout?
+    let pdCount: Int
+    let twinCount: Int
+
+    enum IntegralSource: Sendable, Equatable {
+        /// A state of the linear system (AUC for C, ∫CE for CE).
+        case linearState(Int)
+        /// A state of the ODE (AUC of Michaelis–Menten PK, or a quadrature state).
+        case odeState(Int)
+    }
+
+    public init(configuration: ModelConfiguration, solver: SolverSettings = .init(), integratedOutputs: [String] = []) throws {
+        self.configuration = configuration
+        self.solver = solver
+        self.integratedOutputs = integratedOutputs
+        let parameters = ModelLibrary.parameters(for: configuration)
+        parameterNames = parameters.map(\.name)
+        let outputs = ModelLibrary.outputs(for: configuration)
+        outputNames = outputs.map(\.name)
+        outputKinds = OutputKind.kinds(for: configuration)
+        slots = ParameterSlots(configuration: configuration)
+        pdCount = slots.pdRange.count
+        twinCount = slots.twinRange.count
+
+        if let pk = configuration.pk {
+            guard (1...3).contains(pk.compartments) else {
+                throw ModelConfigurationError("pk compartments must be 1, 2 or 3 (got \(pk.compartments))")
+            }
+        } else if configuration.effectCompartment {
+            throw ModelConfigurationError("an effect compartment (KE0) needs a pk block that supplies C")
+        }
+        if let twin = configuration.twin, !ModelLibrary.twins.contains(where: { $0.id == twin }) {
+            throw ModelConfigurationError("unknown disease twin '\(twin)'; known: \(ModelLibrary.twins.map(\.id).joined(separator: ", "))")
+        }
+        if configuration.pd != nil, configuration.twin != nil {
+            throw ModelConfigurationError("a model has either a pd block or a disease twin, not both")
+        }
+        var integralKinds: [OutputKind] = []
+        for name in integratedOutputs {
+            guard let index = outputNames.firstIndex(of: name) else {
+                throw ModelConfigurationError("cannot integrate '\(name)': not an output of this model (outputs: \(outputNames.joined(separator: ", ")))")
+            }
+            guard outputKinds[index] != .areaUnderCurve else {
+                throw ModelConfigurationError("cannot integrate 'AUC': it is itself the integral of C")
+            }
+            integralKinds.append(outputKinds[index])
+        }
+
+        let linearPK = configuration.pk.map { $0.elimination == .linear } ?? false
+        // The solver is needed for states without a closed form, and for integrals of outputs
+        // that are not linear in the PK states.
+        let linearIntegrable: Set<String> = ["C", "CE"]
+        let needsSolver = outputKinds.contains(where: \.needsSolver)
+            || configuration.pk?.elimination == .michaelisMenten
+            || integratedOutputs.contains { !linearIntegrable.contains($0) }
+        if let pk = configuration.pk, linearPK {
+            linearSystem = LinearPKSystem(compartments: pk.compartments, oral: pk.absorption == .oral,
+                                          effectCompartment: configuration.effectCompartment && !needsSolver,
+                                          integrateEffect: integratedOutputs.contains("CE") && !needsSolver)
+        } else {
+            linearSystem = nil
+        }
+        odeLayout = needsSolver ? ODELayout(configuration: configuration, quadratures: integralKinds, linearPK: linearPK) : nil
+
+        var sources: [IntegralSource] = []
+        for kind in integralKinds {
+            if kind == .concentration, let linear = linearSystem {
+                sources.append(.linearState(linear.auc))
+            } else if kind == .concentration, let layout = odeLayout, let auc = layout.areaUnderCurve {
+                sources.append(.odeState(auc))
+            } else if kind == .effectConcentration, let linear = linearSystem, let state = linear.effectIntegral {
+                sources.append(.linearState(state))
+            } else if let layout = odeLayout, let q = layout.quadrature(of: kind) {
+                sources.append(.odeState(q))
+            } else {
+                throw ModelConfigurationError("cannot integrate output \(kind) in this configuration")
+            }
+        }
+        integralSources = sources
+    }
+
+    /// A simulator with its own workspace, for one thread; reuse it for every subject.
+    public func makeSimulator() -> ModelSimulator { ModelSimulator(model: self) }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// The central concentration of linear PK between two discontinuities as an explicit function
+/// of time — what an ODE right-hand side reads instead of integrating the PK (SPEC §4, W2).
+///
+/// The disposition matrix D of the mammillary model (amounts) is D = F·W with F the symmetric
+/// matrix of clearances (−(CL+Q+Q3), Q, Q3 on the central row) and W = diag(1/Vᵢ), so
+/// Σ = W^½·F·W^½ is symmetric and D = W^−½·U·Λ·Uᵀ·W^½ with Σ = U·Λ·Uᵀ (real, non-positive
+/// eigenvalues λₖ). In the modal coordinates zₖ = Σᵢ Uᵢₖ·Aᵢ/√Vᵢ, with the depot Ad and a constant
+/// infusion rate R entering the central compartment (weight wₖ = U₀ₖ/√V1):
+///
+///     zₖ(τ) = zₖ(0)·e^{λₖτ} + wₖ·(KA·Ad(0)·φ(λₖ, −KA, τ) + R·φ(λₖ, 0, τ)),
+///     φ(a, b, τ) = ∫₀^τ e^{a(τ−s)}·e^{b s} ds = (e^{aτ} − e^{bτ})/(a − b)   (τ·e^{aτ} when a = b),
+///     C(τ) = Σₖ (U₀ₖ/√V1)·zₖ(τ).
+///
+/// φ is evaluated as e^{bτ}·τ·expm1(x)/x, x = (a − b)τ, when |x| < 1, which is accurate through
+/// the confluent case KA = λₖ (where sums of plain exponentials divide by zero).
+struct ConcentrationModes: Sendable {
+    let compartments: Int
+    private(set) var rates = SIMD4<Double>.zero
+    /// U₀ₖ/√V1: modal contribution to C.
+    private var outputWeight = SIMD4<Double>.zero
+    /// Uᵢₖ/√Vᵢ, row-major (i, k), to project amounts onto modes.
+    private var projection = [Double](repeating: 0, count: 9)
+    private var absorptionRate = 0.0
+    // Per segment: C(τ) = Σₖ initial[k]·e^{λₖτ} + depotTerm[k]·φ(λₖ, −KA, τ) + infusionTerm[k]·φ(λₖ, 0, τ).
+    private var initial = SIMD4<Double>.zero
+    private var depotTerm = SIMD4<Double>.zero
+    private var infusionTerm = SIMD4<Double>.zero
+    private var symmetric = [Double](repeating: 0, count: 9)
+    private var vectors = [Double](repeating: 0, count: 9)
+
+    init(compartments: Int) { self.compartments = compartments }
+
+    /// Sets the subject's disposition (eigen-decomposition of Σ by cyclic Jacobi rotations).
+    mutating func setRates(_ r: LinearPKSystem.Rates) {
+        let n = compartments
+        let volumes = [r.centralVolume, r.peripheralVolume[0], r.peripheralVolume[1]]
+        for i in 0..<9 { symmetric[i] = 0 }
+        symmetric[0] = -r.clearance
+        for p in 1..<n {
+            let q = r.intercompartmentalClearance[p - 1]
+            symmetric[0] -= q
+            symmetric[p] = q; symmetric[p * 3] = q
+            symmetric[p * 3 + p] = -q
+        }
+        for i in 0..<n { for j in 0..<n { symmetric[i * 3 + j] /= sqrt(volumes[i] * volumes[j]) } }
+        Self.jacobiEigen(&symmetric, &vectors, n)
+        for k in 0..<n {
+            rates[k] = symmetric[k * 3 + k]
+            outputWeight[k] = vectors[k] / sqrt(volumes[0])
+            for i in 0..<n { projection[i * 3 + k] = vectors[i * 3 + k] / sqrt(volumes[i]) }
+        }
+        absorptionRate = r.absorptionRate
+    }
+
+    /// Sets the segment's starting amounts (depot, then A1…An) and infusion rate.
+    mutating func setSegment(depot: Double, amounts: (Int) -> Double, infusionRate: Double) {
+        for k in 0..<compartments {
+            var z = 0.0
+            for i in 0..<compartments { z += projection[i * 3 + k] * amounts(i) }
+            initial[k] = outputWeight[k] * z
+            let w = outputWeight[k] * outputWeight[k]
+            depotTerm[k] = w * absorptionRate * depot
+            infusionTerm[k] = w * infusionRate
+        }
+    }
+
+    @inline(__always)
+    private static func phi(_ a: Double, _ ea: Double, _ b: Double, _ eb: Double, _ tau: Double) -> Double {
+        let x = (a - b) * tau
+        if abs(x) < 1 { return x == 0 ? tau * eb : eb * tau * expm1(x) / x }
+        return (ea - eb) / (a - b)
+    }
+
+    /// C at τ ≥ 0 after the segment start.
+    @inline(__always)
+    func concentration(at tau: Double) -> Double {
+        let ka = absorptionRate
+        let eka = exp(-ka * tau)
+        var c = 0.0
+        for k in 0..<compartments {
+            let lambda = rates[k]
+            let e = exp(lambda * tau)
+            c += initial[k] * e
+            if depotTerm[k] != 0 { c += depotTerm[k] * Self.phi(lambda, e, -ka, eka, tau) }
+            if infusionTerm[k] != 0 { c += infusionTerm[k] * Self.phi(lambda, e, 0, 1, tau) }
+        }
+        return c
+    }
+
+    /// Eigen-decomposition of a symmetric n×n (n ≤ 3, stored with row stride 3) matrix by cyclic
+    /// Jacobi rotations (Golub & Van Loan, Matrix Computations, §8.5): on return the diagonal
+    /// holds the eigenvalues and the columns of `v` the eigenvectors.
+    private static func jacobiEigen(_ a: inout [Double], _ v: inout [Double], _ n: Int) {
+        for i in 0..<9 { v[i] = 0 }
+        for i in 0..<n { v[i * 3 + i] = 1 }
+        if n == 1 { return }
+        for _ in 0..<60 {
+            var off = 0.0, scale = 0.0
+            for i in 0..<n {
+                scale += a[i * 3 + i] * a[i * 3 + i]
+                for j in 0..<n where j != i { off += a[i * 3 + j] * a[i * 3 + j] }
+            }
+            if off <= 1e-34 * scale || off == 0 { return }
+            for p in 0..<(n - 1) {
+                for q in (p + 1)..<n where a[p * 3 + q] != 0 {
+                    let theta = (a[q * 3 + q] - a[p * 3 + p]) / (2 * a[p * 3 + q])
+                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + sqrt(theta * theta + 1))
+                    let c = 1 / sqrt(t * t + 1), s = t * c
+                    for k in 0..<n {
+                        let akp = a[k * 3 + p], akq = a[k * 3 + q]
+                        a[k * 3 + p] = c * akp - s * akq
+                        a[k * 3 + q] = s * akp + c * akq
+                    }
+                    for k in 0..<n {
+                        let apk = a[p * 3 + k], aqk = a[q * 3 + k]
+                        a[p * 3 + k] = c * apk - s * aqk
+                        a[q * 3 + k] = s * apk + c * aqk
+                    }
+                    for k in 0..<n {
+                        let vkp = v[k * 3 + p], vkq = v[k * 3 + q]
+                        v[k * 3 + p] = c * vkp - s * vkq
+                        v[k * 3 + q] = s * vkp + c * vkq
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// How a dose enters the body (SPEC §2 `route`).
+public enum DoseRoute: Sendable, Equatable {
+    /// Into the absorption depot: the amount is multiplied by F and enters at `time + TLAG`,
+    /// then moves to the central compartment at the first-order rate KA.
+    case oral
+    /// An instantaneous intravenous dose into the central compartment.
+    case bolus
+    /// A constant-rate intravenous infusion into the central compartment: `amount / duration`
+    /// mg/h from `time` to `time + duration`.
+    case infusion(duration: Double)
+}
+
+/// One administered dose of one subject: data, as in mrgsolve's dosing records.
+public struct Dose: Sendable, Equatable {
+    /// Start of the dose in h (the nominal time; oral doses are absorbed from `time + TLAG`).
+    public var time: Double
+    /// Amount in mg, before bioavailability.
+    public var amount: Double
+    public var route: DoseRoute
+
+    public init(time: Double, amount: Double, route: DoseRoute) {
+        self.time = time
+        self.amount = amount
+        self.route = route
+    }
+}

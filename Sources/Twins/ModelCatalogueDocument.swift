@@ -1,0 +1,35 @@
+/// docs/models.md, generated from the registry (`ModelLibrary.components`) so the two cannot
+/// drift apart: a test compares the committed file with this text.
+extension ModelLibrary {
+    public static var markdownReference: String {
+        var lines: [String] = [
+            "# Built-in models",
+            "",
+            "Generated from `ModelLibrary.components` (Sources/Twins); `vtrial models` prints the same registry.",
+            "Do not edit by hand: run `VTRIAL_REGENERATE_MODELS_DOC=1 swift test --filter ModelCatalogueTests`.",
+            "",
+            "Canonical units: mg, L, h (rates in 1/h). Parameters without a default are required in the",
+            "protocol. A default is given only where the cited source gives a value that transfers between",
+            "studies; drug-specific potencies and patient baselines have none.",
+            "",
+            "How models are solved: linear PK (with AUC and the effect compartment) is advanced exactly with",
+            "the transition matrix of the linear system, cached per step length; direct effects (`emax`,",
+            "`cardio.qtc`) are evaluated from it. States without a closed form (IDR responses, disease twins,",
+            "Michaelis–Menten PK) are integrated by the ODE solver, restarted at every dose and infusion",
+            "start/stop; with linear PK, C(t) inside their right-hand side is the closed form, so the PK is not",
+            "integrated numerically.",
+        ]
+        for component in components {
+            lines += ["", "## \(component.id) — \(component.title)", "", "Kind: \(component.kind.rawValue). Source: \(component.source).", "", "```"]
+            lines += component.equations
+            lines += ["```", "", "| parameter | unit | default | meaning | source |", "|---|---|---|---|---|"]
+            for p in component.parameters {
+                let value = p.defaultValue.map { "\($0)" } ?? "required"
+                lines.append("| \(p.name) | \(p.dimension) | \(value) | \(p.meaning) | \(p.source ?? "") |")
+            }
+            lines += ["", "| output | unit | meaning |", "|---|---|---|"]
+            for o in component.outputs { lines.append("| \(o.name) | \(o.dimension) | \(o.meaning) |") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
