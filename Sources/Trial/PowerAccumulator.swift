@@ -1,6 +1,7 @@
 import Foundation
 import Output
 import Statistics
+import TrialProtocol
 
 /// Power over replicates (SPEC §5–6): per (endpoint-or-term, arm, method), the share of
 /// replicates with SIGNIFICANT = 1, its exact Clopper–Pearson interval, and the mean of the
@@ -27,7 +28,7 @@ struct PowerAccumulator {
 
     /// Adds one replicate's comparison rows (in comparisons.csv order).
     mutating func add(rows: [(endpoint: String, arm: Int, method: String, estimate: Double?, significant: Bool, ratio: Bool)],
-                      success: [SuccessCriterionPlan]) {
+                      success: [SuccessCriterion]) {
         for row in rows {
             let key = Key(endpoint: row.endpoint, arm: row.arm, method: row.method)
             if tallies[key] == nil { order.append(key); tallies[key] = Tally() }
@@ -44,11 +45,12 @@ struct PowerAccumulator {
         for (i, criterion) in success.enumerated() {
             var verdicts: [Bool] = []
             for reference in criterion.comparisons {
+                // `ENDPOINT` means every non-control arm's comparison; `ENDPOINT@ARM` one of them.
                 for row in rows where row.endpoint == reference.endpoint && (reference.arm == nil || reference.arm == row.arm) {
                     verdicts.append(row.significant)
                 }
             }
-            let met = criterion.combination == .all ? (!verdicts.isEmpty && verdicts.allSatisfy { $0 }) : verdicts.contains(true)
+            let met = criterion.method == .all ? (!verdicts.isEmpty && verdicts.allSatisfy { $0 }) : verdicts.contains(true)
             if met { successMet[i] += 1 }
         }
     }
@@ -88,7 +90,7 @@ struct PowerAccumulator {
             writer.field(criterion.id)
             writer.emptyField()
             writer.emptyField()
-            writer.field(criterion.combination == .all ? "ALL" : "ANY")
+            writer.field(criterion.method == .all ? "ALL" : "ANY")
             writer.field(successReplicates)
             writer.field(met)
             writer.field(power.power)

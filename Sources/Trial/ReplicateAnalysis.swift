@@ -1,5 +1,6 @@
 import Foundation
 import Statistics
+import TrialProtocol
 
 /// Everything the statistics of one replicate need, one entry per simulated unit (a subject, or a
 /// patient in one arm for a matched design) in output order.
@@ -68,7 +69,7 @@ struct ComparisonRow {
     var endpoint: String
     var arm: Int
     var method: String
-    var result: ComparisonResult
+    var result: Statistics.ComparisonResult
     var adjusted: Double?
     var significant: Bool
     /// The estimate is a ratio (log scale or hazard ratio): power.csv averages it geometrically.
@@ -111,7 +112,7 @@ struct ReplicateAnalysis {
     }
 
     private static func efficacyRow(_ endpoint: EndpointPlan, arm: Int, units: [Int], data: ReplicateData, e: Int) -> EfficacyRow {
-        if case .timeToEvent = endpoint.kind {
+        if endpoint.definition.kind == .timeToEvent {
             var times: [Double] = [], events: [Bool] = []
             for u in units { if let t = data.analysed[e][u], let c = data.censored[e][u] { times.append(t); events.append(c == 0) } }
             let km = KaplanMeier.estimate(times: times, events: events)
@@ -120,7 +121,7 @@ struct ReplicateAnalysis {
         }
         let values = units.compactMap { data.analysed[e][$0] }
         var row = EfficacyRow(endpoint: endpoint.id, arm: arm, n: values.count, summary: SampleSummary(values))
-        if endpoint.responder != nil {
+        if endpoint.definition.responder != nil {
             let flags = units.compactMap { data.responder[e][$0] }
             row.responders = flags.reduce(0, +)
             row.responderRate = flags.isEmpty ? nil : Double(row.responders!) / Double(flags.count)
@@ -152,7 +153,7 @@ extension ReplicateAnalysis {
         for (e, endpoint) in plan.endpoints.enumerated() {
             let better: Alternative = endpoint.betterHigher ? .greater : .less
             let alternative: Alternative = analysis.sided == .two ? .twoSided : better
-            if case .timeToEvent = endpoint.kind {
+            if endpoint.definition.kind == .timeToEvent {
                 var group: [ComparisonRow] = []
                 for a in others {
                     var times: [Double] = [], events: [Bool] = [], inArm: [Bool] = []
@@ -175,7 +176,7 @@ extension ReplicateAnalysis {
             let transform: (Double) -> Double = endpoint.logScale ? { Foundation.log($0) } : { $0 }
             let back: (Double?) -> Double? = { v in endpoint.logScale ? v.map { Foundation.exp($0) } : v }
             var ancova: [Int: EstimateWithStandardError]?
-            if analysis.adjustBaseline && !matched {
+            if analysis.adjust == .baseline && !matched {
                 ancova = AncovaModel.armEffects(values: data.analysed[e].map { $0.map(transform) }, baseline: data.base[e],
                                                 arm: data.arm, control: control, armCount: plan.arms.count)
             }
@@ -201,15 +202,15 @@ extension ReplicateAnalysis {
                     let y = members[control].compactMap { data.analysed[e][$0] }.map(transform)
                     estimate = WelchTest.statistics(arm: GroupMoments(x), control: GroupMoments(y))
                 }
-                var result = ComparisonResult.undefined
+                var result = Statistics.ComparisonResult.undefined
                 var significant = false
                 if let est = estimate {
-                    if let (lo, hi) = endpoint.equivalence {
-                        let l = endpoint.logScale ? Foundation.log(lo) : lo
-                        let h = endpoint.logScale ? Foundation.log(hi) : hi
+                    if let range = endpoint.definition.equivalence {
+                        let l = endpoint.logScale ? Foundation.log(range.lowerBound) : range.lowerBound
+                        let h = endpoint.logScale ? Foundation.log(range.upperBound) : range.upperBound
                         result = EstimateTest.equivalence(est, lowerMargin: l, upperMargin: h, alpha: alpha)
                         if let cl = result.lower, let cu = result.upper { significant = l < cl && cu < h }
-                    } else if let m = endpoint.margin {
+                    } else if let m = endpoint.definition.margin {
                         let null = endpoint.logScale ? Foundation.log(m) : m
                         result = EstimateTest.test(est, null: null, alpha: alpha, alternative: better)
                         if endpoint.betterHigher { significant = (result.lower ?? -.infinity) > null }
@@ -223,10 +224,10 @@ extension ReplicateAnalysis {
                 result.upper = back(result.upper)
                 var row = ComparisonRow(endpoint: endpoint.id, arm: a, method: method, result: result, adjusted: nil,
                                         significant: significant, ratio: endpoint.logScale)
-                if endpoint.equivalence != nil || endpoint.margin != nil { row.significant = significant }
+                if endpoint.definition.equivalence != nil || endpoint.definition.margin != nil { row.significant = significant }
                 group.append(row)
             }
-            let usesIntervalRule = endpoint.equivalence != nil || endpoint.margin != nil
+            let usesIntervalRule = endpoint.definition.equivalence != nil || endpoint.definition.margin != nil
             finish(group) { row in
                 if usesIntervalRule { return false }
                 guard let est = row.result.estimate else { return false }
@@ -234,10 +235,10 @@ extension ReplicateAnalysis {
                 return endpoint.betterHigher ? est > null : est < null
             }
 
-            if endpoint.responder != nil {
+            if endpoint.definition.responder != nil {
                 var responderGroup: [ComparisonRow] = []
                 for a in others {
-                    let result: ComparisonResult
+                    let result: Statistics.ComparisonResult
                     let respAlternative: Alternative = analysis.sided == .two ? .twoSided : .greater
                     if matched {
                         result = pairedProportions(arm: members[a], control: members[control], flags: data.responder[e], alpha: alpha, alternative: respAlternative)
@@ -276,7 +277,7 @@ extension ReplicateAnalysis {
     }
 
     /// Paired proportions over patients with both flags: a = both 1, b = arm only, c = control only, d = neither.
-    private static func pairedProportions(arm: [Int], control: [Int], flags: [Int?], alpha: Double, alternative: Alternative) -> ComparisonResult {
+    private static func pairedProportions(arm: [Int], control: [Int], flags: [Int?], alpha: Double, alternative: Alternative) -> Statistics.ComparisonResult {
         var a = 0, b = 0, c = 0, d = 0
         for p in arm.indices {
             guard let x = flags[arm[p]], let y = flags[control[p]] else { continue }
@@ -292,12 +293,6 @@ extension ReplicateAnalysis {
 }
 
 extension AnalysisPlan.Multiplicity {
-    var adjustment: MultiplicityAdjustment {
-        switch self {
-        case .none: return .none
-        case .bonferroni: return .bonferroni
-        case .holm: return .holm
-        case .hochberg: return .hochberg
-        }
-    }
+    /// The Statistics module's adjustment of the same name.
+    var adjustment: MultiplicityAdjustment { MultiplicityAdjustment(rawValue: rawValue) ?? .none }
 }

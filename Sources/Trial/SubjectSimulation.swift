@@ -50,7 +50,7 @@ struct SubjectWorkspace {
         let outputCount = plan.model.outputNames.count
         outputs = [Double](repeating: 0, count: outputCount * plan.observationTimes.count)
         baseline = [Double](repeating: 0, count: outputCount)
-        integrals = [Double](repeating: 0, count: plan.model.integratedOutputNames.count * plan.observationTimes.count)
+        integrals = [Double](repeating: 0, count: plan.model.integratedOutputs.count * plan.observationTimes.count)
         outputRegisters = [Double](repeating: 0, count: outputCount)
         endpoints = [EndpointOutcome](repeating: EndpointOutcome(), count: plan.endpoints.count)
         adverseEvents = [AdverseEventOutcome](repeating: AdverseEventOutcome(grade: 0, onset: 0), count: plan.adverseEvents.count)
@@ -80,18 +80,17 @@ extension TrialPlan {
         var etaStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .eta)
         for i in space.etaNormals.indices { space.etaNormals[i] = etaStream.nextNormal() }
         let armPlan = arms[arm]
-        space.covariates.withUnsafeBufferPointer { cov in
-            for (i, p) in parameters.enumerated() {
-                var theta = (armPlan.parameterOverrides[i] ?? p.typical).value(cov)
-                for effect in p.covariateEffects {
-                    switch effect {
-                    case let .power(c, power, reference): theta *= Foundation.pow(cov[c] / reference, power)
-                    case let .categorical(c, multipliers): theta *= multipliers[Int(cov[c])]
-                    }
+        for (i, p) in parameters.enumerated() {
+            var theta = (armPlan.parameterOverrides[i] ?? p.typical).value(covariates: space.covariates)
+            for effect in p.covariateEffects {
+                let c = space.covariates[effect.covariate]
+                switch effect.kind {
+                case let .power(exponent, reference): theta *= Foundation.pow(c / reference, exponent)
+                case let .categorical(multipliers): theta *= multipliers[Int(c)]
                 }
-                space.typical[i] = theta
-                space.parameters[i] = theta
             }
+            space.typical[i] = theta
+            space.parameters[i] = theta
         }
         // η = L·z for the parameters with variability (Ω = L·Lᵀ).
         for (row, parameterIndex) in etaParameters.enumerated() {
@@ -114,7 +113,7 @@ extension TrialPlan {
         // Dropout and adherence: their own streams, drawn whether or not they are used, so that
         // adding a dose never shifts another draw.
         var dropoutTime: Double?
-        if let hazard = dropoutHazard, hazard > 0 {
+        if let hazard = definition.dropoutHazard, hazard > 0 {
             var dropoutStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .dropout)
             let t = dropoutStream.nextExponential(rate: hazard)
             if t < duration { dropoutTime = t }
@@ -122,15 +121,14 @@ extension TrialPlan {
         var adherenceStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .adherence)
         space.doses.removeAll(keepingCapacity: true)
         var lastDose: Double?
-        space.covariates.withUnsafeBufferPointer { cov in
-            for scheduled in armPlan.doses {
-                let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
-                if let d = dropoutTime, scheduled.time >= d { continue }
-                if !taken { continue }
-                let amount = scheduled.amount.value(cov)
-                space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route))
-                lastDose = amount
-            }
+        let adherence = definition.adherence
+        for scheduled in armPlan.doses {
+            let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
+            if let d = dropoutTime, scheduled.time >= d { continue }
+            if !taken { continue }
+            let amount = scheduled.amount.milligrams(covariates: space.covariates)
+            space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route))
+            lastDose = amount
         }
         for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
             throw failure(replicate, label, dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
@@ -164,26 +162,27 @@ extension TrialPlan {
         for (e, endpoint) in endpoints.enumerated() {
             var outcome = EndpointOutcome()
             let o = endpoint.output
-            switch endpoint.kind {
-            case let .timeToEvent(rule):
+            let definition = endpoint.definition
+            if definition.kind == .timeToEvent, let rule = definition.event {
+                let o = rule.variable
                 let baseValue = space.baseline[o]
                 var nadir = baseValue
                 var eventTime: Double?
                 var lastAssessed = 0.0
-                for k in rule.assessments {
+                for k in endpoint.assessments {
                     let t = gridTime(k)
                     if let d = dropoutTime, !(t < d) { break }
                     let v = modelValue(space, o, gridTimeIndex[k])
-                    let reference: Double
-                    switch rule.reference {
-                    case .absolute: reference = 1
-                    case .baseline: reference = baseValue
-                    case .nadir: reference = nadir
+                    let reference: Double?
+                    switch rule.relativeTo {
+                    case nil: reference = nil
+                    case .baseline?: reference = baseValue
+                    case .nadir?: reference = nadir
                     }
-                    let threshold = rule.reference == .absolute ? rule.value : rule.value * reference
+                    let threshold = reference.map { rule.value * $0 } ?? rule.value
                     var holds = rule.op.holds(v, threshold)
-                    if holds, let minimum = rule.minimumChange, rule.reference != .absolute {
-                        holds = Swift.abs(v - reference) >= minimum
+                    if holds, let minimum = rule.minimumChange {
+                        holds = Swift.abs(v - (reference ?? baseValue)) >= minimum
                     }
                     lastAssessed = t
                     if holds { eventTime = t; break }
@@ -192,12 +191,13 @@ extension TrialPlan {
                 outcome.value = eventTime ?? lastAssessed
                 outcome.analysed = outcome.value
                 outcome.censored = eventTime == nil ? 1 : 0
-            case .continuous:
-                let missing = dropoutTime.map { $0 < endpoint.readTime } ?? false
+            } else {
+                let missing = dropoutTime.map { $0 < gridTime(endpoint.readGridIndex) } ?? false
                 var base: Double?
                 var aval: Double?
-                switch endpoint.summary {
-                case let .at(k):
+                switch definition.summary {
+                case .at:
+                    let k = endpoint.readGridIndex
                     base = measured(replicate: replicate, patient: patient, output: o, block: 0, model: space.baseline[o])
                     if !missing {
                         aval = measured(replicate: replicate, patient: patient, output: o, block: UInt64(k) + 1,
@@ -209,7 +209,7 @@ extension TrialPlan {
                         var best = modelValue(space, o, gridTimeIndex[endpoint.windowGrid.lowerBound])
                         for k in endpoint.windowGrid {
                             let v = modelValue(space, o, gridTimeIndex[k])
-                            if case .max = endpoint.summary { if v > best { best = v } } else if v < best { best = v }
+                            if definition.summary == .max { if v > best { best = v } } else if v < best { best = v }
                         }
                         aval = best
                     }
@@ -217,9 +217,9 @@ extension TrialPlan {
                     let j = endpoint.integralIndex!
                     let a = space.integrals[j * timeCount + endpoint.windowTimeIndices.start]
                     let b = space.integrals[j * timeCount + endpoint.windowTimeIndices.end]
-                    if case .mean = endpoint.summary {
+                    if definition.summary == .mean {
                         base = space.baseline[o]
-                        if !missing { aval = (b - a) / (endpoint.windowEnd - endpoint.windowStart) }
+                        if !missing { aval = (b - a) / (definition.window.upperBound - definition.window.lowerBound) }
                     } else if !missing {
                         aval = b - a
                     }
@@ -231,14 +231,14 @@ extension TrialPlan {
                     if b != 0 { outcome.percentChange = 100 * (v - b) / b }
                 }
                 var analysed: Double?
-                switch endpoint.measure {
+                switch definition.measure {
                 case .value: analysed = outcome.value
                 case .change: analysed = outcome.change
                 case .percentChange: analysed = outcome.percentChange
                 }
-                if let rule = endpoint.responder {
+                if let rule = definition.responder {
                     if let x = analysed { outcome.responder = rule.op.holds(x, rule.value) ? 1 : 0 }
-                    else if missing && rule.missingIsFailure { outcome.responder = 0 }
+                    else if missing && rule.missing == .failure { outcome.responder = 0 }
                 }
                 if endpoint.logScale, let x = analysed {
                     guard x > 0 else {
@@ -291,23 +291,13 @@ extension TrialPlan {
         }
     }
 
-    /// The grade at one observation (nil: the pre-dose baseline).
+    /// The grade at one observation (nil: the pre-dose baseline): the highest grade whose
+    /// condition holds on the model values (grades are nested, SPEC §2).
     @inline(__always)
     private func grade(_ event: AdverseEventPlan, space: inout SubjectWorkspace, observation: Int?) -> Int {
-        switch event.grading {
-        case let .thresholds(o, ops, thresholds):
-            let v = observation.map { modelValue(space, o, $0) } ?? space.baseline[o]
-            var g = 0
-            for level in stride(from: thresholds.count - 1, through: 0, by: -1) where ops[level].holds(v, thresholds[level]) {
-                g = level + 1
-                break
-            }
-            return g
-        case let .condition(expression):
-            for o in space.outputRegisters.indices {
-                space.outputRegisters[o] = observation.map { modelValue(space, o, $0) } ?? space.baseline[o]
-            }
-            return expression.evaluate(space.outputRegisters) != 0 ? 1 : 0
+        for o in space.outputRegisters.indices {
+            space.outputRegisters[o] = observation.map { modelValue(space, o, $0) } ?? space.baseline[o]
         }
+        return event.definition.grade(outputs: space.outputRegisters)
     }
 }

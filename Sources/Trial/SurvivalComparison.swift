@@ -4,7 +4,7 @@ import Statistics
 /// ties), and the log-rank p-value (hypergeometric variance, as R's survdiff). With no events in
 /// the arm or in the control the estimate and interval are empty and the log-rank p stays.
 enum SurvivalComparison {
-    static func compare(times: [Double], events: [Bool], inArm: [Bool], alpha: Double, alternative: Alternative) -> ComparisonResult {
+    static func compare(times: [Double], events: [Bool], inArm: [Bool], alpha: Double, alternative: Alternative) -> Statistics.ComparisonResult {
         var result = CoxProportionalHazards.compare(times: times, events: events, isArm: inArm, alpha: alpha, alternative: alternative)
         result.pValue = LogRankTest(times: times, events: events, isArm: inArm).pValue(alternative: alternative)
         return result

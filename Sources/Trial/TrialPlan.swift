@@ -1,233 +1,278 @@
 import Expressions
+import Foundation
 import LinearAlgebra
 import Population
+import TrialProtocol
 import Twins
 
-/// A protocol resolved for execution: every name replaced by an index, every time by a grid
-/// index where SPEC reads the grid, every quantity in canonical units. Built once by
-/// `TrialPlan(protocol:)` and shared, immutable, by all workers.
+/// A validated protocol resolved for execution: times turned into grid indices where SPEC reads
+/// the grid, dosing expanded into per-arm schedules, Ω factored, the model compiled, the cohort
+/// synthesizer built. Immutable and shared by all workers.
+///
+/// Building a plan performs every check that needs more than the file itself (correlation
+/// matrices positive definite, inclusion acceptance rate, model construction), so a plan that
+/// exists can run; its errors are input errors (exit status 2) and nothing has been written.
 public struct TrialPlan: Sendable {
-    public enum Design: Sendable { case parallel, matched }
-
-    public var protocolID: String
+    public let definition: ProtocolDefinition
+    public var protocolID: String { definition.id }
     public var seed: UInt64
     public var replicates: Int
     /// Per replicate, all arms together (matched: patients, each simulated in every arm).
-    public var subjects: Int
-    public var design: Design
+    public var subjects: Int { definition.subjects }
+    public var design: ProtocolDefinition.Design { definition.design }
 
-    public var population: PopulationSpec
+    public let cohort: CohortSynthesizer
     /// Names of the covariate registers (population covariates, then derived ones).
-    public var covariateNames: [String]
-    /// Level names of categorical registers (nil for numeric ones), for writing subjects.csv.
-    public var covariateLevels: [[String]?]
+    public let covariateNames: [String]
+    /// Level names of categorical registers (nil for numeric ones), for subjects.csv.
+    public let covariateLevels: [[String]?]
 
-    /// Grid step Δ (h) and the number of grid points, k = 0 … gridCount − 1, t_k = k·Δ.
-    public var gridStep: Double
-    public var gridCount: Int
-    public var duration: Double
+    /// Grid step Δ (h); grid points k = 0 … gridCount − 1 at t_k = k·Δ.
+    public var gridStep: Double { definition.observe }
+    public var gridCount: Int { definition.gridCount }
+    public var duration: Double { definition.duration }
 
-    public var model: CompiledModel
-    public var parameters: [ParameterPlan]
+    public let model: CompiledModel
+    public let parameters: [ParameterPlan]
     /// Indices (into `parameters`) of the parameters with between-subject variability, and the
-    /// lower Cholesky factor of their Ω.
-    public var etaParameters: [Int]
-    public var etaCholesky: Matrix
+    /// lower Cholesky factor of their Ω (SDs and correlations from the protocol).
+    public let etaParameters: [Int]
+    public let etaCholesky: Matrix
     /// Residual error per model output (nil: none).
-    public var residual: [ResidualError?]
+    public let residual: [ResidualError?]
 
-    public var arms: [ArmPlan]
-    /// Subjects per arm in each replicate (SPEC §2 largest-remainder allocation; matched: every
-    /// arm has all `subjects` patients), the first subject index of each arm, and the arm of
+    public let arms: [ArmPlan]
+    /// Subjects per arm in each replicate, the first subject index of each arm, and the arm of
     /// every subject index (parallel design; subjects are numbered in arm order).
-    public var armSizes: [Int]
-    public var armStart: [Int]
-    public var armOfSubject: [Int]
-    public var adherence: Double
-    /// Exponential dropout hazard per hour (nil: no dropout).
-    public var dropoutHazard: Double?
+    public let armSizes: [Int]
+    public let armStart: [Int]
+    public let armOfSubject: [Int]
 
-    public var endpoints: [EndpointPlan]
-    public var adverseEvents: [AdverseEventPlan]
-    public var analysis: AnalysisPlan?
-    public var output: OutputPlan
+    public let endpoints: [EndpointPlan]
+    public let adverseEvents: [AdverseEventPlan]
+    public var analysis: AnalysisPlan? { definition.analysis }
+    public let output: OutputPlan
 
-    /// Observation times given to the simulator: the grid, then (sorted in) any window bound
-    /// that is not a grid point. `gridTimeIndex[k]` is where grid point k sits in it.
-    public var observationTimes: [Double]
-    public var gridTimeIndex: [Int]
+    /// Observation times given to the simulator: the grid, plus every window bound of a mean/auc
+    /// endpoint that is not a grid point. `gridTimeIndex[k]` is where grid point k sits in it.
+    public let observationTimes: [Double]
+    public let gridTimeIndex: [Int]
 
     /// The time of grid point k, computed as k·Δ (never by repeated addition; SPEC §4).
     @inline(__always) public func gridTime(_ k: Int) -> Double { Double(k) * gridStep }
 
     /// "The grid point at or before x": k = ⌊x/Δ + 1e-9⌋ (SPEC §4).
-    public static func gridIndex(atOrBefore x: Double, step: Double) -> Int {
-        Int((x / step + 1e-9).rounded(.down))
+    public func gridIndex(atOrBefore x: Double) -> Int {
+        Swift.min(gridCount - 1, Swift.max(0, Int((x / gridStep + 1e-9).rounded(.down))))
     }
+
+    public init(_ definition: ProtocolDefinition) throws {
+        self.definition = definition
+        seed = definition.seed
+        replicates = definition.replicates
+
+        let synthesizer = try CohortSynthesizer(definition.population)
+        if definition.population.table == nil, !definition.population.inclusion.isEmpty {
+            // SPEC §3: fewer than 1 in 1,000 candidates passing is an input error.
+            _ = try synthesizer.acceptanceRate(seed: definition.seed)
+        }
+        cohort = synthesizer
+        covariateNames = synthesizer.registerNames
+        covariateLevels = synthesizer.registerNames.indices.map { synthesizer.levels(ofRegister: $0) }
+
+        // Grid and extra observation times (window bounds of integrated summaries).
+        let grid = (0..<definition.gridCount).map { Double($0) * definition.observe }
+        var extra = Set<Double>()
+        var integrated: [String] = []
+        let modelDefinition = definition.model
+        for e in definition.endpoints where e.kind == .continuous && (e.summary == .mean || e.summary == .auc) {
+            for bound in [e.window.lowerBound, e.window.upperBound] where !grid.contains(bound) { extra.insert(bound) }
+            let name = modelDefinition.outputs[e.variable].name
+            if !integrated.contains(name) { integrated.append(name) }
+        }
+        let times = (grid + extra).sorted()
+        observationTimes = times
+        var index = [Int](repeating: 0, count: grid.count)
+        var j = 0
+        for (k, t) in grid.enumerated() {
+            while times[j] != t { j += 1 }
+            index[k] = j
+        }
+        gridTimeIndex = index
+
+        let solver = modelDefinition.solver
+        model = try CompiledModel(configuration: modelDefinition.configuration,
+                                  solver: SolverSettings(rtol: solver.relativeTolerance, atol: solver.absoluteTolerance,
+                                                         method: SolverSettings.Method(rawValue: solver.method.rawValue) ?? .auto),
+                                  integratedOutputs: integrated)
+
+        // Parameters: typical value, covariate effects, variability scale.
+        parameters = modelDefinition.parameters.enumerated().map { i, p in
+            ParameterPlan(name: p.name, typical: p.value, scale: p.definition.scale,
+                          covariateEffects: modelDefinition.covariateEffects.filter { $0.parameter == i })
+        }
+        let withEta = modelDefinition.parameters.indices.filter { modelDefinition.parameters[$0].variability > 0 }
+        etaParameters = withEta
+        var omega = Matrix(rows: withEta.count, columns: withEta.count)
+        for (a, i) in withEta.enumerated() {
+            let sd = modelDefinition.parameters[i].variability
+            omega[a, a] = sd * sd
+        }
+        for c in modelDefinition.etaCorrelations {
+            guard let a = withEta.firstIndex(of: c.first), let b = withEta.firstIndex(of: c.second) else { continue }
+            let v = c.rho * modelDefinition.parameters[c.first].variability * modelDefinition.parameters[c.second].variability
+            omega[a, b] = v; omega[b, a] = v
+        }
+        do {
+            etaCholesky = try choleskyLower(omega)
+        } catch LinearAlgebraError.notPositiveDefinite(let order) {
+            let names = withEta.prefix(order).map { modelDefinition.parameters[$0].name }
+            throw PlanError("the variability correlations are not positive definite (check the correlations among \(names.joined(separator: ", ")))")
+        }
+        var residuals = [ResidualError?](repeating: nil, count: modelDefinition.outputs.count)
+        for r in modelDefinition.residuals { residuals[r.output] = r }
+        residual = residuals
+
+        arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition) }
+        armSizes = definition.allocation
+        var start: [Int] = [], owner: [Int] = []
+        var next = 0
+        for (a, size) in armSizes.enumerated() {
+            start.append(next)
+            next += size
+            if definition.design == .parallel { owner += Array(repeating: a, count: size) }
+        }
+        armStart = start
+        armOfSubject = owner
+
+        let gridStepValue = definition.observe
+        let lastGrid = definition.gridCount - 1
+        func gridIndexOf(_ x: Double) -> Int { Swift.min(lastGrid, Swift.max(0, Int((x / gridStepValue + 1e-9).rounded(.down)))) }
+        func assessments(_ schedule: AssessmentSchedule?) -> [Int] {
+            var ks: [Int]
+            switch schedule {
+            case nil: ks = Array(1...Swift.max(1, lastGrid))
+            case let .every(step)?:
+                ks = []
+                var n = 1
+                while Double(n) * step <= definition.duration + 1e-9 * step { ks.append(gridIndexOf(Double(n) * step)); n += 1 }
+            case let .at(list)?: ks = list.map(gridIndexOf)
+            }
+            return Array(Set(ks.filter { $0 > 0 && $0 <= lastGrid })).sorted()
+        }
+        endpoints = definition.endpoints.map { e in
+            let first = Swift.max(0, Int((e.window.lowerBound / gridStepValue - 1e-9).rounded(.up)))
+            let last = gridIndexOf(e.window.upperBound)
+            let readK = e.summary == .at ? gridIndexOf(e.at ?? e.window.upperBound) : last
+            return EndpointPlan(definition: e,
+                                readGridIndex: readK,
+                                windowGrid: first...Swift.max(first, last),
+                                windowTimeIndices: (times.firstIndex(of: e.window.lowerBound) ?? 0, times.firstIndex(of: e.window.upperBound) ?? 0),
+                                integralIndex: integrated.firstIndex(of: modelDefinition.outputs[e.variable].name),
+                                assessments: e.kind == .timeToEvent ? assessments(e.assessment) : [])
+        }
+        adverseEvents = definition.adverseEvents.map { AdverseEventPlan(definition: $0, assessments: assessments($0.assessment)) }
+
+        let timecourse = definition.output.timecourse
+        let stride = Swift.max(1, Int((timecourse.every / gridStepValue + 1e-9).rounded(.down)))
+        output = OutputPlan(subjects: definition.output.subjects,
+                            timecourseOutputs: timecourse.variables,
+                            timecourseGrid: Array(Swift.stride(from: 0, through: lastGrid, by: stride)),
+                            timecourseSubjects: timecourse.subjects)
+    }
+
+    /// A rough cost of the run for `vtrial check`: simulated subject-grid points and the memory of
+    /// the time courses.
+    public var costEstimate: String {
+        let units = Double(replicates) * Double(subjects) * Double(design == .matched ? arms.count : 1)
+        let timecourseValues = Double(Swift.min(output.timecourseSubjects, subjects)) * Double(arms.count)
+            * Double(output.timecourseOutputs.count) * Double(output.timecourseGrid.count)
+        let megabytes = (timecourseValues * 8 + Double(subjects) * Double(Swift.max(1, endpoints.count)) * 40) / 1_048_576
+        return "Run size: \(Int(units)) simulated subjects × \(observationTimes.count) observation times; "
+            + "about \(Int(megabytes.rounded(.up))) MiB for time courses and one replicate's outcomes."
+    }
+}
+
+/// An input problem found while planning (beyond what the file decoder checks).
+public struct PlanError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// How one model parameter of one subject is formed (SPEC §4 "Variability"):
 /// typical · covariate effects · exp(η) (logit scale for [0, 1] parameters).
 public struct ParameterPlan: Sendable {
     public var name: String
-    public var typical: ValueSource
+    public var typical: ParameterValue
     public var scale: ParameterScale
     public var covariateEffects: [CovariateEffect]
 }
 
-/// A number, or an expression over the subject's covariate registers.
-public enum ValueSource: Sendable {
-    case constant(Double)
-    case expression(CompiledExpression)
-
-    @inline(__always) func value(_ covariates: UnsafeBufferPointer<Double>) -> Double {
-        switch self {
-        case let .constant(v): return v
-        case let .expression(e): return e.evaluate(covariates)
-        }
-    }
-}
-
-public enum CovariateEffect: Sendable {
-    /// (covariate / reference)^power.
-    case power(covariate: Int, power: Double, reference: Double)
-    /// A multiplier per level of a categorical covariate (1 for unlisted levels).
-    case categorical(covariate: Int, multipliers: [Double])
-}
-
-public struct ResidualError: Sendable {
-    public var proportional: Double
-    public var additive: Double
-}
-
 public struct ArmPlan: Sendable {
     public var name: String
-    public var ratio: Int
+    /// Every scheduled dose, sorted by time (stable: protocol order at equal times).
     public var doses: [ScheduledDose]
     /// Per parameter index: a replacement typical value for this arm.
-    public var parameterOverrides: [Int: ValueSource]
+    public var parameterOverrides: [Int: ParameterValue]
+
+    init(arm: ArmDefinition, model: ModelDefinition) throws {
+        name = arm.name
+        var list: [ScheduledDose] = []
+        for entry in arm.dosing {
+            if entry.steadyState { throw PlanError("arm '\(arm.name)': steady_state dosing is not implemented yet") }
+            if entry.into != nil { throw PlanError("arm '\(arm.name)': dosing `into` needs a custom model, which is not implemented yet") }
+            let route: Twins.DoseRoute
+            switch entry.route {
+            case .oral: route = .oral
+            case .ivBolus: route = .bolus
+            case let .infusion(duration): route = .infusion(duration: duration)
+            }
+            for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route)) }
+        }
+        if !arm.rules.isEmpty { throw PlanError("arm '\(arm.name)': dose rules are not implemented yet") }
+        doses = list.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        var overrides: [Int: ParameterValue] = [:]
+        for o in arm.parameterOverrides { overrides[o.parameter] = o.value }
+        parameterOverrides = overrides
+    }
 }
 
 public struct ScheduledDose: Sendable {
     public var time: Double
     /// mg, possibly per subject (mg/kg, mg/m², expressions).
-    public var amount: ValueSource
-    public var route: DoseRoute
+    public var amount: DoseAmount
+    public var route: Twins.DoseRoute
 }
 
+/// An endpoint with the grid indices and observation-time indices it reads.
 public struct EndpointPlan: Sendable {
-    public enum Measure: Sendable { case value, change, percentChange }
-    public enum Summary: Sendable {
-        /// The grid point at or before the assessment time.
-        case at(gridIndex: Int)
-        case max, min, mean, auc
-    }
-    public enum Kind: Sendable {
-        case continuous
-        case timeToEvent(TimeToEventPlan)
-    }
-    public var id: String
-    public var output: Int
-    public var kind: Kind
-    public var summary: Summary
-    /// Window for max/min/mean/auc: the grid points k with start ≤ t_k ≤ end, and the
-    /// observation-time indices of the bounds (for integrals).
-    public var windowStart: Double
-    public var windowEnd: Double
-    public var windowGrid: ClosedRange<Int>
-    public var windowTimeIndices: (start: Int, end: Int)
-    /// Index into the simulator's integrated outputs (mean/auc only).
-    public var integralIndex: Int?
-    public var measure: Measure
-    public var betterHigher: Bool
-    public var responder: ResponderRule?
-    public var logScale: Bool
-    public var equivalence: (lower: Double, upper: Double)?
-    public var margin: Double?
+    public let definition: EndpointDefinition
+    /// The grid point read by `summary: at`; for summaries, the last grid point of the window.
+    public let readGridIndex: Int
+    /// The grid points k with window start ≤ t_k ≤ window end (max/min read these).
+    public let windowGrid: ClosedRange<Int>
+    /// Indices in `observationTimes` of the window bounds (mean/auc integrate between them).
+    public let windowTimeIndices: (start: Int, end: Int)
+    /// Index of the endpoint's variable among the simulator's integrated outputs (mean/auc).
+    public let integralIndex: Int?
+    /// Time-to-event: assessed grid indices (> 0), ascending.
+    public let assessments: [Int]
 
-    /// The grid index whose time is when the endpoint is read (for dropout: the window's end).
-    public var readGridIndex: Int {
-        switch summary {
-        case let .at(k): return k
-        default: return windowGrid.upperBound
-        }
-    }
-    public var readTime: Double {
-        switch summary {
-        case .at: return windowEnd
-        default: return windowEnd
-        }
-    }
-}
-
-public enum ComparisonOperator: String, Sendable {
-    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
-
-    @inline(__always) public func holds(_ a: Double, _ b: Double) -> Bool {
-        switch self {
-        case .less: return a < b
-        case .lessOrEqual: return a <= b
-        case .greater: return a > b
-        case .greaterOrEqual: return a >= b
-        case .equal: return a == b
-        case .notEqual: return a != b
-        }
-    }
-}
-
-public struct ResponderRule: Sendable {
-    public var op: ComparisonOperator
-    public var value: Double
-    /// `missing: failure`: dropouts count as non-responders.
-    public var missingIsFailure: Bool
-}
-
-public struct TimeToEventPlan: Sendable {
-    public enum Reference: Sendable { case absolute, baseline, nadir }
-    public var op: ComparisonOperator
-    public var value: Double
-    public var reference: Reference
-    public var minimumChange: Double?
-    /// Assessed grid indices (> 0), ascending.
-    public var assessments: [Int]
+    public var id: String { definition.id }
+    public var output: Int { definition.variable }
+    public var betterHigher: Bool { definition.better == .higher }
+    public var logScale: Bool { definition.scale == .log }
 }
 
 public struct AdverseEventPlan: Sendable {
-    public enum Grading: Sendable {
-        /// Grade g (1-based) holds when `output op threshold[g-1]`; nested, the highest holding grade counts.
-        case thresholds(output: Int, op: [ComparisonOperator], thresholds: [Double])
-        /// A one-grade event: grade 1 when the expression over the model outputs is non-zero.
-        case condition(CompiledExpression)
-    }
-    public var term: String
-    public var grading: Grading
+    public let definition: AdverseEventDefinition
     /// Assessed grid indices (> 0), ascending.
-    public var assessments: [Int]
-    public var maxGrade: Int
-}
-
-public struct AnalysisPlan: Sendable {
-    public enum Sided: Sendable { case two, one }
-    public enum Multiplicity: Sendable { case none, bonferroni, holm, hochberg }
-    public var control: Int
-    public var alpha: Double
-    public var sided: Sided
-    public var adjustBaseline: Bool
-    public var multiplicity: Multiplicity
-    public var success: [SuccessCriterionPlan]
-}
-
-public struct SuccessCriterionPlan: Sendable {
-    public enum Combination: Sendable { case all, any }
-    public var id: String
-    public var combination: Combination
-    /// (endpoint row name as in comparisons.csv, arm index or nil for every non-control arm).
-    public var comparisons: [(endpoint: String, arm: Int?)]
+    public let assessments: [Int]
+    public var term: String { definition.term }
 }
 
 public struct OutputPlan: Sendable {
-    public enum SubjectFiles: Sendable { case all, first, none }
-    public var subjects: SubjectFiles
+    public var subjects: OutputOptions.SubjectFiles
     /// Model outputs written to timecourse.csv, in model order.
     public var timecourseOutputs: [Int]
     /// Grid indices written to timecourse.csv.

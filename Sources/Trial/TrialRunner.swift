@@ -48,11 +48,7 @@ public struct TrialRunner {
     @discardableResult
     public func run(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
         let started = Date()
-        let cohort = try CohortSynthesizer(plan.population)
-        if plan.population.table == nil, !plan.population.inclusion.isEmpty {
-            // SPEC §3: fewer than 1 in 1,000 candidates passing is an input error, found before simulating.
-            _ = try cohort.acceptanceRate(seed: plan.seed)
-        }
+        let cohort = plan.cohort
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
             let files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop)

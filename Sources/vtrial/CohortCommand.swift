@@ -35,7 +35,8 @@ struct CohortCommand: ParsableCommand {
         }
         do {
             try CohortExport.write(spec, subjects: subjects, seed: seed, to: out)
-        } catch let error as PopulationError where error.isInputError {
+        } catch let error as PopulationError {
+            // Problems of the population itself (correlations, inclusion rate) are input errors.
             printError("\(populationFile): error: \(error)")
             throw ExitCode(2)
         } catch {

@@ -50,9 +50,6 @@ struct RunCommand: ParsableCommand {
         } catch is CancellationError {
             printError("vtrial: interrupted; earlier results are untouched")
             throw ExitCode(InterruptHandling.exitStatus)
-        } catch let error as PopulationError where error.isInputError {
-            printError("\(protocolFile): error: \(error)")
-            throw ExitCode(2)
         } catch {
             printError("vtrial: error: \(error)")
             throw ExitCode(1)
