@@ -1,1 +1,113 @@
+import Foundation
 import Testing
+import TrialProtocol
+@testable import Trial
+
+// Expected values are exact by construction or closed forms written out here.
+
+private func plan(_ yaml: String) throws -> TrialPlan {
+    let definition = try ProtocolLoader.load(bytes: Array(yaml.utf8), path: "test.yaml")
+    return try TrialPlan(definition)
+}
+
+private let bolusProtocol = """
+protocol: T
+seed: 1
+subjects: 4
+population:
+  population: p
+  covariates:
+    WT: { dist: uniform, min: 60, max: 80 }
+duration: 48 h
+observe: 2 h
+model:
+  pk: { compartments: 1, absorption: iv-bolus }
+  parameters: { CL: 2 L/h, V1: 20 L }
+arms:
+  - name: placebo
+  - name: active
+    dosing: { amount: 100 mg, every: 24 h, doses: 2 }
+endpoints:
+  - { id: C6, variable: C, at: 7 h }
+  - { id: CMAX, variable: C, summary: max, window: [1 h, 30 h] }
+  - { id: AUC, variable: C, summary: auc, window: [0 h, 24 h] }
+  - { id: MEANC, variable: C, summary: mean, window: [3 h, 5 h] }
+adverse_events:
+  - { term: High, variable: C, grades: { 1: "> 4", 2: "> 4.5" } }
+analysis: { control: placebo }
+"""
+
+@Suite struct TrialTests {
+    @Test func gridIndexFollowsTheSpecRule() throws {
+        let p = try plan(bolusProtocol)
+        #expect(p.gridCount == 25)
+        #expect(p.gridIndex(atOrBefore: 7) == 3)          // ⌊7/2 + 1e-9⌋
+        #expect(p.gridIndex(atOrBefore: 6) == 3)
+        #expect(p.gridIndex(atOrBefore: 5.999999999999) == 3)   // within 1e-9 of a grid point counts as on it
+        #expect(p.gridTime(24) == 48)
+        #expect(p.armSizes == [2, 2])
+        #expect(p.armOfSubject == [0, 0, 1, 1])
+    }
+
+    @Test func oneSubjectMatchesTheClosedForm() throws {
+        let p = try plan(bolusProtocol)
+        var space = SubjectWorkspace(plan: p)
+        let cohort = p.cohort.replicate(seed: p.seed, replicate: 1)
+        let facts = try p.simulateSubject(replicate: 1, patient: 2, arm: 1, label: "T-1-3", cohort: cohort, space: &space)
+        #expect(facts.dosesTaken == 2)
+        #expect(facts.lastDose == 100)
+        #expect(facts.dropoutTime == nil)
+        let k = 0.1, c0 = 5.0   // CL/V, dose/V
+        func conc(_ t: Double) -> Double { c0 * exp(-k * t) + (t >= 24 ? c0 * exp(-k * (t - 24)) : 0) }
+        func close(_ a: Double?, _ b: Double) -> Bool { guard let a else { return false }; return abs(a - b) <= 1e-9 * max(1, abs(b)) }
+        // C6: the grid point at or before 7 h is 6 h; BASE is the pre-dose value 0.
+        #expect(space.endpoints[0].base == 0)
+        #expect(close(space.endpoints[0].value, conc(6)))
+        // CMAX over grid points 2…30 h: the second dose at 24 h is read including the bolus.
+        #expect(close(space.endpoints[1].value, conc(24)))
+        // AUC over [0, 24]: ∫ c0 e^{-kt} dt = c0/k (1 − e^{−24k}).
+        #expect(close(space.endpoints[2].value, c0 / k * (1 - exp(-2.4))))
+        #expect(space.endpoints[2].base == nil && space.endpoints[2].change == nil)
+        // Mean over [3, 5] h (bounds off the 2-h grid): (1/2)·∫₃⁵ c0 e^{-kt} dt.
+        #expect(close(space.endpoints[3].value, c0 / k * (exp(-0.3) - exp(-0.5)) / 2))
+        // AE "High": C(2) = 5e^{-0.2} = 4.09 → grade 1 at the first assessed time (t = 0 is the
+        // baseline, grade 0); C(24) with the second bolus = 5 + 5e^{-2.4} = 5.45 → grade 2.
+        // Worst grade 2, onset 2 h.
+        #expect(space.adverseEvents[0].grade == 2)
+        #expect(space.adverseEvents[0].onset == 2)
+    }
+
+    @Test func orderedParallelMapConsumesInChunkOrder() throws {
+        for threads in [1, 2, 5] {
+            var seen: [Int] = []
+            try orderedParallelMap(chunkCount: 37, threads: threads, chunksPerWave: 4,
+                                   makeWorkspace: { _ in 0 },
+                                   body: { count, chunk in count += 1; return chunk * chunk },
+                                   consume: { chunk, value in #expect(value == chunk * chunk); seen.append(chunk) })
+            #expect(seen == Array(0..<37))
+        }
+    }
+
+    @Test func orderedParallelMapRethrowsTheFirstFailingChunk() {
+        struct Failure: Error, Equatable { var chunk: Int }
+        #expect(throws: Failure(chunk: 3)) {
+            try orderedParallelMap(chunkCount: 10, threads: 2, chunksPerWave: 10,
+                                   makeWorkspace: { _ in 0 },
+                                   body: { _, chunk in if chunk >= 3 { throw Failure(chunk: chunk) }; return chunk },
+                                   consume: { _, _ in })
+        }
+    }
+
+    @Test func successCriteriaCountReplicatesMeetingThem() {
+        var power = PowerAccumulator()
+        let all = SuccessCriterion(id: "BOTH", method: .all, comparisons: [ComparisonReference(endpoint: "E", arm: nil)])
+        let any = SuccessCriterion(id: "ONE", method: .any, comparisons: [ComparisonReference(endpoint: "E", arm: 2)])
+        // Replicate 1: arm 1 significant, arm 2 not. Replicate 2: both. Replicate 3: arm 2 only.
+        for flags in [(true, false), (true, true), (false, true)] {
+            power.add(rows: [("E", 1, "WELCH_T", 1.0, flags.0, false), ("E", 2, "WELCH_T", 2.0, flags.1, false)], success: [all, any])
+        }
+        #expect(power.successMet == [1, 2])
+        #expect(power.successReplicates == 3)
+        #expect(power.tallies[PowerAccumulator.Key(endpoint: "E", arm: 1, method: "WELCH_T")]?.significant == 2)
+    }
+}
