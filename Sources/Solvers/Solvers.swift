@@ -1,1 +1,0 @@
-// Solvers module: see docs/architecture.md.
