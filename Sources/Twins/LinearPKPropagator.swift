@@ -12,16 +12,22 @@
 /// Step lengths that differ by rounding only (k·Δ − (k−1)·Δ) share one cache entry: the
 /// transition matrices of two lengths within 1e-12·max(1, h) h differ by far less than the
 /// solution's own rounding.
-struct LinearPKPropagator {
+///
+/// A class: it is a work area owned by one `ModelSimulator` (one thread), mutated in place for
+/// every step; a value type here costs copy-on-write checks and retains in the innermost loop.
+final class LinearPKPropagator {
     let system: LinearPKSystem
     private var rateMatrix: [Double]
     private var augmented: [Double]
     private var exponential: SmallMatrixExponential
-    private var cacheLengths: [Double]
-    private var cacheTransitions: [[Double]]
-    private var cacheInputs: [[Double]]
+    private let cacheLengths: UnsafeMutablePointer<Double>
+    private var lastSlot = 0
+    /// Entry e: Φ at cachePhi[e·n² ..< (e+1)·n²] (row-major), Γ at cacheGamma[e·n ..< (e+1)·n].
+    /// Raw storage owned by this object: the step loop reads it without exclusivity checks.
+    private let cachePhi: UnsafeMutablePointer<Double>
+    private let cacheGamma: UnsafeMutablePointer<Double>
+    private let work: UnsafeMutablePointer<Double>
     private var cacheNext = 0
-    private var scratch: [Double]
     private static let cacheCapacity = 8
 
     init(system: LinearPKSystem) {
@@ -30,25 +36,37 @@ struct LinearPKPropagator {
         rateMatrix = [Double](repeating: 0, count: n * n)
         augmented = [Double](repeating: 0, count: (n + 1) * (n + 1))
         exponential = SmallMatrixExponential(order: n + 1)
-        cacheLengths = [Double](repeating: -1, count: Self.cacheCapacity)
-        cacheTransitions = [[Double]](repeating: [Double](repeating: 0, count: n * n), count: Self.cacheCapacity)
-        cacheInputs = [[Double]](repeating: [Double](repeating: 0, count: n), count: Self.cacheCapacity)
-        scratch = [Double](repeating: 0, count: n)
+        cacheLengths = .allocate(capacity: Self.cacheCapacity)
+        cacheLengths.initialize(repeating: -1, count: Self.cacheCapacity)
+        cachePhi = .allocate(capacity: Self.cacheCapacity * n * n)
+        cachePhi.initialize(repeating: 0, count: Self.cacheCapacity * n * n)
+        cacheGamma = .allocate(capacity: Self.cacheCapacity * n)
+        cacheGamma.initialize(repeating: 0, count: Self.cacheCapacity * n)
+        work = .allocate(capacity: max(1, 2 * n))
+        work.initialize(repeating: 0, count: max(1, 2 * n))
+    }
+
+    deinit {
+        cachePhi.deallocate()
+        cacheLengths.deallocate()
+        cacheGamma.deallocate()
+        work.deallocate()
     }
 
     /// Sets the subject's rate constants and forgets the cached transition matrices.
-    mutating func setRates(_ rates: LinearPKSystem.Rates) {
+    func setRates(_ rates: LinearPKSystem.Rates) {
         system.fillRateMatrix(rates, into: &rateMatrix)
-        for k in cacheLengths.indices { cacheLengths[k] = -1 }
+        for k in 0..<Self.cacheCapacity { cacheLengths[k] = -1 }
         cacheNext = 0
     }
 
     /// The rate matrix K (row-major), for the steady-state series and for tests.
     var matrix: [Double] { rateMatrix }
 
-    private mutating func entry(for length: Double) -> Int? {
+    private func entry(for length: Double) -> Int? {
         let tolerance = 1e-12 * max(1, length)
-        for k in 0..<Self.cacheCapacity where abs(cacheLengths[k] - length) <= tolerance { return k }
+        if abs(cacheLengths[lastSlot] - length) <= tolerance { return lastSlot }
+        for k in 0..<Self.cacheCapacity where abs(cacheLengths[k] - length) <= tolerance { lastSlot = k; return k }
         let n = system.count, m = n + 1
         for k in 0..<(m * m) { augmented[k] = 0 }
         for i in 0..<n {
@@ -59,36 +77,40 @@ struct LinearPKPropagator {
         let slot = cacheNext
         cacheNext = (cacheNext + 1) % Self.cacheCapacity
         cacheLengths[slot] = length
+        lastSlot = slot
         for i in 0..<n {
-            for j in 0..<n { cacheTransitions[slot][i * n + j] = augmented[i * m + j] }
-            cacheInputs[slot][i] = augmented[i * m + n]
+            for j in 0..<n { cachePhi[slot * n * n + i * n + j] = augmented[i * m + j] }
+            cacheGamma[slot * n + i] = augmented[i * m + n]
         }
         return slot
     }
 
     /// Advances `state` (count values) by `length` ≥ 0 h under the constant infusion rate
     /// `infusionRate` (mg/h). Returns false when the rates are not finite.
-    mutating func advance(_ state: inout [Double], by length: Double, infusionRate: Double) -> Bool {
+    func advance(_ state: inout [Double], by length: Double, infusionRate: Double) -> Bool {
         if length <= 0 { return true }
         guard let slot = entry(for: length) else { return false }
         let n = system.count
-        cacheTransitions[slot].withUnsafeBufferPointer { phi in
+        let phi = cachePhi + slot * n * n
+        let gamma = cacheGamma + slot * n
+        let current = work, next = work + n
+        state.withUnsafeMutableBufferPointer { x in
+            for j in 0..<n { current[j] = x[j] }
             for i in 0..<n {
-                var sum = 0.0
-                for j in 0..<n { sum += phi[i * n + j] * state[j] }
-                scratch[i] = sum
+                var sum = infusionRate == 0 ? 0 : gamma[i] * infusionRate
+                for j in 0..<n { sum += phi[i * n + j] * current[j] }
+                next[i] = sum
             }
+            for i in 0..<n { x[i] = next[i] }
         }
-        if infusionRate != 0 {
-            for i in 0..<n { scratch[i] += cacheInputs[slot][i] * infusionRate }
-        }
-        for i in 0..<n { state[i] = scratch[i] }
         return true
     }
 
     /// Φ(h) and Γ(h) for one step length (row-major Φ), for the steady-state series.
-    mutating func transition(for length: Double) -> (phi: [Double], gamma: [Double])? {
+    func transition(for length: Double) -> (phi: [Double], gamma: [Double])? {
         guard let slot = entry(for: length) else { return nil }
-        return (cacheTransitions[slot], cacheInputs[slot])
+        let n = system.count
+        return (Array(UnsafeBufferPointer(start: cachePhi + slot * n * n, count: n * n)),
+                Array(UnsafeBufferPointer(start: cacheGamma + slot * n, count: n)))
     }
 }

@@ -1,19 +1,35 @@
 /// Simulates subjects of one `CompiledModel`, one at a time, reusing its workspace: make one per
 /// worker thread. After the first few subjects (while buffers reach their size) a subject
-/// allocates nothing.
+/// allocates nothing. A copy of a simulator shares its linear-PK work area: give each thread its
+/// own simulator from `makeSimulator()` rather than copies of one.
 public struct ModelSimulator {
     public let model: CompiledModel
     var parameters = SubjectParameters()
     var events = DosingEventList()
-    var propagator: LinearPKPropagator?
+    let propagator: LinearPKPropagator?
     /// The linear system's state (amounts in mg; CE in mg/L; AUC in mg·h/L).
     var linearState: [Double]
     /// The solver's state, when the model has states without a closed form.
     var odeState: [Double]
     var odeSimulation: ODESimulation?
 
+    // State indices, copied out of the layouts so the per-observation code reads plain integers.
+    private let linearCentral: Int?, linearAUC: Int?, linearEffect: Int?
+    private let odeCentral: Int?, odeAUC: Int?, odeEffect: Int?, dynamicStart: Int
+    private let outputKinds: [OutputKind]
+    private let effectCompartment: Bool
+
     init(model: CompiledModel) {
         self.model = model
+        linearCentral = model.linearSystem?.central
+        linearAUC = model.linearSystem?.auc
+        linearEffect = model.linearSystem?.effect
+        odeCentral = model.odeLayout?.central
+        odeAUC = model.odeLayout?.areaUnderCurve
+        odeEffect = model.odeLayout?.effect
+        dynamicStart = model.odeLayout?.dynamicStates.lowerBound ?? 0
+        outputKinds = model.outputKinds
+        effectCompartment = model.configuration.effectCompartment
         parameters.pd = [Double](repeating: 0, count: model.pdCount)
         parameters.twin = [Double](repeating: 0, count: model.twinCount)
         propagator = model.linearSystem.map { LinearPKPropagator(system: $0) }
@@ -61,7 +77,7 @@ public struct ModelSimulator {
             odeSimulation!.start(parameters: parameters, state: &odeState)
             odeSimulation!.treatmentStart = doses.first?.time ?? 0
         }
-        for (o, kind) in model.outputKinds.enumerated() { baseline[o] = outputValue(kind, ode: odeState, row: 0) }
+        for (o, kind) in outputKinds.enumerated() { baseline[o] = outputValue(kind, ode: odeState, row: 0) }
 
         var time = 0.0
         var eventIndex = 0
@@ -133,13 +149,16 @@ public struct ModelSimulator {
     /// writes the observations whose times lie in [start, end).
     private mutating func advanceSegment(from start: Double, to end: Double, observations: Range<Int>, times: [Double],
                                          infusionRate: Double, outputs: inout [Double], integrals: inout [Double]) throws(SimulationError) {
-        if odeSimulation != nil {
+        if var ode = odeSimulation {
             // C(t) in the solver's right-hand side starts from the linear state at `start`, so
-            // the solver runs before the linear state moves on.
+            // the solver runs before the linear state moves on. Moved out and back to keep its
+            // work arrays uniquely referenced.
+            odeSimulation = nil
+            defer { odeSimulation = ode }
             let stop = end.isFinite ? end : (observations.isEmpty ? start : max(start, times[observations.upperBound - 1]))
-            try odeSimulation!.integrateSegment(from: start, to: stop, state: &odeState, linearState: linearState,
-                                                infusionRate: infusionRate, observations: observations, times: times,
-                                                parameters: parameters)
+            try ode.integrateSegment(from: start, to: stop, state: &odeState, linearState: linearState,
+                                     infusionRate: infusionRate, observations: observations, times: times,
+                                     parameters: parameters)
         }
         var time = start
         for k in observations {
@@ -151,17 +170,19 @@ public struct ModelSimulator {
     }
 
     private mutating func advanceLinear(by length: Double, infusionRate: Double, at time: Double) throws(SimulationError) {
-        guard propagator != nil, length > 0 else { return }
-        guard propagator!.advance(&linearState, by: length, infusionRate: infusionRate) else {
+        guard length > 0, let propagator else { return }
+        guard propagator.advance(&linearState, by: length, infusionRate: infusionRate) else {
             throw SimulationError(time: time, message: "the linear PK transition matrix is not finite")
         }
     }
 
     /// Writes the outputs and integrals of observation k; the solver's state there is row `row`
     /// of the segment's observed states.
-    private func writeObservation(_ k: Int, row: Int, count: Int, outputs: inout [Double], integrals: inout [Double]) {
-        let ode = odeSimulation?.observedStates ?? odeState
-        for (o, kind) in model.outputKinds.enumerated() {
+    // `mutating` only so that `self` is passed by address: a non-mutating call from the mutating
+    // walk would copy the whole simulator (and retain every array in it) per observation.
+    private mutating func writeObservation(_ k: Int, row: Int, count: Int, outputs: inout [Double], integrals: inout [Double]) {
+        let ode = odeSimulation == nil ? odeState : odeSimulation!.observedStates
+        for (o, kind) in outputKinds.enumerated() {
             outputs[o * count + k] = outputValue(kind, ode: ode, row: row)
         }
         let n = odeState.count
@@ -174,29 +195,28 @@ public struct ModelSimulator {
     }
 
     /// One output at the current linear state and the solver state in row `row` of `ode`.
-    private func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
-        let layout = model.odeLayout
+    @inline(__always)
+    private mutating func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
         let base = row * odeState.count
         var concentration = 0.0
-        if let system = model.linearSystem {
-            concentration = linearState[system.central] / parameters.centralVolume
-        } else if let central = layout?.central {
+        if let central = linearCentral {
+            concentration = linearState[central] / parameters.centralVolume
+        } else if let central = odeCentral {
             concentration = ode[base + central] / parameters.centralVolume
         }
-        var driver = concentration
         var effectConcentration = 0.0
-        if let system = model.linearSystem, let e = system.effect {
+        if let e = linearEffect {
             effectConcentration = linearState[e]
-        } else if let e = layout?.effect {
+        } else if let e = odeEffect {
             effectConcentration = ode[base + e]
         }
-        if model.configuration.effectCompartment { driver = effectConcentration }
-        let s = base + (layout?.dynamicStates.lowerBound ?? 0)
+        let driver = effectCompartment ? effectConcentration : concentration
+        let s = base + dynamicStart
         switch kind {
         case .concentration: return concentration
         case .areaUnderCurve:
-            if let system = model.linearSystem { return linearState[system.auc] }
-            if let auc = layout?.areaUnderCurve { return ode[base + auc] }
+            if let auc = linearAUC { return linearState[auc] }
+            if let auc = odeAUC { return ode[base + auc] }
             return 0
         case .effectConcentration: return effectConcentration
         case .effect: return AlgebraicEffects.emax(driver, parameters.pd)
