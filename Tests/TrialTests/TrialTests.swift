@@ -58,23 +58,33 @@ analysis: { control: placebo }
         #expect(facts.lastDose == 100)
         #expect(facts.dropoutTime == nil)
         let k = 0.1, c0 = 5.0   // CL/V, dose/V
-        func conc(_ t: Double) -> Double { c0 * exp(-k * t) + (t >= 24 ? c0 * exp(-k * (t - 24)) : 0) }
-        func close(_ a: Double?, _ b: Double) -> Bool { guard let a else { return false }; return abs(a - b) <= 1e-9 * max(1, abs(b)) }
+        let endpoints = space.endpoints
+        let events = space.adverseEvents
         // C6: the grid point at or before 7 h is 6 h; BASE is the pre-dose value 0.
-        #expect(space.endpoints[0].base == 0)
-        #expect(close(space.endpoints[0].value, conc(6)))
+        #expect(endpoints[0].base == 0)
+        #expect(Self.close(endpoints[0].value, Self.concentration(6)))
         // CMAX over grid points 2…30 h: the second dose at 24 h is read including the bolus.
-        #expect(close(space.endpoints[1].value, conc(24)))
+        #expect(Self.close(endpoints[1].value, Self.concentration(24)))
         // AUC over [0, 24]: ∫ c0 e^{-kt} dt = c0/k (1 − e^{−24k}).
-        #expect(close(space.endpoints[2].value, c0 / k * (1 - exp(-2.4))))
-        #expect(space.endpoints[2].base == nil && space.endpoints[2].change == nil)
+        #expect(Self.close(endpoints[2].value, c0 / k * (1 - exp(-2.4))))
+        #expect(endpoints[2].base == nil && endpoints[2].change == nil)
         // Mean over [3, 5] h (bounds off the 2-h grid): (1/2)·∫₃⁵ c0 e^{-kt} dt.
-        #expect(close(space.endpoints[3].value, c0 / k * (exp(-0.3) - exp(-0.5)) / 2))
+        #expect(Self.close(endpoints[3].value, c0 / k * (exp(-0.3) - exp(-0.5)) / 2))
         // AE "High": C(2) = 5e^{-0.2} = 4.09 → grade 1 at the first assessed time (t = 0 is the
         // baseline, grade 0); C(24) with the second bolus = 5 + 5e^{-2.4} = 5.45 → grade 2.
         // Worst grade 2, onset 2 h.
-        #expect(space.adverseEvents[0].grade == 2)
-        #expect(space.adverseEvents[0].onset == 2)
+        #expect(events[0].grade == 2)
+        #expect(events[0].onset == 2)
+    }
+
+    /// Two 100-mg boluses at 0 and 24 h, V 20 L, CL 2 L/h.
+    static func concentration(_ t: Double) -> Double {
+        5 * exp(-0.1 * t) + (t >= 24 ? 5 * exp(-0.1 * (t - 24)) : 0)
+    }
+
+    static func close(_ a: Double?, _ b: Double) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) <= 1e-9 * max(1, abs(b))
     }
 
     @Test func orderedParallelMapConsumesInChunkOrder() throws {
