@@ -7,9 +7,8 @@
 /// and it also holds Rodas4's 3rd-order interpolant
 /// `u(θ) = (1−θ)·y₀ + θ·(y₁ + (1−θ)·(k₁′ + θ·k₂′))` (Hairer & Wanner, *Solving ODEs II*,
 /// §VI.4, and `rodas.f`) with `d₀ = y₀`, `d₁ = y₁ − y₀`, `d₂ = k₁′`, `d₃ = k₂′`, `d₄ = 0`.
-enum DenseOutput {
-    @inline(__always)
-    static func evaluate(_ w: StepWorkspace, theta: Double, into out: UnsafeMutablePointer<Double>) {
+@usableFromInline enum DenseOutput {
+    @inlinable static func evaluate(_ w: StepWorkspace, theta: Double, into out: UnsafeMutablePointer<Double>) {
         let theta1 = 1 - theta
         for i in 0..<w.n {
             out[i] = w.dense0[i] + theta * (w.dense1[i] + theta1 * (w.dense2[i] + theta * (w.dense3[i] + theta1 * w.dense4[i])))

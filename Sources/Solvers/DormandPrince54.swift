@@ -5,33 +5,32 @@
 /// Seven stages, the last evaluated at the new solution ("first same as last", FSAL), so an
 /// accepted step costs six evaluations of `f`. The continuous extension is Shampine's 4th-order
 /// one (`dopri5.f`, `CONTD5`); see ``DenseOutput``.
-enum DormandPrince54 {
-    static let c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8.0 / 9.0
-    static let a21 = 0.2
-    static let a31 = 3.0 / 40.0, a32 = 9.0 / 40.0
-    static let a41 = 44.0 / 45.0, a42 = -56.0 / 15.0, a43 = 32.0 / 9.0
-    static let a51 = 19372.0 / 6561.0, a52 = -25360.0 / 2187.0, a53 = 64448.0 / 6561.0, a54 = -212.0 / 729.0
-    static let a61 = 9017.0 / 3168.0, a62 = -355.0 / 33.0, a63 = 46732.0 / 5247.0, a64 = 49.0 / 176.0
-    static let a65 = -5103.0 / 18656.0
-    static let a71 = 35.0 / 384.0, a73 = 500.0 / 1113.0, a74 = 125.0 / 192.0, a75 = -2187.0 / 6784.0
-    static let a76 = 11.0 / 84.0
+@usableFromInline enum DormandPrince54 {
+    @usableFromInline static let c2 = 0.2, c3 = 0.3, c4 = 0.8, c5 = 8.0 / 9.0
+    @usableFromInline static let a21 = 0.2
+    @usableFromInline static let a31 = 3.0 / 40.0, a32 = 9.0 / 40.0
+    @usableFromInline static let a41 = 44.0 / 45.0, a42 = -56.0 / 15.0, a43 = 32.0 / 9.0
+    @usableFromInline static let a51 = 19372.0 / 6561.0, a52 = -25360.0 / 2187.0, a53 = 64448.0 / 6561.0, a54 = -212.0 / 729.0
+    @usableFromInline static let a61 = 9017.0 / 3168.0, a62 = -355.0 / 33.0, a63 = 46732.0 / 5247.0, a64 = 49.0 / 176.0
+    @usableFromInline static let a65 = -5103.0 / 18656.0
+    @usableFromInline static let a71 = 35.0 / 384.0, a73 = 500.0 / 1113.0, a74 = 125.0 / 192.0, a75 = -2187.0 / 6784.0
+    @usableFromInline static let a76 = 11.0 / 84.0
     // Differences between the 5th- and 4th-order weights (the error estimate).
-    static let e1 = 71.0 / 57600.0, e3 = -71.0 / 16695.0, e4 = 71.0 / 1920.0, e5 = -17253.0 / 339200.0
-    static let e6 = 22.0 / 525.0, e7 = -1.0 / 40.0
+    @usableFromInline static let e1 = 71.0 / 57600.0, e3 = -71.0 / 16695.0, e4 = 71.0 / 1920.0, e5 = -17253.0 / 339200.0
+    @usableFromInline static let e6 = 22.0 / 525.0, e7 = -1.0 / 40.0
     // Dense output of Shampine (1986), as in `dopri5.f`.
-    static let d1 = -12715105075.0 / 11282082432.0, d3 = 87487479700.0 / 32700410799.0
-    static let d4 = -10690763975.0 / 1880347072.0, d5 = 701980252875.0 / 199316789632.0
-    static let d6 = -1453857185.0 / 822651844.0, d7 = 69997945.0 / 29380423.0
+    @usableFromInline static let d1 = -12715105075.0 / 11282082432.0, d3 = 87487479700.0 / 32700410799.0
+    @usableFromInline static let d4 = -10690763975.0 / 1880347072.0, d5 = 701980252875.0 / 199316789632.0
+    @usableFromInline static let d6 = -1453857185.0 / 822651844.0, d7 = 69997945.0 / 29380423.0
 
     /// Order of the error estimate plus one, the exponent base of the controller.
-    static let order = 5.0
+    @usableFromInline static let order = 5.0
 
     /// One trial step from `(t, w.y)` with `w.f0 = f(t, y)`. Leaves the 5th-order solution in
     /// `w.yNew`, `f(t + h, yNew)` in `w.k7`, and the 6th stage argument in `w.stage` (Hairer's
     /// `YSTI`, used by the stiffness test). Returns the weighted RMS error, or NaN when a stage
     /// or the solution is not finite.
-    @inline(__always)
-    static func attemptStep<System: ODESystem>(_ system: System, _ w: StepWorkspace, t: Double, h: Double,
+    @inlinable static func attemptStep<System: ODESystem>(_ system: System, _ w: StepWorkspace, t: Double, h: Double,
                                                rtol: Double, atol: Double) -> Double {
         let n = w.n
         let y = w.y, k1 = w.f0, k2 = w.k2, k3 = w.k3, k4 = w.k4, k5 = w.k5, k6 = w.k6, k7 = w.k7
@@ -60,8 +59,7 @@ enum DormandPrince54 {
     }
 
     /// Fills the dense-output coefficients for the step just accepted (before `y` is replaced).
-    @inline(__always)
-    static func prepareDenseOutput(_ w: StepWorkspace, h: Double) {
+    @inlinable static func prepareDenseOutput(_ w: StepWorkspace, h: Double) {
         let k1 = w.f0
         for i in 0..<w.n {
             let yDiff = w.yNew[i] - w.y[i]

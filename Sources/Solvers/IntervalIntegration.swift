@@ -3,25 +3,25 @@ import Foundation
 /// One call of ``ODESolver/integrate(_:from:to:state:outputTimes:initialStepSize:onOutput:)``:
 /// the adaptive stepping loop over `[t0, t1]`, method switching, and output at the requested
 /// times. Lives only for the duration of the call.
-struct IntervalIntegration {
-    let options: SolverOptions
-    let t0: Double
-    let t1: Double
-    let initialStepSize: Double?
+@usableFromInline struct IntervalIntegration {
+    @usableFromInline let options: SolverOptions
+    @usableFromInline let t0: Double
+    @usableFromInline let t1: Double
+    @usableFromInline let initialStepSize: Double?
 
-    var statistics = SolverStatistics()
-    var usedStiffMethod = false
-    var lastAcceptedStepSize: Double?
-    var stepSizeHint: Double?
+    @usableFromInline var statistics = SolverStatistics()
+    @usableFromInline var usedStiffMethod = false
+    @usableFromInline var lastAcceptedStepSize: Double?
+    @usableFromInline var stepSizeHint: Double?
 
-    init(options: SolverOptions, t0: Double, t1: Double, initialStepSize: Double?) {
+    @inlinable init(options: SolverOptions, t0: Double, t1: Double, initialStepSize: Double?) {
         self.options = options
         self.t0 = t0
         self.t1 = t1
         self.initialStepSize = initialStepSize
     }
 
-    mutating func integrate<System: ODESystem, Times: Sequence<Double>>(
+    @inlinable mutating func integrate<System: ODESystem, Times: Sequence<Double>>(
         _ system: System, _ workspace: StepWorkspace, _ linear: inout RosenbrockLinearSolver,
         state: inout [Double], outputTimes: Times,
         onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void
@@ -56,25 +56,31 @@ struct IntervalIntegration {
     }
 
     /// The next requested output time and the checks on the sequence of them.
-    struct PendingOutputs {
-        var next: Double?
-        var previous: Double
-        let end: Double
+    @usableFromInline struct PendingOutputs {
+        @usableFromInline var next: Double?
+        @usableFromInline var previous: Double
+        @usableFromInline let end: Double
 
-        mutating func check(_ tau: Double) throws(ODEError) {
+        @inlinable init(next: Double?, previous: Double, end: Double) {
+            self.next = next
+            self.previous = previous
+            self.end = end
+        }
+
+        @inlinable mutating func check(_ tau: Double) throws(ODEError) {
             guard tau.isFinite, tau >= previous, tau <= end else { throw .invalidOutputTime(tau) }
             previous = tau
         }
     }
 
-    private func currentState(_ w: StepWorkspace) -> [Double] {
+    @inlinable func currentState(_ w: StepWorkspace) -> [Double] {
         Array(UnsafeBufferPointer(start: w.y, count: w.n))
     }
 
     /// Hairer's starting step (`HINIT` in `dopri5.f`): make the explicit Euler step's size
     /// `0.01·‖y‖/‖f‖`, then bound it by `(0.01/max(‖f′‖, ‖f‖))^(1/p)` estimated from one more
     /// evaluation of `f`, and by 100 times the first guess.
-    private mutating func hairerInitialStep<System: ODESystem>(_ system: System, _ w: StepWorkspace,
+    @inlinable mutating func hairerInitialStep<System: ODESystem>(_ system: System, _ w: StepWorkspace,
                                                                maximum: Double, order: Double) -> Double {
         let n = w.n
         var dnf = 0.0, dny = 0.0
@@ -100,7 +106,7 @@ struct IntervalIntegration {
         return min(100 * h, h1, maximum)
     }
 
-    private mutating func step<System: ODESystem, Times: IteratorProtocol<Double>>(
+    @inlinable mutating func step<System: ODESystem, Times: IteratorProtocol<Double>>(
         _ system: System, _ w: inout StepWorkspace, _ linear: inout RosenbrockLinearSolver,
         outputs: inout PendingOutputs, times: inout Times,
         onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void

@@ -47,8 +47,8 @@ public struct ODESolver: Sendable {
     /// Whether the last call used the stiff method for at least one step.
     public private(set) var lastIntervalUsedStiffMethod = false
 
-    private var storage: [Double]
-    private var linearSolver: RosenbrockLinearSolver
+    @usableFromInline var storage: [Double]
+    @usableFromInline var linearSolver: RosenbrockLinearSolver
 
     /// A solver for systems of `dimension` states, with its work arrays allocated.
     public init(dimension: Int, options: SolverOptions = SolverOptions()) {
@@ -74,6 +74,7 @@ public struct ODESolver: Sendable {
     ///     `nil` uses Hairer's heuristic (one extra evaluation of `f`).
     /// - Throws: ``ODEError``; on an integration failure `state` keeps its value at `t0`, and
     ///   the error carries the time and state reached.
+    @inlinable
     public mutating func integrate<System: ODESystem, Times: Sequence<Double>>(
         _ system: System, from t0: Double, to t1: Double, state: inout [Double],
         outputTimes: Times, initialStepSize: Double? = nil,
@@ -94,6 +95,13 @@ public struct ODESolver: Sendable {
                 return error
             }
         }
+        record(run)
+        if let failure { throw failure }
+    }
+
+    /// Folds one call's counters and step sizes into the solver's (also after a failure).
+    @usableFromInline
+    mutating func record(_ run: IntervalIntegration) {
         statistics.acceptedSteps += run.statistics.acceptedSteps
         statistics.rejectedSteps += run.statistics.rejectedSteps
         statistics.derivativeEvaluations += run.statistics.derivativeEvaluations
@@ -103,11 +111,11 @@ public struct ODESolver: Sendable {
         lastIntervalUsedStiffMethod = run.usedStiffMethod
         if let h = run.lastAcceptedStepSize { lastAcceptedStepSize = h }
         if let h = run.stepSizeHint { stepSizeHint = h }
-        if let failure { throw failure }
     }
 
     /// Integrates `system` from `t0` to `t1` without intermediate outputs; see
     /// ``integrate(_:from:to:state:outputTimes:initialStepSize:onOutput:)``.
+    @inlinable
     public mutating func integrate<System: ODESystem>(
         _ system: System, from t0: Double, to t1: Double, state: inout [Double], initialStepSize: Double? = nil
     ) throws(ODEError) {

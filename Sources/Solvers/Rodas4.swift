@@ -13,29 +13,29 @@ import LinearAlgebra
 /// when a step is rejected, since `(t₀, y₀)` has not changed). The 3rd-order dense output is
 /// `(1−θ)y₀ + θ(y₁ + (1−θ)(k₁′ + θk₂′))` with `k₁′ = Σ h₂ⱼuⱼ`, `k₂′ = Σ h₃ⱼuⱼ` (`rodas.f`,
 /// `CONTRO`).
-enum Rodas4 {
-    static let gamma = 0.25
-    static let c2 = 0.386, c3 = 0.21, c4 = 0.63
-    static let a21 = 1.544
-    static let a31 = 0.9466785280815826, a32 = 0.2557011698983284
-    static let a41 = 3.314825187068521, a42 = 2.896124015972201, a43 = 0.9986419139977817
-    static let a51 = 1.221224509226641, a52 = 6.019134481288629, a53 = 12.53708332932087, a54 = -0.6878860361058950
-    static let c21 = -5.6688
-    static let c31 = -2.430093356833875, c32 = -0.2063599157091915
-    static let c41 = -0.1073529058151375, c42 = -9.594562251023355, c43 = -20.47028614809616
-    static let c51 = 7.496443313967647, c52 = -10.24680431464352, c53 = -33.99990352819905, c54 = 11.70890893206160
-    static let c61 = 8.083246795921522, c62 = -7.981132988064893, c63 = -31.52159432874371
-    static let c64 = 16.31930543123136, c65 = -6.058818238834054
-    static let d1 = 0.25, d2 = -0.1043, d3 = 0.1035, d4 = -0.03620000000000023
-    static let h21 = 10.12623508344586, h22 = -7.487995877610167, h23 = -34.80091861555747
-    static let h24 = -7.992771707568823, h25 = 1.025137723295662
-    static let h31 = -0.6762803392801253, h32 = 6.087714651680015, h33 = 16.43084320892478
-    static let h34 = 24.76722511418386, h35 = -6.594389125716872
+@usableFromInline enum Rodas4 {
+    @usableFromInline static let gamma = 0.25
+    @usableFromInline static let c2 = 0.386, c3 = 0.21, c4 = 0.63
+    @usableFromInline static let a21 = 1.544
+    @usableFromInline static let a31 = 0.9466785280815826, a32 = 0.2557011698983284
+    @usableFromInline static let a41 = 3.314825187068521, a42 = 2.896124015972201, a43 = 0.9986419139977817
+    @usableFromInline static let a51 = 1.221224509226641, a52 = 6.019134481288629, a53 = 12.53708332932087, a54 = -0.6878860361058950
+    @usableFromInline static let c21 = -5.6688
+    @usableFromInline static let c31 = -2.430093356833875, c32 = -0.2063599157091915
+    @usableFromInline static let c41 = -0.1073529058151375, c42 = -9.594562251023355, c43 = -20.47028614809616
+    @usableFromInline static let c51 = 7.496443313967647, c52 = -10.24680431464352, c53 = -33.99990352819905, c54 = 11.70890893206160
+    @usableFromInline static let c61 = 8.083246795921522, c62 = -7.981132988064893, c63 = -31.52159432874371
+    @usableFromInline static let c64 = 16.31930543123136, c65 = -6.058818238834054
+    @usableFromInline static let d1 = 0.25, d2 = -0.1043, d3 = 0.1035, d4 = -0.03620000000000023
+    @usableFromInline static let h21 = 10.12623508344586, h22 = -7.487995877610167, h23 = -34.80091861555747
+    @usableFromInline static let h24 = -7.992771707568823, h25 = 1.025137723295662
+    @usableFromInline static let h31 = -0.6762803392801253, h32 = 6.087714651680015, h33 = 16.43084320892478
+    @usableFromInline static let h34 = 24.76722511418386, h35 = -6.594389125716872
 
     /// Exponent base of the controller: the embedded method has order 3, so `err^(1/4)`.
-    static let order = 4.0
+    @usableFromInline static let order = 4.0
 
-    enum TrialOutcome {
+    @usableFromInline enum TrialOutcome {
         /// The weighted RMS error estimate (NaN when a stage or the solution is not finite).
         case completed(error: Double)
         /// `W` has an exactly zero pivot: retry with a smaller step.
@@ -45,7 +45,7 @@ enum Rodas4 {
     /// One trial step from `(t, w.y)`; expects `w.f0 = f(t, y)`, the Jacobian in `w.jacobian`
     /// and (for non-autonomous systems) `∂f/∂t` in `w.timeDerivative`. Leaves the solution in
     /// `w.yNew` and u₁…u₅ in `w.k2`…`w.k6` for the dense output.
-    static func attemptStep<System: ODESystem>(_ system: System, _ w: StepWorkspace, _ linear: inout RosenbrockLinearSolver,
+    @inlinable static func attemptStep<System: ODESystem>(_ system: System, _ w: StepWorkspace, _ linear: inout RosenbrockLinearSolver,
                                                t: Double, h: Double, rtol: Double, atol: Double) -> TrialOutcome {
         guard linear.factor(w, diagonal: 1 / (gamma * h)) else { return .singularMatrix }
         let n = w.n
@@ -93,7 +93,7 @@ enum Rodas4 {
     }
 
     /// Fills the dense-output coefficients for the step just accepted (before `y` is replaced).
-    static func prepareDenseOutput(_ w: StepWorkspace) {
+    @inlinable static func prepareDenseOutput(_ w: StepWorkspace) {
         let u1 = w.k2, u2 = w.k3, u3 = w.k4, u4 = w.k5, u5 = w.k6
         for i in 0..<w.n {
             w.dense0[i] = w.y[i]

@@ -8,12 +8,12 @@ import LinearAlgebra
 /// The matrix and right-hand side arrays are kept between steps. `LUFactorization.init` itself
 /// allocates its factor and pivot arrays, so a stiff step costs two small allocations; that is
 /// the one exception to the no-allocation rule of the stepping loop (see the module report).
-struct RosenbrockLinearSolver {
-    private var matrix: Matrix
-    private var rightHandSide: [Double]
-    private var factorization: LUFactorization?
+@usableFromInline struct RosenbrockLinearSolver: Sendable {
+    @usableFromInline var matrix: Matrix
+    @usableFromInline var rightHandSide: [Double]
+    @usableFromInline var factorization: LUFactorization?
 
-    init(dimension n: Int) {
+    @inlinable init(dimension n: Int) {
         matrix = Matrix(rows: n, columns: n)
         rightHandSide = [Double](repeating: 0, count: n)
         factorization = nil
@@ -22,7 +22,7 @@ struct RosenbrockLinearSolver {
     /// Forms `J` (into `w.jacobian`) and, unless the system is autonomous, `∂f/∂t` (into
     /// `w.timeDerivative`) at `(t, w.y)`, given `w.f0 = f(t, y)`. Returns the number of `f`
     /// evaluations spent, or `nil` when a value is not finite.
-    static func formJacobian<System: ODESystem>(_ system: System, _ w: StepWorkspace, t: Double) -> Int? {
+    @inlinable static func formJacobian<System: ODESystem>(_ system: System, _ w: StepWorkspace, t: Double) -> Int? {
         let n = w.n
         var evaluations = 0
         let analytic = system.jacobian(t: t, y: UnsafeBufferPointer(start: w.y, count: n),
@@ -54,7 +54,7 @@ struct RosenbrockLinearSolver {
     }
 
     /// Factors `diagonal·I − J`; returns `false` when the matrix is exactly singular.
-    mutating func factor(_ w: StepWorkspace, diagonal: Double) -> Bool {
+    @inlinable mutating func factor(_ w: StepWorkspace, diagonal: Double) -> Bool {
         let n = w.n
         matrix.storage.withUnsafeMutableBufferPointer { m in
             for k in 0..<(n * n) { m[k] = -w.jacobian[k] }
@@ -70,7 +70,7 @@ struct RosenbrockLinearSolver {
     }
 
     /// Overwrites `v` (length `n`) with `W⁻¹·v` using the current factorization.
-    mutating func solve(_ v: UnsafeMutablePointer<Double>) {
+    @inlinable mutating func solve(_ v: UnsafeMutablePointer<Double>) {
         let n = rightHandSide.count
         for i in 0..<n { rightHandSide[i] = v[i] }
         // The factorization has the right order and finite entries, so `dgetrs` cannot fail;

@@ -2,32 +2,32 @@
 ///
 /// The block belongs to an ``ODESolver`` and is reused across calls, so the stepping loop never
 /// allocates. Pointers are valid only for the duration of one `integrate` call.
-struct StepWorkspace {
-    let n: Int
+@usableFromInline struct StepWorkspace {
+    @usableFromInline let n: Int
     /// The accepted state at the current time.
-    var y: UnsafeMutablePointer<Double>
+    @usableFromInline var y: UnsafeMutablePointer<Double>
     /// The candidate state at the end of the trial step.
-    var yNew: UnsafeMutablePointer<Double>
+    @usableFromInline var yNew: UnsafeMutablePointer<Double>
     /// A stage argument.
-    var stage: UnsafeMutablePointer<Double>
+    @usableFromInline var stage: UnsafeMutablePointer<Double>
     /// `f(t, y)` at the current accepted point (FSAL for Dormand–Prince, first stage for Rodas).
-    var f0: UnsafeMutablePointer<Double>
+    @usableFromInline var f0: UnsafeMutablePointer<Double>
     /// Stage derivatives (Dormand–Prince k₂…k₇) or transformed stage values (Rodas u₁…u₆).
-    var k2, k3, k4, k5, k6, k7: UnsafeMutablePointer<Double>
+    @usableFromInline var k2, k3, k4, k5, k6, k7: UnsafeMutablePointer<Double>
     /// Dense-output coefficients of the last accepted step (see ``DenseOutput``).
-    var dense0, dense1, dense2, dense3, dense4: UnsafeMutablePointer<Double>
+    @usableFromInline var dense0, dense1, dense2, dense3, dense4: UnsafeMutablePointer<Double>
     /// The interpolated state handed to output callbacks.
-    var output: UnsafeMutablePointer<Double>
+    @usableFromInline var output: UnsafeMutablePointer<Double>
     /// Rodas: `∂f/∂t` (finite differences) and a scratch evaluation of `f`.
-    var timeDerivative: UnsafeMutablePointer<Double>
-    var scratch: UnsafeMutablePointer<Double>
+    @usableFromInline var timeDerivative: UnsafeMutablePointer<Double>
+    @usableFromInline var scratch: UnsafeMutablePointer<Double>
     /// The Jacobian, `n × n` column-major.
-    var jacobian: UnsafeMutablePointer<Double>
+    @usableFromInline var jacobian: UnsafeMutablePointer<Double>
 
     /// The number of `Double`s a workspace of dimension `n` needs.
-    static func size(dimension n: Int) -> Int { 18 * n + n * n }
+    @inlinable static func size(dimension n: Int) -> Int { 18 * n + n * n }
 
-    init(base: UnsafeMutablePointer<Double>, dimension n: Int) {
+    @inlinable init(base: UnsafeMutablePointer<Double>, dimension n: Int) {
         self.n = n
         var next = base
         func take(_ count: Int) -> UnsafeMutablePointer<Double> {
@@ -41,22 +41,19 @@ struct StepWorkspace {
         jacobian = take(n * n)
     }
 
-    @inline(__always)
-    func evaluate<System: ODESystem>(_ system: System, t: Double, at y: UnsafeMutablePointer<Double>,
+    @inlinable func evaluate<System: ODESystem>(_ system: System, t: Double, at y: UnsafeMutablePointer<Double>,
                                      into dydt: UnsafeMutablePointer<Double>) {
         system.derivatives(t: t, y: UnsafeBufferPointer(start: y, count: n),
                            dydt: UnsafeMutableBufferPointer(start: dydt, count: n))
     }
 
-    @inline(__always)
-    func allFinite(_ v: UnsafeMutablePointer<Double>) -> Bool {
+    @inlinable func allFinite(_ v: UnsafeMutablePointer<Double>) -> Bool {
         for i in 0..<n where !v[i].isFinite { return false }
         return true
     }
 
     /// The weighted RMS norm of `e` with weights `atol + rtol·max(|y|, |yNew|)`.
-    @inline(__always)
-    func errorNorm(_ e: UnsafeMutablePointer<Double>, rtol: Double, atol: Double) -> Double {
+    @inlinable func errorNorm(_ e: UnsafeMutablePointer<Double>, rtol: Double, atol: Double) -> Double {
         var sum = 0.0
         for i in 0..<n {
             let scale = atol + rtol * max(abs(y[i]), abs(yNew[i]))

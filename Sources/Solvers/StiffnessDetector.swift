@@ -8,13 +8,15 @@
 /// the count reset after 6 consecutive non-stiff ones, exactly as in `dopri5.f`. Unlike
 /// `dopri5.f` (which tests every 1000th step until the first positive) we test every accepted
 /// step: the test costs two norms and the runner's intervals are short.
-struct StiffnessDetector {
-    private var stiffCount = 0
-    private var nonStiffCount = 0
-    private var hLambda = 0.0
+@usableFromInline struct StiffnessDetector {
+    @usableFromInline var stiffCount = 0
+    @usableFromInline var nonStiffCount = 0
+    @usableFromInline var hLambda = 0.0
+
+    @inlinable init() {}
 
     /// Records one accepted Dormand–Prince step; returns `true` once the problem is judged stiff.
-    mutating func recordAcceptedStep(_ w: StepWorkspace, h: Double) -> Bool {
+    @inlinable mutating func recordAcceptedStep(_ w: StepWorkspace, h: Double) -> Bool {
         var numerator = 0.0, denominator = 0.0
         for i in 0..<w.n {
             let dk = w.k7[i] - w.k6[i]
