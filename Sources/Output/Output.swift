@@ -1,1 +1,0 @@
-// Output module: see docs/architecture.md.

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import Output
+
+@Suite struct CSVWriterTests {
+    @Test func writesTheExactRFC4180Bytes() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        let path = scratch.path + "/rows.csv"
+        let writer = try CSVWriter(path: path, header: ["REPLICATE", "ARM", "MEAN", "NOTE", "FLAG"])
+        writer.field(1); writer.field("Placebo"); writer.field(-0.0); writer.field("plain"); writer.field(nil as Int?)
+        writer.endRow()
+        writer.field(12); writer.field("High, 10 mg"); writer.field(100.0); writer.field("say \"hi\""); writer.field(1 as Int?)
+        writer.endRow()
+        writer.field(-3); writer.field("two\nlines"); writer.field(nil as Double?); writer.field("cr\r"); writer.emptyField()
+        writer.endRow()
+        writer.field(0); writer.field("Dosé"); writer.field(1e-5); writer.field(""); writer.field(2.5)
+        writer.endRow()
+        try writer.close()
+        let expected = "REPLICATE,ARM,MEAN,NOTE,FLAG\n"
+            + "1,Placebo,0,plain,\n"
+            + "12,\"High, 10 mg\",100,\"say \"\"hi\"\"\",1\n"
+            + "-3,\"two\nlines\",,\"cr\r\",\n"
+            + "0,Dosé,1e-05,,2.5\n"
+        let bytes = try readBytes(path)
+        #expect(bytes == Array(expected.utf8))
+        #expect(writer.rowCount == 4)
+        #expect(writer.bytesWritten == bytes.count)
+        #expect(writer.sha256 == SHA256.hash(bytes))
+    }
+
+    /// Many small blocks (a 100-byte block size) must give the same bytes and digest as one.
+    @Test func blocksJoinSeamlessly() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        var expected = "I,X,NAME\n"
+        let small = try CSVWriter(path: scratch.path + "/small.csv", header: ["I", "X", "NAME"], blockSize: 100)
+        let large = try CSVWriter(path: scratch.path + "/large.csv", header: ["I", "X", "NAME"])
+        var generator = SplitMix64(seed: 3)
+        for i in 0..<20_000 {
+            let x = Double(Int64(bitPattern: generator.next()) >> 11) / 4096
+            for writer in [small, large] {
+                writer.field(i); writer.field(x); writer.field("s\(i % 7)"); writer.endRow()
+            }
+            expected += "\(i),\(formatNumber(x)),s\(i % 7)\n"
+        }
+        try small.close()
+        try large.close()
+        let smallBytes = try readBytes(scratch.path + "/small.csv")
+        #expect(smallBytes == Array(expected.utf8))
+        #expect(try readBytes(scratch.path + "/large.csv") == smallBytes)
+        #expect(small.sha256 == large.sha256)
+        #expect(small.sha256 == SHA256.hash(smallBytes))
+    }
+
+    @Test func rowsEncodedElsewhereAppendInOrder() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        let direct = try CSVWriter(path: scratch.path + "/direct.csv", header: ["A", "B"])
+        let chunked = try CSVWriter(path: scratch.path + "/chunked.csv", header: ["A", "B"], blockSize: 64)
+        var chunks = (0..<5).map { _ in CSVRowEncoder(columnCount: 2) }
+        for i in 0..<50 {
+            direct.field(i); direct.field(Double(i) / 8); direct.endRow()
+            chunks[i / 10].field(i); chunks[i / 10].field(Double(i) / 8); chunks[i / 10].endRow()
+        }
+        for chunk in chunks { chunked.append(chunk) }
+        try direct.close()
+        try chunked.close()
+        #expect(chunked.rowCount == 50)
+        #expect(try readBytes(scratch.path + "/chunked.csv") == readBytes(scratch.path + "/direct.csv"))
+    }
+
+    @Test func nonFiniteNumberIsReportedWithItsPlace() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        let path = scratch.path + "/bad.csv"
+        let writer = try CSVWriter(path: path, header: ["A", "B"], blockSize: 16)
+        for i in 0..<10 { writer.field(i); writer.field(1.5); writer.endRow() }
+        writer.field(10); writer.field(Double.nan); writer.endRow()
+        writer.field(11); writer.field(Double.infinity); writer.endRow()
+        #expect(throws: OutputError.nonFiniteNumber(path: path, row: 11, column: 2)) { try writer.close() }
+        #expect(writer.sha256 == nil)
+    }
+
+    @Test func rowOfTheWrongWidthIsReported() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        let path = scratch.path + "/bad.csv"
+        let writer = try CSVWriter(path: path, header: ["A", "B", "C"])
+        writer.field(1); writer.field(2); writer.field(3); writer.endRow()
+        writer.field(1); writer.field(2); writer.endRow()
+        #expect(throws: OutputError.rowWidthMismatch(path: path, row: 2, expected: 3, found: 2)) { try writer.close() }
+    }
+
+    @Test func unopenableFileIsATypedError() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        let path = scratch.path + "/missing/rows.csv"
+        #expect(throws: OutputError.cannotOpenFile(path: path, errno: ENOENT)) {
+            _ = try CSVWriter(path: path, header: ["A"])
+        }
+    }
+
+    /// /dev/full accepts opening and fails every write with ENOSPC, as a full disk does.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
+    func fullDiskIsReportedAtClose() throws {
+        let writer = try CSVWriter(path: "/dev/full", header: ["A"], blockSize: 1 << 20)
+        for i in 0..<10 { writer.field(i); writer.endRow() }
+        #expect(throws: OutputError.writeFailed(path: "/dev/full", errno: ENOSPC)) { try writer.close() }
+        #expect(writer.sha256 == nil)
+    }
+
+    @Test func encoderQuotesOnlyWhenNeeded() {
+        var rows = CSVRowEncoder(columnCount: 3)
+        rows.field("a b"); rows.field("x\"y"); rows.field("ümlaut;tab\t"); rows.endRow()
+        #expect(rows.bytes == Array("a b,\"x\"\"y\",ümlaut;tab\t\n".utf8))
+        #expect(rows.firstProblem == nil)
+        #expect(rows.rowCount == 1)
+    }
+}
