@@ -9,6 +9,7 @@ import PackageDescription
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions
 //   Output                                      – CSV, number formatting, manifest, results folder
+//   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, Yams  (YAML → validated, typed protocol)
 //   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output (the runner)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
@@ -34,9 +35,10 @@ let package = Package(
         .target(name: "Population", dependencies: ["Sampling", "LinearAlgebra", "Expressions"]),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions"]),
         .target(name: "Output"),
+        .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", .product(name: "Yams", package: "Yams")]),
         .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra"]),
-        .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol"]),
+        .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], resources: [.copy("Fixtures")]),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "TwinsTests", dependencies: ["Twins"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OutputTests", dependencies: ["Output"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrialTests", dependencies: ["Trial"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["VirtualTrial"], resources: [.copy("Fixtures")]),
     ],

@@ -8,3 +8,4 @@
 @_exported import Output
 @_exported import Trial
 @_exported import TrialProtocol
+@_exported import Report

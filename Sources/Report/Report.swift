@@ -1,0 +1,1 @@
+// Report module: report.html from the CSVs of a results folder.
