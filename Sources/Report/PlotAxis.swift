@@ -68,7 +68,8 @@ struct PlotAxis: Equatable {
             var candidates: [Double] = []
             for exponent in lowExponent...highExponent where abs(exponent) <= largestDecimalExponent {
                 for mantissa in mantissas {
-                    let tick = mantissa * powerOfTen(exponent)
+                    // Dividing by an exact 10^k gives the correctly rounded tick (5 / 100 is 0.05).
+                    let tick = exponent >= 0 ? mantissa * powerOfTen(exponent) : mantissa / powerOfTen(-exponent)
                     if tick >= low && tick <= high { candidates.append(tick) }
                 }
             }
