@@ -24,12 +24,12 @@ enum EfficacySection {
                 ])
             }
         }
-        markup += "<p>Columns N … MEDIAN_TIME: replicate \(replicate). The last three columns: the mean over "
-            + "replicates. A time-to-event endpoint has N, EVENTS and the Kaplan–Meier MEDIAN_TIME only.</p>"
+        markup += "<p>Columns N … MEDIAN_TIME: replicate \(replicate). The last three columns (“all reps”): the "
+            + "mean over replicates. A time-to-event endpoint has N, EVENTS and the Kaplan–Meier MEDIAN_TIME only.</p>"
         markup += htmlTable(
             headers: ["Endpoint", "Arm", "N", "Mean", "SD", "Median", "Q1", "Q3", "Min", "Max", "Responders",
-                      "Responder rate", "Events", "Median time", "Mean of MEAN", "Mean of RESPONDER_RATE",
-                      "Mean of MEDIAN_TIME"],
+                      "Resp. rate", "Events", "Median time", "Mean (all reps)", "Resp. rate (all reps)",
+                      "Median time (all reps)"],
             rows: rows, numericColumns: Set(2...16))
         return markup + "</section>"
     }

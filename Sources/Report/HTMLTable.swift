@@ -1,7 +1,8 @@
 /// An HTML table of plain-text cells: every header and cell is escaped here. Columns whose index
 /// is in `numericColumns` are right-aligned.
 func htmlTable(headers: [String], rows: [[String]], numericColumns: Set<Int> = [], caption: String? = nil) -> String {
-    var markup = "<table>"
+    // The wrapper scrolls sideways instead of letting a wide table overflow the page.
+    var markup = "<div class=\"table\"><table>"
     if let caption { markup += "<caption>\(escapeHTML(caption))</caption>" }
     markup += "<thead><tr>"
     for (index, header) in headers.enumerated() {
@@ -17,7 +18,7 @@ func htmlTable(headers: [String], rows: [[String]], numericColumns: Set<Int> = [
         }
         markup += "</tr>"
     }
-    markup += "</tbody></table>"
+    markup += "</tbody></table></div>"
     return markup
 }
 

@@ -8,7 +8,7 @@ enum PageStyle {
     h3{font-size:15px;margin:16px 0 6px}nav a{margin-right:14px}\
     dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:8px 0}\
     dl.facts dt{font-weight:600}dl.facts dd{margin:0;word-break:break-all}\
-    table{border-collapse:collapse;margin:8px 0 16px;font-size:12.5px}\
+    div.table{overflow-x:auto}table{border-collapse:collapse;margin:8px 0 16px;font-size:12.5px}\
     caption{text-align:left;font-weight:600;padding:4px 0}\
     th,td{border-bottom:1px solid #e2e2e2;padding:3px 8px;text-align:left;vertical-align:top}\
     th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}\

@@ -64,6 +64,14 @@ struct ReportBuilderTests {
         #expect(html.contains("<td>Neutropenia</td><td>high-dose</td><td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">2</td><td class=\"num\">0.5</td>"))
     }
 
+    @Test func efficacyShowsReplicateOneAndTheMeanOverReplicates() throws {
+        let html = try ReportBuilder.html(resultsDirectory: fixtureResultsPath)
+        // TTE placebo: 3 events and MEDIAN_TIME 2 in replicate 1; MEDIAN_TIME 2 and 3 → mean 2.5.
+        #expect(html.contains("<td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">2.5</td></tr>"))
+        // E_CHG placebo: SD 1.2909944487358056 shown to 4 significant digits.
+        #expect(html.contains("<td>E_CHG</td><td>placebo</td><td class=\"num\">4</td><td class=\"num\">-8.5</td><td class=\"num\">1.291</td>"))
+    }
+
     @Test func powerShowsSuccessCriteriaRows() throws {
         let html = try ReportBuilder.html(resultsDirectory: fixtureResultsPath)
         #expect(html.contains("ALL_PRIMARY (ALL)"))
