@@ -1,0 +1,85 @@
+import Foundation
+
+/// Everything the report shows, read from a results folder's CSV files and manifest.json
+/// (SPEC §6) and nothing else, so that `vtrial report` can rebuild the page after the run.
+public struct ResultsFolderData: Equatable, Sendable {
+    public var manifest: ManifestSummary
+    public var subjects: [SubjectRecord]
+    public var endpoints: [EndpointRecord]
+    public var adverseEvents: [AdverseEventRecord]
+    public var efficacy: [EfficacyRecord]
+    public var safety: [SafetyRecord]
+    public var comparisons: [ComparisonRecord]
+    public var power: [PowerRecord]
+    public var timecourse: [TimecourseRecord]
+
+    /// The files read, in the order they are read.
+    public static let fileNames = ["manifest.json", "subjects.csv", "endpoints.csv", "adverse_events.csv",
+                                   "efficacy.csv", "safety.csv", "comparisons.csv", "power.csv", "timecourse.csv"]
+
+    /// Reads every file of the results folder at `directory`.
+    /// - Throws: `ReportError` naming the file (and row and column) at fault.
+    public init(resultsDirectory directory: String) throws(ReportError) {
+        manifest = try ManifestSummary(jsonBytes: try Self.contents(of: "manifest.json", in: directory))
+        subjects = try Self.records(in: directory, file: "subjects.csv", columns: SubjectRecord.columns,
+                                    SubjectRecord.init)
+        endpoints = try Self.records(in: directory, file: "endpoints.csv", columns: EndpointRecord.columns,
+                                     EndpointRecord.init)
+        adverseEvents = try Self.records(in: directory, file: "adverse_events.csv",
+                                         columns: AdverseEventRecord.columns, AdverseEventRecord.init)
+        efficacy = try Self.records(in: directory, file: "efficacy.csv", columns: EfficacyRecord.columns,
+                                    EfficacyRecord.init)
+        safety = try Self.records(in: directory, file: "safety.csv", columns: SafetyRecord.columns,
+                                  SafetyRecord.init)
+        comparisons = try Self.records(in: directory, file: "comparisons.csv", columns: ComparisonRecord.columns,
+                                       ComparisonRecord.init)
+        power = try Self.records(in: directory, file: "power.csv", columns: PowerRecord.columns, PowerRecord.init)
+        timecourse = try Self.records(in: directory, file: "timecourse.csv", columns: TimecourseRecord.columns,
+                                      TimecourseRecord.init)
+    }
+
+    /// Builds the data directly (for callers that already hold it, and for tests).
+    public init(manifest: ManifestSummary, subjects: [SubjectRecord] = [], endpoints: [EndpointRecord] = [],
+                adverseEvents: [AdverseEventRecord] = [], efficacy: [EfficacyRecord] = [],
+                safety: [SafetyRecord] = [], comparisons: [ComparisonRecord] = [], power: [PowerRecord] = [],
+                timecourse: [TimecourseRecord] = []) {
+        self.manifest = manifest
+        self.subjects = subjects
+        self.endpoints = endpoints
+        self.adverseEvents = adverseEvents
+        self.efficacy = efficacy
+        self.safety = safety
+        self.comparisons = comparisons
+        self.power = power
+        self.timecourse = timecourse
+    }
+
+    private static func contents(of file: String, in directory: String) throws(ReportError) -> Data {
+        let path = directory + "/" + file
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .missingFile(file: file)
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadableFile(file: file, reason: "not a readable file")
+        }
+        return data
+    }
+
+    private static func records<Record>(in directory: String, file: String, columns: [String],
+                                        _ makeRecord: (CSVRow) throws(ReportError) -> Record)
+        throws(ReportError) -> [Record] {
+        let data = try contents(of: file, in: directory)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .unreadableFile(file: file, reason: "not UTF-8 text")
+        }
+        let table = try CSVTable(parsing: text, fileName: file)
+        try table.requireColumns(columns)
+        var records: [Record] = []
+        records.reserveCapacity(table.rows.count)
+        for row in table.rows {
+            records.append(try makeRecord(row))
+        }
+        return records
+    }
+}
