@@ -5,9 +5,11 @@ SHELL := /bin/bash
 SWIFT ?= swift
 PROTOCOL ?= Protocols/emax-dose-ranging.yaml
 APT_PACKAGES := libopenblas-dev liblapacke-dev pkg-config
+# The report test renders report.html in a real headless browser.
+TEST_APT_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps test-deps build release run test bench clean
 
 # Installs the system libraries only when pkg-config cannot find them.
 deps:
@@ -26,7 +28,13 @@ run: release
 	$$($(SWIFT) build -c release --show-bin-path)/vtrial run $(PROTOCOL) --out Results
 	@echo "Results are in Results/$$(sed -n 's/^protocol: *\([A-Za-z0-9._-]*\).*/\1/p' $(PROTOCOL))/"
 
-test: deps
+test-deps: deps
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing $(TEST_APT_PACKAGES) (for the report rendering test) …"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_APT_PACKAGES); \
+	fi
+
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 

@@ -11,7 +11,7 @@ import PackageDescription
 //   Output                                      – CSV, number formatting, manifest, results folder
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, Yams  (YAML → validated, typed protocol)
-//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output (the runner)
+//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report (the runner)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
 let package = Package(
     name: "VirtualTrial",
@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Output"),
         .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra"]),
+        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

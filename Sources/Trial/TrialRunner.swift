@@ -1,6 +1,7 @@
 import Foundation
 import Output
 import Population
+import Report
 import Statistics
 
 /// Runs every replicate of a planned trial and writes the SPEC §6 results folder.
@@ -51,17 +52,25 @@ public struct TrialRunner {
         let cohort = plan.cohort
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
-            let files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop)
-            let finished = Date()
+            var files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop)
             var manifest = Manifest(specVersion: Self.specVersion, engineVersion: Self.engineVersion,
                                     protocolFile: protocolFileName, protocolSHA256: SHA256.hash(protocolBytes),
                                     seed: plan.seed, replicates: plan.replicates, subjects: plan.subjects,
-                                    threads: options.threads, started: started, finished: finished,
-                                    wallSeconds: finished.timeIntervalSince(started), files: files)
+                                    threads: options.threads, started: started, finished: Date(),
+                                    wallSeconds: 0, files: files)
             if let shard = options.shard {
                 manifest.extra.append(JSONMember("shard", .string("\(shard.index)/\(shard.count)")))
                 manifest.extra.append(JSONMember("shard_replicates", .array(replicateNumbers.map { .integer($0) })))
+            } else {
+                // The report is built from the CSVs and the manifest's protocol facts alone (as
+                // `vtrial report` rebuilds it); then the manifest is rewritten with its hash. A
+                // shard has no report: `vtrial merge` writes the merged folder's.
+                try manifest.write(to: folder.path(for: "manifest.json"))
+                files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath)
+                manifest.files = files
             }
+            manifest.finished = Date()
+            manifest.wallSeconds = manifest.finished.timeIntervalSince(started)
             try manifest.write(to: folder.path(for: "manifest.json"))
             try folder.commit()
             return folder.finalPath

@@ -15,9 +15,10 @@ struct VTrialCommand: ParsableCommand {
           vtrial check Protocols/emax-dose-ranging.yaml
           vtrial cohort Cohorts/healthy-adults.yaml --subjects 100 --seed 7
           vtrial models
+          vtrial report Results/PKPD-EMAX-DEMO
         """,
         version: TrialRunner.engineVersion,
-        subcommands: [RunCommand.self, CheckCommand.self, CohortCommand.self, ModelsCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, CohortCommand.self, ModelsCommand.self, ReportCommand.self])
 
     /// Exit statuses (SPEC §1): 0 success, 2 invalid input or usage, 1 failure while running.
     static func main() {

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import VirtualTrial
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "(Re)write report.html of a finished run from its CSV files.",
+        discussion: """
+        The page is self-contained (inline SVG, no network) and byte-deterministic: the same CSVs
+        always give the same page. docs/report.md describes each section.
+
+        Example:
+          vtrial report Results/PKPD-EMAX-DEMO
+        """)
+
+    @Argument(help: "A results folder written by `vtrial run`.") var resultsDirectory: String
+
+    func run() throws {
+        do {
+            try ReportBuilder.writeReport(resultsDirectory: resultsDirectory)
+        } catch {
+            printError("\(resultsDirectory): error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
