@@ -106,6 +106,7 @@ public struct TrialRunner {
         var data: ReplicateData
         var timecourseArms: [Int]
         var timecourseValues: [Double]
+        var analysis: ReplicateAnalysis?
     }
 
     private func writeResults(into folder: ResultsFolder, cohort: CohortSynthesizer, shouldStop: @escaping @Sendable () -> Bool) throws -> [String: String] {
@@ -127,66 +128,78 @@ public struct TrialRunner {
         let width = String(plan.subjects).count
         let progress = ProgressReporter(enabled: options.progress, replicates: replicateNumbers.count, unitsPerReplicate: unitsPerReplicate)
 
-        for replicate in replicateNumbers {
-            let writeSubjects = plan.output.subjects == .all || (plan.output.subjects == .first && replicate == 1)
-            let collectTimecourse = replicate == 1
-            let cohortReplicate = cohort.replicate(seed: plan.seed, replicate: replicate)
-            var data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
-            data.reserve(unitsPerReplicate)
-            let chunkCount = (unitsPerReplicate + Self.chunkSize - 1) / Self.chunkSize
-            let subjectColumns = 3 + plan.covariateNames.count + Self.subjectTail.count
-            try orderedParallelMap(
-                chunkCount: chunkCount, threads: options.threads, chunksPerWave: Self.chunksPerWave,
-                makeWorkspace: { _ in SubjectWorkspace(plan: plan) },
-                body: { space, chunk in
-                    var result = ChunkResult(subjects: CSVRowEncoder(columnCount: subjectColumns),
-                                             endpoints: CSVRowEncoder(columnCount: Self.endpointHeader.count),
-                                             adverseEvents: CSVRowEncoder(columnCount: Self.adverseEventHeader.count),
-                                             data: ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count),
-                                             timecourseArms: [], timecourseValues: [])
-                    let first = chunk * Self.chunkSize
-                    let last = min(unitsPerReplicate, first + Self.chunkSize)
-                    for unit in first..<last {
-                        let arm: Int, patient: Int, indexInArm: Int
-                        if matched {
-                            arm = unit / plan.subjects; patient = unit % plan.subjects; indexInArm = patient
-                        } else {
-                            arm = armOfSubject[unit]; patient = unit; indexInArm = unit - plan.armStart[arm]
-                        }
-                        let label = "\(plan.protocolID)-\(replicate)-" + Self.padded(patient + 1, width)
-                        let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm, label: label,
-                                                             cohort: cohortReplicate, space: &space)
-                        result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
-                        if writeSubjects {
-                            Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
-                                               space: space, into: &result)
-                        }
-                        if collectTimecourse && timecourse.wants(indexInArm: indexInArm) {
-                            result.timecourseArms.append(arm)
-                            TimecourseCollector.extract(plan: plan, outputs: timecourse.outputs, grid: timecourse.grid,
-                                                        from: space.outputs, into: &result.timecourseValues)
-                        }
+        // Work items are (replicate, chunk) pairs in output order, so small replicates run in
+        // parallel with each other and large ones are split; results are consumed in order.
+        let chunksPerReplicate = max(1, (unitsPerReplicate + Self.chunkSize - 1) / Self.chunkSize)
+        let replicateList = replicateNumbers
+        let subjectColumns = 3 + plan.covariateNames.count + Self.subjectTail.count
+        var data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
+        try orderedParallelMap(
+            chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
+            chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
+            makeWorkspace: { _ in SubjectWorkspace(plan: plan) },
+            body: { space, item in
+                let replicate = replicateList[item / chunksPerReplicate]
+                let chunk = item % chunksPerReplicate
+                let writeSubjects = plan.output.subjects == .all || (plan.output.subjects == .first && replicate == 1)
+                let cohortReplicate = cohort.replicate(seed: plan.seed, replicate: replicate)
+                var result = ChunkResult(subjects: CSVRowEncoder(columnCount: subjectColumns),
+                                         endpoints: CSVRowEncoder(columnCount: Self.endpointHeader.count),
+                                         adverseEvents: CSVRowEncoder(columnCount: Self.adverseEventHeader.count),
+                                         data: ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count),
+                                         timecourseArms: [], timecourseValues: [], analysis: nil)
+                let first = chunk * Self.chunkSize
+                let last = min(unitsPerReplicate, first + Self.chunkSize)
+                result.data.reserve(last - first)
+                for unit in first..<last {
+                    let arm: Int, patient: Int, indexInArm: Int
+                    if matched {
+                        arm = unit / plan.subjects; patient = unit % plan.subjects; indexInArm = patient
+                    } else {
+                        arm = armOfSubject[unit]; patient = unit; indexInArm = unit - plan.armStart[arm]
                     }
-                    return result
-                },
-                consume: { _, result in
-                    subjectsWriter.append(result.subjects)
-                    endpointsWriter.append(result.endpoints)
-                    aeWriter.append(result.adverseEvents)
+                    let label = "\(plan.protocolID)-\(replicate)-" + Self.padded(patient + 1, width)
+                    let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm, label: label,
+                                                         cohort: cohortReplicate, space: &space)
+                    result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
+                    if writeSubjects {
+                        Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
+                                           space: space, into: &result)
+                    }
+                    if replicate == 1 && timecourse.wants(indexInArm: indexInArm) {
+                        result.timecourseArms.append(arm)
+                        TimecourseCollector.extract(plan: plan, outputs: timecourse.outputs, grid: timecourse.grid,
+                                                    from: space.outputs, into: &result.timecourseValues)
+                    }
+                }
+                // A replicate that is one chunk is analysed on the worker too.
+                if chunksPerReplicate == 1 { result.analysis = ReplicateAnalysis(plan: plan, data: result.data) }
+                return result
+            },
+            consume: { item, result in
+                let replicate = replicateList[item / chunksPerReplicate]
+                subjectsWriter.append(result.subjects)
+                endpointsWriter.append(result.endpoints)
+                aeWriter.append(result.adverseEvents)
+                let stride = timecourse.stride
+                for (i, arm) in result.timecourseArms.enumerated() {
+                    timecourse.add(arm: arm, subjectValues: result.timecourseValues[(i * stride)..<((i + 1) * stride)])
+                }
+                progress.advance(units: result.data.arm.count)
+                let analysis: ReplicateAnalysis
+                if let done = result.analysis {
+                    analysis = done
+                } else {
                     data.appendChunk(result.data)
-                    let stride = timecourse.stride
-                    for (i, arm) in result.timecourseArms.enumerated() {
-                        timecourse.add(arm: arm, subjectValues: result.timecourseValues[(i * stride)..<((i + 1) * stride)])
-                    }
-                    progress.advance(units: result.data.arm.count)
-                },
-                shouldStop: shouldStop)
-
-            let analysis = ReplicateAnalysis(plan: plan, data: data)
-            writeReplicateStatistics(analysis, replicate: replicate, efficacy: efficacyWriter, safety: safetyWriter, comparisons: comparisonWriter)
-            power.add(analysis, plan: plan)
-            progress.finishReplicate()
-        }
+                    guard item % chunksPerReplicate == chunksPerReplicate - 1 else { return }
+                    analysis = ReplicateAnalysis(plan: plan, data: data)
+                    data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
+                }
+                writeReplicateStatistics(analysis, replicate: replicate, efficacy: efficacyWriter, safety: safetyWriter, comparisons: comparisonWriter)
+                power.add(analysis, plan: plan)
+                progress.finishReplicate()
+            },
+            shouldStop: shouldStop)
         progress.done()
 
         var files: [String: String] = [:]
