@@ -202,9 +202,19 @@ def main():
     binary = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
         result = {pid: expected_for(f, pid, m, binary, work) for f, pid, m in PROTOCOLS}
+    # One row per line: readable diffs when the fixture is regenerated.
+    dump = lambda x: json.dumps(x, allow_nan=False)
+    parts = []
+    for pid, d in result.items():
+        fields = []
+        for key, value in d.items():
+            if isinstance(value, list):
+                fields.append(" %s: [\n%s\n ]" % (dump(key), ",\n".join("  " + dump(r) for r in value)))
+            else:
+                fields.append(" %s: %s" % (dump(key), dump(value)))
+        parts.append("%s: {\n%s\n}" % (dump(pid), ",\n".join(fields)))
     with open(os.path.join(HERE, "expected_statistics.json"), "w") as f:
-        json.dump(result, f, indent=1, allow_nan=False)
-        f.write("\n")
+        f.write("{\n" + ",\n".join(parts) + "\n}\n")
 
 
 if __name__ == "__main__":

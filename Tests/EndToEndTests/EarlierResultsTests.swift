@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import VirtualTrial
+
+/// SPEC §6: results are written to a temporary sibling and renamed into place only when complete;
+/// a failed run (invalid, or failing while running) leaves earlier results untouched and no
+/// partial or hidden folder.
+@Suite("Earlier results untouched (SPEC §6)")
+struct EarlierResultsTests {
+    @Test("a failing run with the same protocol id leaves the first results byte-identical")
+    func failedRunsKeepEarlierResults() throws {
+        let out = try E2E.temporaryDirectory()
+        defer { E2E.remove(out) }
+        let first = try E2E.vtrial(["run", E2E.fixture("closed-form-bolus.yaml").path, "--out", out.path, "--quiet"])
+        try #require(first.status == 0, "stderr: \(first.stderr)")
+        let folder = out.appendingPathComponent("E2E-CF-BOLUS")
+        let names = try E2E.listing(folder)
+        let before = try names.map { try E2E.bytes(folder.appendingPathComponent($0)) }
+
+        let runtime = try E2E.vtrial(["run", E2E.fixture("same-id-runtime-failure.yaml").path, "--out", out.path, "--quiet"])
+        #expect(runtime.status == 1, "a run-time failure exits 1; stderr: \(runtime.stderr)")
+        #expect(!runtime.stderr.isEmpty)
+        #expect(try E2E.listing(out) == ["E2E-CF-BOLUS"], "leftovers after a run-time failure")
+        #expect(try E2E.listing(folder) == names)
+        #expect(try names.map { try E2E.bytes(folder.appendingPathComponent($0)) } == before)
+
+        let invalid = try E2E.vtrial(["run", E2E.fixture("same-id-invalid.yaml").path, "--out", out.path, "--quiet"])
+        #expect(invalid.status == 2, "stderr: \(invalid.stderr)")
+        #expect(try E2E.listing(out) == ["E2E-CF-BOLUS"], "leftovers after an invalid protocol")
+        #expect(try E2E.listing(folder) == names)
+        #expect(try names.map { try E2E.bytes(folder.appendingPathComponent($0)) } == before)
+
+        // A successful rerun replaces the folder and leaves nothing else behind.
+        let rerun = try E2E.vtrial(["run", E2E.fixture("closed-form-bolus.yaml").path, "--out", out.path, "--quiet"])
+        #expect(rerun.status == 0)
+        #expect(try E2E.listing(out) == ["E2E-CF-BOLUS"])
+        for (name, data) in zip(names, before) where name.hasSuffix(".csv") {
+            #expect(try E2E.bytes(folder.appendingPathComponent(name)) == data, "\(name) after a rerun")
+        }
+    }
+}
