@@ -10,7 +10,7 @@ import PackageDescription
 //   Twins → Solvers, LinearAlgebra, Expressions
 //   Output                                      – CSV, number formatting, manifest, results folder
 //   Report → Output                             – report.html from a results folder's CSVs
-//   TrialProtocol → Twins, Population, Expressions, Yams  (YAML → validated, typed protocol)
+//   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
 //   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report (the runner)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
 let package = Package(
@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions"]),
         .target(name: "Output"),
         .target(name: "Report", dependencies: ["Output"]),
-        .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
         .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

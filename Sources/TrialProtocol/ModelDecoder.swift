@@ -216,6 +216,13 @@ extension ProtocolDecoder {
             }
             out.append(ParameterCorrelation(first: indices[0], second: indices[1], rho: rho))
         }
+        // Ω's correlation matrix over the parameters with variability must be positive definite.
+        let varied = names.indices.filter { variability[$0] > 0 }
+        let position = Dictionary(uniqueKeysWithValues: varied.enumerated().map { ($1, $0) })
+        let pairs = out.compactMap { c in position[c.first].flatMap { a in position[c.second].map { (a, $0, c.rho) } } }
+        if let offending = CorrelationCheck.offendingNames(varied.map { names[$0] }, pairs: pairs) {
+            reader.error("the correlations among the variability of \(offending.joined(separator: ", ")) do not form a positive-definite matrix; weaken one of them", at: node)
+        }
         return out
     }
 

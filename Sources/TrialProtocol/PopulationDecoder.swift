@@ -173,6 +173,13 @@ struct PopulationDecoder {
             }
             out.append(CovariateCorrelation(first: indices[0], second: indices[1], rho: rho))
         }
+        // The copula's matrix is over the continuous covariates only.
+        let continuous = covariates.indices.filter { !covariates[$0].distribution.isCategorical }
+        let position = Dictionary(uniqueKeysWithValues: continuous.enumerated().map { ($1, $0) })
+        let pairs = out.compactMap { c in position[c.first].flatMap { a in position[c.second].map { (a, $0, c.rho) } } }
+        if let offending = CorrelationCheck.offendingNames(continuous.map { names[$0] }, pairs: pairs) {
+            reader.error("the correlations among \(offending.joined(separator: ", ")) do not form a positive-definite matrix (no joint distribution has them); weaken one of them", at: node)
+        }
         return out
     }
 
