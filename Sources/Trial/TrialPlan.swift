@@ -42,11 +42,17 @@ public struct TrialPlan: Sendable {
     public let residual: [ResidualError?]
 
     public let arms: [ArmPlan]
-    /// Subjects per arm in each replicate, the first subject index of each arm, and the arm of
-    /// every subject index (parallel design; subjects are numbered in arm order).
+    /// Subjects per arm in each replicate and the first subject index of each arm (parallel
+    /// design; subjects are numbered in arm order).
     public let armSizes: [Int]
     public let armStart: [Int]
-    public let armOfSubject: [Int]
+
+    /// The arm of subject index `subject` (parallel design).
+    @inline(__always) public func arm(ofSubject subject: Int) -> Int {
+        var a = armStart.count - 1
+        while a > 0 && armStart[a] > subject { a -= 1 }
+        return a
+    }
 
     public let endpoints: [EndpointPlan]
     public let adverseEvents: [AdverseEventPlan]
@@ -135,15 +141,13 @@ public struct TrialPlan: Sendable {
 
         arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition) }
         armSizes = definition.allocation
-        var start: [Int] = [], owner: [Int] = []
+        var start: [Int] = []
         var next = 0
-        for (a, size) in armSizes.enumerated() {
+        for size in armSizes {
             start.append(next)
             next += size
-            if definition.design == .parallel { owner += Array(repeating: a, count: size) }
         }
         armStart = start
-        armOfSubject = owner
 
         let gridStepValue = definition.observe
         let lastGrid = definition.gridCount - 1

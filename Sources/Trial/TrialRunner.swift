@@ -124,7 +124,6 @@ public struct TrialRunner {
         let arms = plan.arms.count
         let matched = plan.design == .matched
         let unitsPerReplicate = matched ? plan.subjects * arms : plan.subjects
-        let armOfSubject = plan.armOfSubject
         let width = String(plan.subjects).count
         let progress = ProgressReporter(enabled: options.progress, replicates: replicateNumbers.count, unitsPerReplicate: unitsPerReplicate)
 
@@ -156,7 +155,7 @@ public struct TrialRunner {
                     if matched {
                         arm = unit / plan.subjects; patient = unit % plan.subjects; indexInArm = patient
                     } else {
-                        arm = armOfSubject[unit]; patient = unit; indexInArm = unit - plan.armStart[arm]
+                        arm = plan.arm(ofSubject: unit); patient = unit; indexInArm = unit - plan.armStart[arm]
                     }
                     let label = "\(plan.protocolID)-\(replicate)-" + Self.padded(patient + 1, width)
                     let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm, label: label,

@@ -46,7 +46,7 @@ analysis: { control: placebo }
         #expect(p.gridIndex(atOrBefore: 5.999999999999) == 3)   // within 1e-9 of a grid point counts as on it
         #expect(p.gridTime(24) == 48)
         #expect(p.armSizes == [2, 2])
-        #expect(p.armOfSubject == [0, 0, 1, 1])
+        #expect((0..<4).map(p.arm(ofSubject:)) == [0, 0, 1, 1])
     }
 
     @Test func oneSubjectMatchesTheClosedForm() throws {
