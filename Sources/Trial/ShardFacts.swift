@@ -1,3 +1,4 @@
+import Foundation
 import Output
 import TrialProtocol
 
@@ -32,12 +33,16 @@ public struct ShardFacts: Equatable, Sendable, Decodable {
     public var alpha: String?
     public var ratioEndpoints: [String]
     public var success: [Criterion]
+    /// SHA-256 of the population file the protocol names (nil: inline population), so shards
+    /// run with an edited population file are told apart although the protocol is the same.
+    public var populationSHA256: String?
 
     enum CodingKeys: String, CodingKey {
         case protocolID = "protocol_id"
         case arms, control, alpha
         case ratioEndpoints = "ratio_endpoints"
         case success
+        case populationSHA256 = "population_sha256"
     }
 
     /// The manifest key under which the facts are stored.
@@ -50,6 +55,9 @@ public struct ShardFacts: Equatable, Sendable, Decodable {
         alpha = plan.analysis.map { "\($0.alpha)" }
         // As ReplicateAnalysis marks its rows: Cox hazard ratios and log-scale estimates.
         ratioEndpoints = plan.endpoints.filter { $0.definition.kind == .timeToEvent || $0.logScale }.map(\.id)
+        populationSHA256 = plan.definition.populationPath
+            .flatMap { FileManager.default.contents(atPath: $0) }
+            .map { SHA256.hash([UInt8]($0)) }
         let armNames = arms
         success = (plan.analysis?.success ?? []).map { criterion in
             Criterion(id: criterion.id, method: criterion.method.rawValue,
@@ -75,6 +83,7 @@ public struct ShardFacts: Equatable, Sendable, Decodable {
                     })),
                 ])
             })),
+            JSONMember("population_sha256", text(populationSHA256)),
         ])
     }
 

@@ -223,7 +223,9 @@ public enum ShardMerge {
                 if m.replicates != r.replicates { foreign.append("replicates \(m.replicates) differs from \(r.replicates) (another --replicates)") }
                 if m.subjects != r.subjects { foreign.append("subjects \(m.subjects) differs from \(r.subjects)") }
                 if m.protocolFile != r.protocolFile { foreign.append("protocol file \(m.protocolFile) differs from \(r.protocolFile)") }
-                if m.shardMerge != r.shardMerge { foreign.append("its \(ShardFacts.manifestKey) facts differ from the other shards'") }
+                if m.shardMerge!.populationSHA256 != r.shardMerge!.populationSHA256 {
+                    foreign.append("its population file's SHA-256 differs from the other shards' (the population file was edited between runs)")
+                } else if m.shardMerge != r.shardMerge { foreign.append("its \(ShardFacts.manifestKey) facts differ from the other shards'") }
             }
             if foreign.isEmpty {
                 kept.append(s)

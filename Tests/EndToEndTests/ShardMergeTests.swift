@@ -199,6 +199,28 @@ private func expectRefused(_ scratch: Scratch, naming culprit: String, saying ph
         try expectRefused(scratch, naming: "1-of-3", saying: "is not the given protocol's", extraArguments: ["--protocol", other])
     }
 
+    @Test func aShardRunWithAnEditedPopulationFileIsRefused() throws {
+        // The protocol file is unchanged (same SHA-256), the population file it names is not.
+        let scratch = try Scratch()
+        let text = String(decoding: try #require(FileManager.default.contents(atPath: fixture)), as: UTF8.self)
+        let inline = try #require(text.range(of: "population:\n  population: shard-adults\n"))
+        let covariatesEnd = try #require(text.range(of: "duration:"))
+        let population = "population: shard-adults\n" + text[inline.upperBound..<covariatesEnd.lowerBound]
+            .split(separator: "\n", omittingEmptySubsequences: false).map { $0.dropFirst(2) }.joined(separator: "\n")
+        try population.write(toFile: scratch.path + "/population.yaml", atomically: true, encoding: .utf8)
+        let protocolText = text[..<inline.lowerBound] + "population: population.yaml\n" + text[covariatesEnd.lowerBound...]
+        let protocolFile = scratch.path + "/protocol.yaml"
+        try String(protocolText).write(toFile: protocolFile, atomically: true, encoding: .utf8)
+        try runFullAndShards(scratch, count: 3, protocolFile: protocolFile)
+
+        try population.replacingOccurrences(of: "max: 60", with: "max: 65")
+            .write(toFile: scratch.path + "/population.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: scratch.path + "/Sharded/\(protocolID).shards/2-of-3")
+        let rerun = try vtrial(["run", protocolFile, "--out", "Sharded", "--shard", "2/3", "--quiet"], in: scratch.path)
+        #expect(rerun.status == 0, "\(rerun.standardError)")
+        try expectRefused(scratch, naming: "2-of-3", saying: "population file")
+    }
+
     @Test func aPartialShardIsRefused() throws {
         let scratch = try Scratch()
         try runFullAndShards(scratch, count: 3)
