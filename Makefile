@@ -9,7 +9,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev pkg-config
 TEST_APT_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps build release run test bench clean
+.PHONY: deps test-deps build release run test slurm-test bench clean
 
 # Installs the system libraries only when pkg-config cannot find them.
 deps:
@@ -37,6 +37,12 @@ test-deps: deps
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	$(MAKE) slurm-test
+
+# A real one-machine Slurm cluster: a 3-task array job of `vtrial run --shard slurm`, merged and
+# compared byte for byte with an unsharded run (installs munge and Slurm if missing; needs root).
+slurm-test:
+	bash Tests/slurm/run.sh "$$($(SWIFT) build --show-bin-path)/vtrial"
 
 bench: release
 	bash Benchmarks/run.sh

@@ -62,13 +62,17 @@ struct PowerAccumulator {
 
     func write(plan: TrialPlan, to writer: CSVWriter) {
         guard let analysis = plan.analysis else { return }
-        let alpha = analysis.alpha
-        let control = plan.arms[analysis.control].name
+        write(alpha: analysis.alpha, control: plan.arms[analysis.control].name, armNames: plan.arms.map(\.name),
+              success: analysis.success, to: writer)
+    }
+
+    /// Writes the rows of power.csv from the analysis facts alone (`vtrial merge` has no plan).
+    func write(alpha: Double, control: String, armNames: [String], success: [SuccessCriterion], to writer: CSVWriter) {
         for key in order {
             let t = tallies[key]!
             let power = PowerEstimate(significant: t.significant, replicates: t.replicates, alpha: alpha)
             writer.field(key.endpoint)
-            writer.field(plan.arms[key.arm].name)
+            writer.field(armNames[key.arm])
             writer.field(control)
             writer.field(key.method)
             writer.field(t.replicates)
@@ -84,7 +88,7 @@ struct PowerAccumulator {
             }
             writer.endRow()
         }
-        for (i, criterion) in analysis.success.enumerated() {
+        for (i, criterion) in success.enumerated() {
             let met = i < successMet.count ? successMet[i] : 0
             let power = PowerEstimate(significant: met, replicates: successReplicates, alpha: alpha)
             writer.field(criterion.id)

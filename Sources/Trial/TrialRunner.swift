@@ -61,6 +61,8 @@ public struct TrialRunner {
             if let shard = options.shard {
                 manifest.extra.append(JSONMember("shard", .string("\(shard.index)/\(shard.count)")))
                 manifest.extra.append(JSONMember("shard_replicates", .array(replicateNumbers.map { .integer($0) })))
+                // What `vtrial merge` needs to rebuild power.csv without the protocol file.
+                manifest.extra.append(JSONMember(ShardFacts.manifestKey, ShardFacts(plan: plan).jsonValue))
             } else {
                 // The report is built from the CSVs and the manifest's protocol facts alone (as
                 // `vtrial report` rebuilds it); then the manifest is rewritten with its hash. A

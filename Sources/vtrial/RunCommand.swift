@@ -11,6 +11,10 @@ struct RunCommand: ParsableCommand {
         safety.csv, comparisons.csv, power.csv, timecourse.csv, manifest.json). Results never
         depend on --threads. A failed or interrupted run leaves earlier results untouched.
 
+        With --shard K/N only the replicates r with (r - 1) % N == K - 1 run, into
+        DIR/<protocol id>.shards/K-of-N/; `vtrial merge DIR/<protocol id>.shards` then writes
+        DIR/<protocol id>/, byte-identical to an unsharded run (docs/cluster.md).
+
         Example:
           vtrial run Protocols/emax-dose-ranging.yaml --out Results --threads 2
         """)

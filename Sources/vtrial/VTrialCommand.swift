@@ -16,9 +16,10 @@ struct VTrialCommand: ParsableCommand {
           vtrial cohort Cohorts/healthy-adults.yaml --subjects 100 --seed 7
           vtrial models
           vtrial report Results/PKPD-EMAX-DEMO
+          vtrial run Protocols/emax-dose-ranging.yaml --shard 2/8   (then: vtrial merge Results/PKPD-EMAX-DEMO.shards)
         """,
         version: TrialRunner.engineVersion,
-        subcommands: [RunCommand.self, CheckCommand.self, CohortCommand.self, ModelsCommand.self, ReportCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, CohortCommand.self, MergeCommand.self, ModelsCommand.self, ReportCommand.self])
 
     /// Exit statuses (SPEC §1): 0 success, 2 invalid input or usage, 1 failure while running.
     static func main() {
