@@ -183,6 +183,9 @@ extension ReplicateAnalysis {
             for a in others {
                 let method: String
                 let estimate: EstimateWithStandardError?
+                // The point estimate alone when the test is undefined (no variance): the difference
+                // of means is still defined (SPEC §5 empties only undefined statistics).
+                var pointEstimate: Double?
                 if matched {
                     method = "PAIRED_T"
                     let patients = members[a].count
@@ -193,6 +196,7 @@ extension ReplicateAnalysis {
                         }
                     }
                     estimate = PairedTTest.statistics(differences: GroupMoments(differences))
+                    if !differences.isEmpty { pointEstimate = GroupMoments(differences).mean }
                 } else if let effects = ancova {
                     method = "ANCOVA"
                     estimate = effects[a]
@@ -201,6 +205,7 @@ extension ReplicateAnalysis {
                     let x = members[a].compactMap { data.analysed[e][$0] }.map(transform)
                     let y = members[control].compactMap { data.analysed[e][$0] }.map(transform)
                     estimate = WelchTest.statistics(arm: GroupMoments(x), control: GroupMoments(y))
+                    if !x.isEmpty && !y.isEmpty { pointEstimate = GroupMoments(x).mean - GroupMoments(y).mean }
                 }
                 var result = Statistics.ComparisonResult.undefined
                 var significant = false
@@ -218,6 +223,8 @@ extension ReplicateAnalysis {
                     } else {
                         result = EstimateTest.test(est, null: 0, alpha: alpha, alternative: alternative)
                     }
+                } else {
+                    result.estimate = pointEstimate
                 }
                 result.estimate = back(result.estimate)
                 result.lower = back(result.lower)

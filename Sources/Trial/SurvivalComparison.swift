@@ -6,6 +6,14 @@ import Statistics
 enum SurvivalComparison {
     static func compare(times: [Double], events: [Bool], inArm: [Bool], alpha: Double, alternative: Alternative) -> Statistics.ComparisonResult {
         var result = CoxProportionalHazards.compare(times: times, events: events, isArm: inArm, alpha: alpha, alternative: alternative)
+        // Monotone likelihood (e.g. every event in one group before the other's first): the
+        // maximum-likelihood hazard ratio is 0 or ∞ and its Wald interval is not finite. The
+        // estimate is then undefined and written empty (SPEC §5), while the log-rank p stays.
+        if [result.estimate, result.lower, result.upper].contains(where: { $0.map { !$0.isFinite || $0 <= 0 } ?? false }) {
+            result.estimate = nil
+            result.lower = nil
+            result.upper = nil
+        }
         result.pValue = LogRankTest(times: times, events: events, isArm: inArm).pValue(alternative: alternative)
         return result
     }

@@ -9,6 +9,14 @@ enum InterruptHandling {
     static func install() {
         signal(SIGINT) { signalNumber in InterruptHandling.received.store(signalNumber, ordering: .relaxed) }
         signal(SIGTERM) { signalNumber in InterruptHandling.received.store(signalNumber, ordering: .relaxed) }
+        // A process inherits its parent's blocked-signal mask (a test runner or a job launcher may
+        // block them on the thread that spawns us): unblock both so they are delivered. Done on
+        // the main thread before any worker exists, so every worker inherits the mask.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static let stopRequested: @Sendable () -> Bool = { received.load(ordering: .relaxed) != 0 }

@@ -62,3 +62,21 @@ struct ModelStatisticsTests {
         #expect(expected.efficacy.contains { $0.MEDIAN_TIME != nil } || expected.efficacy.contains { $0.EVENTS > 3 })
     }
 }
+
+@Suite("Cox under monotone likelihood")
+struct CoxMonotoneLikelihoodTests {
+    @Test("An infinite hazard ratio is written empty with the log-rank p kept, and the run succeeds")
+    func infiniteHazardRatioIsEmpty() throws {
+        let (folder, result) = try E2E.runFixture("cox-monotone-likelihood.yaml", protocolID: "E2E-COX-MONOTONE")
+        defer { E2E.remove(folder.deletingLastPathComponent()) }
+        try #require(result.status == 0, "\(result.stderr)")
+        let cox = try E2E.csv(folder.appendingPathComponent("comparisons.csv")).records().filter { $0["METHOD"] == "COX_PH" }
+        let undefined = cox.filter { $0["ESTIMATE"] == "" }
+        #expect(!undefined.isEmpty, "the fixture must contain a monotone-likelihood replicate")
+        for row in undefined {
+            #expect(row["CI_LOWER"] == "" && row["CI_UPPER"] == "")
+            #expect(!(row["P_VALUE"] ?? "").isEmpty)
+            #expect(row["SIGNIFICANT"] == "0")
+        }
+    }
+}
