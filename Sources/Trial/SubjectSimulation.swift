@@ -127,7 +127,7 @@ extension TrialPlan {
             if let d = dropoutTime, scheduled.time >= d { continue }
             if !taken { continue }
             let amount = scheduled.amount.milligrams(covariates: space.covariates)
-            space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route))
+            space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route, target: scheduled.target))
             lastDose = amount
         }
         for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
@@ -135,7 +135,7 @@ extension TrialPlan {
         }
 
         do {
-            try space.simulator.simulate(parameters: space.parameters, doses: space.doses, times: observationTimes,
+            try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: space.doses, times: observationTimes,
                                          outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
         } catch {
             throw failure(replicate, label, error.time, error.message, space)

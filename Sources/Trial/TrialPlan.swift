@@ -224,14 +224,20 @@ public struct ArmPlan: Sendable {
         var list: [ScheduledDose] = []
         for entry in arm.dosing {
             if entry.steadyState { throw PlanError("arm '\(arm.name)': steady_state dosing is not implemented yet") }
-            if entry.into != nil { throw PlanError("arm '\(arm.name)': dosing `into` needs a custom model, which is not implemented yet") }
+            var target: Int?
+            if let into = entry.into {
+                guard let state = model.configuration.custom?.stateIndex(into) else {
+                    throw PlanError("arm '\(arm.name)': dosing `into: \(into)` names no state of the custom model")
+                }
+                target = state
+            }
             let route: Twins.DoseRoute
             switch entry.route {
             case .oral: route = .oral
             case .ivBolus: route = .bolus
             case let .infusion(duration): route = .infusion(duration: duration)
             }
-            for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route)) }
+            for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route, target: target)) }
         }
         if !arm.rules.isEmpty { throw PlanError("arm '\(arm.name)': dose rules are not implemented yet") }
         doses = list.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
@@ -246,6 +252,8 @@ public struct ScheduledDose: Sendable {
     /// mg, possibly per subject (mg/kg, mg/m², expressions).
     public var amount: DoseAmount
     public var route: Twins.DoseRoute
+    /// The custom-model state the dose enters (`into`); nil: the PK block or `doses_into`.
+    public var target: Int?
 }
 
 /// An endpoint with the grid indices and observation-time indices it reads.

@@ -96,6 +96,7 @@ extension ProtocolDecoder {
         let routeChoice: RouteChoice?
         if let r = f.value("route") { routeChoice = reader.choice(r, key: "route", as: RouteChoice.self) }
         else if let absorption { routeChoice = RouteChoice(rawValue: absorption.rawValue) }
+        else if customModelWithoutPK { routeChoice = .ivBolus }
         else { routeChoice = nil }
         let durationNode = f.value("duration")
         switch routeChoice {
@@ -119,8 +120,20 @@ extension ProtocolDecoder {
         if let durationNode, routeChoice != .infusion {
             reader.error("`duration` applies only to `route: infusion`", at: durationNode)
         }
-        if let k = f.keyNode("into") {
-            reader.error("`into` names the state a dose enters in a custom model; built-in models dose their PK block", at: k)
+        var into: String?
+        if let k = f.keyNode("into"), let v = f.value("into") {
+            if !hasCustomModel {
+                reader.error("`into` names the state a dose enters in a custom model; built-in models dose their PK block", at: k)
+            } else if let name = reader.string(v, key: "into"), let custom = model?.configuration.custom {
+                if custom.states.contains(name) { into = name } else {
+                    var message = "`into` names '\(name)', which is not a state of the custom model"
+                    if let near = nearestName(name, among: custom.states) { message += "; did you mean '\(near)'?" }
+                    else { message += "; its states are \(custom.states.joined(separator: ", "))" }
+                    reader.error(message, at: v)
+                }
+            }
+        } else if customModelWithoutPK, let custom = model?.configuration.custom, custom.dosesInto == nil {
+            reader.error("this dose has no target: name the state it enters with `into: STATE`, or set `model.custom.doses_into`", at: node)
         }
         var steadyState = false
         if let s = f.value("steady_state"), let b = reader.bool(s, key: "steady_state") {
@@ -128,7 +141,8 @@ extension ProtocolDecoder {
             if b && interval == nil { reader.error("`steady_state` needs a repeated regimen (`every`)", at: s) }
         }
         guard reader.log.diagnostics.count == errorsBefore, let amount, let route else { return nil }
-        return DosingEntry(amount: amount, start: start, interval: interval, count: count, explicitTimes: explicit, route: route, steadyState: steadyState)
+        return DosingEntry(amount: amount, start: start, interval: interval, count: count, explicitTimes: explicit, route: route, into: into,
+                           steadyState: steadyState)
     }
 
     /// `"50 mg"`, a bare number (mg), `"2 mg/kg"` (× WT), `"75 mg/m2"` (× BSA) or an expression

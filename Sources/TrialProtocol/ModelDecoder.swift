@@ -9,10 +9,6 @@ extension ProtocolDecoder {
     func decodeModel(_ node: Node) -> ModelDefinition? {
         guard let f = reader.mapping(node, section: "model", allowed: Self.modelKeys) else { return nil }
         let errorsBefore = reader.log.diagnostics.count
-        if let custom = f.keyNode("custom") {
-            reader.error("custom models are not supported yet; use `pk`, `pd` and `twin`", at: custom)
-            return nil
-        }
         var configuration = ModelConfiguration()
         if let pk = f.value("pk") { configuration.pk = decodePK(pk) }
         if let pd = f.value("pd"), let pdFields = reader.mapping(pd, section: "model.pd", allowed: ["type"]),
@@ -27,8 +23,14 @@ extension ProtocolDecoder {
                 reader.error(message, at: twin)
             }
         }
+        let customNode = f.value("custom")
+        hasCustomModel = customNode != nil
+        customModelWithoutPK = customNode != nil && f.value("pk") == nil
+        if customNode != nil, let key = f.keyNode("pd") ?? f.keyNode("twin") {
+            reader.error("a custom model replaces `pd` and `twin`: write the response as custom states (it reads C from the pk block)", at: key)
+        }
         guard reader.log.diagnostics.count == errorsBefore else { return nil }
-        if configuration.pk == nil && configuration.pd == nil && configuration.twin == nil {
+        if configuration.pk == nil && configuration.pd == nil && configuration.twin == nil && customNode == nil {
             reader.error("the model needs a `pk` block (with `pd` or `twin` on top of it)", at: node)
             return nil
         }
@@ -44,10 +46,20 @@ extension ProtocolDecoder {
             if p.has("V") && p.has("V1") { reader.error("give `V1` or its synonym `V`, not both", at: p.keyNode("V")!) }
         }
         if let ke0 = given.first(where: { $0.name == "KE0" }) {
-            if configuration.pd == nil && configuration.twin == nil {
-                reader.error("KE0 adds an effect compartment read by a `pd` or `twin`; this model has neither", at: ke0.keyNode)
+            if customNode != nil && configuration.pk == nil {
+                reader.error("KE0 adds an effect compartment driven by the pk block's C; this custom model has no `pk` block", at: ke0.keyNode)
+            } else if configuration.pd == nil && configuration.twin == nil && customNode == nil {
+                reader.error("KE0 adds an effect compartment read by a `pd`, `twin` or custom model; this model has none", at: ke0.keyNode)
             }
             configuration.effectCompartment = true
+        }
+        var customValues: [String: (value: ParameterValue, node: Node)] = [:]
+        if let customNode {
+            guard let decoded = decodeCustomModel(customNode, pk: configuration.pk, effectCompartment: configuration.effectCompartment) else {
+                return nil
+            }
+            configuration.custom = decoded.model
+            customValues = decoded.typicalValues
         }
         let definitions = ModelLibrary.parameters(for: configuration)
         let names = definitions.map(\.name)
@@ -71,6 +83,9 @@ extension ProtocolDecoder {
             }
             values[i] = parameterValue(value, definition: definitions[i])
             valueNodes[i] = value
+        }
+        for (i, d) in definitions.enumerated() where values[i] == nil && valueNodes[i] == nil {
+            if let typical = customValues[d.name] { values[i] = typical.value; valueNodes[i] = typical.node }
         }
         var missing: [String] = []
         for (i, d) in definitions.enumerated() where values[i] == nil && valueNodes[i] == nil {
@@ -111,7 +126,9 @@ extension ProtocolDecoder {
             if let n = sf.value("atol"), let v = reader.number(n, key: "atol", in: .positive) { solver.absoluteTolerance = v }
             if let n = sf.value("method"), let v = reader.choice(n, key: "method", as: SolverOptions.Method.self) { solver.method = v }
         }
-        checkCovariateNames(parameters: names, outputs: outputs.map(\.name))
+        // Custom names that clash with a covariate were reported at their keys already.
+        let customNames = Set(configuration.custom.map { $0.parameters.map(\.name) + $0.states + $0.derivedNames } ?? [])
+        checkCovariateNames(parameters: names.filter { !customNames.contains($0) }, outputs: outputs.map(\.name).filter { !customNames.contains($0) })
 
         guard reader.log.diagnostics.count == errorsBefore else { return nil }
         let parameters = definitions.indices.compactMap { i in

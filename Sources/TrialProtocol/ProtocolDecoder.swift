@@ -19,6 +19,9 @@ final class ProtocolDecoder {
     var population: PopulationSpec?
     var populationNode: Node?
     var model: ModelDefinition?
+    /// The model block has `custom:` (even when it failed to decode), and has it without `pk:`.
+    var hasCustomModel = false
+    var customModelWithoutPK = false
     /// The model's outputs once its configuration is known, even when its parameters failed.
     var outputs: [OutputDefinition]?
     /// False when an arm had no valid name (then arm references are not checked).

@@ -37,7 +37,9 @@ extension ProtocolDefinition {
         if model.configuration.effectCompartment { modelParts.append("effect compartment") }
         if let pd = model.configuration.pd { modelParts.append("pd \(pd.rawValue)") }
         if let twin = model.configuration.twin { modelParts.append("twin \(twin)") }
+        if model.configuration.custom != nil { modelParts.append("custom ODE model") }
         lines.append("model: \(modelParts.joined(separator: ", ")); outputs \(model.outputs.map(\.name).joined(separator: ", "))")
+        if let custom = model.configuration.custom { lines += Self.describe(custom) }
         for p in model.parameters {
             var text = "  \(p.name) = \(Self.describe(p.value, p.definition))"
             if p.variability > 0 { text += ", variability SD \(formatNumber(p.variability))" }
@@ -64,6 +66,18 @@ extension ProtocolDefinition {
             lines.append("analysis: none")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The compiled custom model: states with their initial values, derived values in evaluation
+    /// order, the ODEs and where doses go.
+    static func describe(_ custom: CustomModel) -> [String] {
+        var lines = ["  states: " + zip(custom.states, custom.initial).map { "\($0) (initial \($1.source))" }.joined(separator: ", ")]
+        if !custom.derived.isEmpty {
+            lines.append("  derived: " + zip(custom.derivedNames, custom.derived).map { "\($0) = \($1.source)" }.joined(separator: "; "))
+        }
+        for (state, ode) in zip(custom.states, custom.odes) { lines.append("  d/dt \(state) = \(ode.source)") }
+        if let target = custom.dosesInto { lines.append("  doses enter \(custom.states[target])") }
+        return lines
     }
 
     static func describe(_ value: ParameterValue, _ definition: ParameterDefinition) -> String {

@@ -29,6 +29,8 @@ public struct CompiledModel: Sendable {
     let odeLayout: ODELayout?
     let pdCount: Int
     let twinCount: Int
+    /// How a custom model simulates (nil for built-in models); see `CustomModelPlan`.
+    let custom: CustomModelPlan?
 
     enum IntegralSource: Sendable, Equatable {
         /// A state of the linear system (AUC for C, ∫CE for CE).
@@ -50,6 +52,15 @@ public struct CompiledModel: Sendable {
         pdCount = slots.pdRange.count
         twinCount = slots.twinRange.count
 
+        if let program = configuration.custom {
+            // Custom models have their own simulation path (CustomModelSimulation).
+            custom = try CustomModelPlan(configuration: configuration, program: program, integratedOutputs: integratedOutputs)
+            linearSystem = nil
+            odeLayout = nil
+            integralSources = []
+            return
+        }
+        custom = nil
         if let pk = configuration.pk {
             guard (1...3).contains(pk.compartments) else {
                 throw ModelConfigurationError("pk compartments must be 1, 2 or 3 (got \(pk.compartments))")

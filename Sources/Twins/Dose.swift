@@ -17,10 +17,16 @@ public struct Dose: Sendable, Equatable {
     /// Amount in mg, before bioavailability.
     public var amount: Double
     public var route: DoseRoute
+    /// Custom models: the state the dose enters (index into `CustomModel.states`, the protocol's
+    /// `into`). `nil`: the PK block, or without one the custom model's `doses_into`. A dose into
+    /// a state bypasses F and TLAG: a bolus or oral dose adds its amount at `time`, an infusion
+    /// adds amount/duration per hour to the state's derivative.
+    public var target: Int?
 
-    public init(time: Double, amount: Double, route: DoseRoute) {
+    public init(time: Double, amount: Double, route: DoseRoute, target: Int? = nil) {
         self.time = time
         self.amount = amount
         self.route = route
+        self.target = target
     }
 }

@@ -8,12 +8,17 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var twin: String?
     /// True when the parameters include KE0: the PD or twin reads CE, dCE/dt = KE0·(C − CE).
     public var effectCompartment: Bool
+    /// A custom ODE model (SPEC §4 "Custom models"), alone or on top of `pk` (never with `pd` or
+    /// `twin`).
+    public var custom: CustomModel?
 
-    public init(pk: PKConfiguration? = nil, pd: PDType? = nil, twin: String? = nil, effectCompartment: Bool = false) {
+    public init(pk: PKConfiguration? = nil, pd: PDType? = nil, twin: String? = nil, effectCompartment: Bool = false,
+                custom: CustomModel? = nil) {
         self.pk = pk
         self.pd = pd
         self.twin = twin
         self.effectCompartment = effectCompartment
+        self.custom = custom
     }
 }
 

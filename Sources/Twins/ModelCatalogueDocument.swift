@@ -18,6 +18,8 @@ extension ModelLibrary {
             "Michaelis–Menten PK) are integrated by the ODE solver, restarted at every dose and infusion",
             "start/stop; with linear PK, C(t) inside their right-hand side is the closed form, so the PK is not",
             "integrated numerically.",
+            "",
+            "Any other ODE model can be written in the protocol itself: see [custom-models.md](custom-models.md).",
         ]
         for component in components {
             lines += ["", "## \(component.id) — \(component.title)", "", "Kind: \(component.kind.rawValue). Source: \(component.source).", "", "```"]

@@ -117,7 +117,8 @@ extension ModelLibrary {
     ]
 
     /// Every parameter a configuration uses, in the order of the simulator's parameter vector:
-    /// PK, then KE0 (with an effect compartment), then PD, then the disease twin.
+    /// PK, then KE0 (with an effect compartment), then PD, then the disease twin, then the custom
+    /// model's declared parameters.
     public static func parameters(for configuration: ModelConfiguration) -> [ParameterDefinition] {
         var out: [ParameterDefinition] = []
         if let pk = configuration.pk {
@@ -126,11 +127,12 @@ extension ModelLibrary {
         if configuration.effectCompartment { out.append(effectCompartmentParameter) }
         if let pd = configuration.pd { out += pdParameters[pd]! }
         if let id = configuration.twin, let twin = twins.first(where: { $0.id == id }) { out += twin.parameters }
+        if let custom = configuration.custom { out += custom.parameters }
         return out
     }
 
     /// Every output of a configuration, in the order `vtrial models` lists them and timecourse.csv
-    /// writes them: C and AUC (PK), CE (effect compartment), then the PD or twin outputs.
+    /// writes them: C and AUC (PK), CE (effect compartment), then the PD, twin or custom outputs.
     public static func outputs(for configuration: ModelConfiguration) -> [OutputDefinition] {
         var out: [OutputDefinition] = []
         if configuration.pk != nil {
@@ -142,6 +144,14 @@ extension ModelLibrary {
             out.append(pd == .emax ? OutputDefinition("E", "drug effect", .dimensionless) : OutputDefinition("R", "response", .fixed("unit")))
         }
         if let id = configuration.twin, let twin = twins.first(where: { $0.id == id }) { out += twin.outputs }
+        if let custom = configuration.custom {
+            for o in custom.outputs {
+                switch o.source {
+                case .state: out.append(OutputDefinition(o.name, "custom model state", .dimensionless))
+                case .derived: out.append(OutputDefinition(o.name, "custom model derived value", .dimensionless))
+                }
+            }
+        }
         return out
     }
 }

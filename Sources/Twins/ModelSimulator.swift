@@ -12,6 +12,8 @@ public struct ModelSimulator {
     /// The solver's state, when the model has states without a closed form.
     var odeState: [Double]
     var odeSimulation: ODESimulation?
+    /// Custom models simulate here instead (nil for built-in models).
+    var customSimulation: CustomModelSimulation?
 
     // State indices, copied out of the layouts so the per-observation code reads plain integers.
     private let linearCentral: Int?, linearAUC: Int?, linearEffect: Int?
@@ -36,6 +38,7 @@ public struct ModelSimulator {
         linearState = [Double](repeating: 0, count: model.linearSystem?.count ?? 0)
         odeState = [Double](repeating: 0, count: model.odeLayout?.dimension ?? 0)
         odeSimulation = model.odeLayout.map { ODESimulation(model: model, layout: $0) }
+        customSimulation = model.custom.map { CustomModelSimulation(model: model, plan: $0) }
     }
 
     /// Simulates one subject.
@@ -43,6 +46,8 @@ public struct ModelSimulator {
     /// - Parameters:
     ///   - parameters: the subject's values in `model.parameterNames` order (covariates and η
     ///     already applied).
+    ///   - covariates: the subject's covariate registers (`PopulationSpec.allNames` order); read
+    ///     by custom models only.
     ///   - doses: sorted by time, t ≥ 0. Oral doses enter the depot at `time + TLAG` times F;
     ///     bolus doses enter the central compartment; infusions run at amount/duration into it.
     ///   - times: observation times, ascending, ≥ 0.
@@ -53,7 +58,7 @@ public struct ModelSimulator {
     ///     (exact for C and, with linear PK, CE; to solver tolerance otherwise).
     /// - Throws: `SimulationError` for invalid parameters or doses, a solver failure, or a
     ///   state that leaves its domain.
-    public mutating func simulate(parameters values: [Double], doses: [Dose], times: [Double],
+    public mutating func simulate(parameters values: [Double], covariates: [Double] = [], doses: [Dose], times: [Double],
                                   outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
         let outputCount = model.outputNames.count
         guard values.count == model.parameterNames.count else {
@@ -68,6 +73,11 @@ public struct ModelSimulator {
         }
         model.slots.unpack(values, into: &parameters)
         try checkPhysicalParameters()
+        if customSimulation != nil {
+            try customSimulation!.simulate(values: values, parameters: parameters, covariates: covariates, doses: doses, times: times,
+                                           outputs: &outputs, baseline: &baseline, integrals: &integrals)
+            return
+        }
         try events.build(doses: doses, bioavailability: parameters.bioavailability, lagTime: parameters.lagTime,
                          hasDepot: model.configuration.pk?.absorption == .oral)
 

@@ -130,7 +130,7 @@ import Testing
             "11:15: error: `type` must be one of emax, idr1, idr2, idr3, idr4; got 'emaxx'; did you mean 'emax'?",
         ])
         #expect(protocolErrors(minimalProtocol.replacing("  pd: { type: emax }\n", with: "  pd: { type: emax }\n  custom: { states: {} }\n")) == [
-            "12:3: error: custom models are not supported yet; use `pk`, `pd` and `twin`",
+            "11:3: error: a custom model replaces `pd` and `twin`: write the response as custom states (it reads C from the pk block)",
         ])
         #expect(protocolErrors(minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  variability: { CL: -0.1, KA: 0.2 }\n  correlations: [[CL, V1, 0.4]]")) == [
             "13:22: error: `variability.CL` must be ≥ 0; got -0.1",
