@@ -10,7 +10,7 @@ extension ProtocolDefinition {
         lines.append("design: \(design.rawValue); \(subjects) subjects per replicate; \(replicates) replicate\(replicates == 1 ? "" : "s"); seed \(seed)")
         lines.append("duration: \(formatNumber(duration)) h, observed every \(formatNumber(observe)) h (\(gridCount) grid times)")
         let populationSource = population.table.map { "CSV cohort, \($0.rows.count) rows, sample \($0.sampling.rawValue)" }
-            ?? "\(population.covariates.count) covariates"
+            ?? "\(population.covariates.count) drawn and \(population.derived.count) derived covariates"
         lines.append("population: \(population.name) (\(populationSource)); covariates \(population.allNames.joined(separator: ", "))")
         lines.append("arms:")
         for (arm, n) in zip(arms, allocation) {
@@ -55,8 +55,23 @@ extension ProtocolDefinition {
             } else {
                 text += "\(e.summary.rawValue) of \(e.variableName) over [\(formatNumber(e.window.lowerBound)), \(formatNumber(e.window.upperBound))] h"
             }
-            text += ", better \(e.better.rawValue)"
-            if let r = e.responder { text += ", responder \(r.op.rawValue) \(formatNumber(r.value))" }
+            if let event = e.event, let minimum = event.minimumChange { text += " and a change of at least \(formatNumber(minimum))" }
+            if e.scale == .log { text += ", log scale" }
+            if let range = e.equivalence {
+                text += ", equivalence [\(formatNumber(range.lowerBound)), \(formatNumber(range.upperBound))] (TOST)"
+            } else {
+                text += ", better \(e.better.rawValue)"
+            }
+            if let margin = e.margin { text += ", margin \(formatNumber(margin))" }
+            if let r = e.responder {
+                text += ", responder \(r.op.rawValue) \(formatNumber(r.value))"
+                if r.missing == .failure { text += " (missing counts as failure)" }
+            }
+            switch e.assessment {
+            case let .every(step)?: text += ", assessed every \(formatNumber(step)) h"
+            case let .at(times)?: text += ", assessed at \(times.map { formatNumber($0) }.joined(separator: ", ")) h"
+            case nil: break
+            }
             lines.append(text)
         }
         lines.append("adverse events: \(adverseEvents.isEmpty ? "none" : adverseEvents.map(\.term).joined(separator: ", "))")
