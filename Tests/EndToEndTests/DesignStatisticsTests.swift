@@ -93,8 +93,21 @@ struct DesignStatisticsTests {
         }, "a Hochberg step-up that differs from Bonferroni")
         #expect(comparisons.contains { ($0["P_VALUE"] as? Double) != nil && ($0["P_VALUE"] as? Double) == ($0["P_ADJ"] as? Double) && ($0["P_VALUE"] as? Double)! < 1 },
                 "a p-value Hochberg leaves unchanged (the larger of the group)")
+        // The control's copy: undefined PAIRED_T (the estimate alone: 0, or the ratio 1), no
+        // discordant pairs (McNemar p = 1), never significant.
+        let copy = comparisons.filter { $0["ARM"] as? String == "placebo-copy" }
+        #expect(!copy.isEmpty)
+        for row in copy {
+            if row["METHOD"] as? String == "PAIRED_T" {
+                #expect(row["P_VALUE"] is NSNull && row["CI_LOWER"] is NSNull && row["CI_UPPER"] is NSNull)
+                #expect([0.0, 1.0].contains(row["ESTIMATE"] as? Double ?? -1))
+            } else {
+                #expect(row["P_VALUE"] as? Double == 1 && row["ESTIMATE"] as? Double == 0)
+            }
+            #expect(row["SIGNIFICANT"] as? Int == 0)
+        }
         let success = try Self.referenceRows(protocolID, "power.csv").filter { ($0["ARM"] as? String) == "" }
-        #expect(success.map { $0["METHOD"] as? String ?? "" } == ["ALL", "ALL", "ANY"])
+        #expect(success.map { $0["METHOD"] as? String ?? "" } == ["ALL", "ALL", "ANY", "ALL"])
         #expect(success.contains { ($0["SIGNIFICANT"] as? Int ?? 0) > 0 }, "a success criterion that is met")
         #expect(success.contains { ($0["SIGNIFICANT"] as? Int ?? 0) < ($0["REPLICATES"] as? Int ?? 0) }, "one that is not always met")
     }
@@ -107,7 +120,7 @@ struct DesignStatisticsTests {
         try #require(run.result.status == 0, "stderr: \(run.result.stderr)")
         let csv = try E2E.csv(run.folder.appendingPathComponent("subjects.csv"))
         #expect(Array(csv.header.prefix(6)) == ["REPLICATE", "USUBJID", "ARM", "AGE", "SEX", "WT"])
-        let arms = ["placebo", "low", "high"], patients = 24, replicates = 12
+        let arms = ["placebo", "low", "high", "placebo-copy"], patients = 24, replicates = 12
         try #require(csv.rows.count == replicates * arms.count * patients)
         let records = csv.records()
         var first: [String: [String: String]] = [:]  // "rep/USUBJID" → the placebo row
@@ -129,8 +142,8 @@ struct DesignStatisticsTests {
         }
         #expect(records.contains { !($0["DROPOUT_TIME"] ?? "").isEmpty }, "the fixture has dropouts")
         #expect(records.contains { ($0["DROPOUT_TIME"] ?? "").isEmpty })
-        // Placebo takes no dose; the active arms take doses, fewer after an early dropout.
-        #expect(records.filter { $0["ARM"] == "placebo" }.allSatisfy { $0["DOSES_TAKEN"] == "0" })
+        // Placebo takes no dose; the active arms take doses.
+        #expect(records.filter { $0["ARM"]!.hasPrefix("placebo") }.allSatisfy { $0["DOSES_TAKEN"] == "0" })
         #expect(records.contains { $0["ARM"] == "high" && $0["DOSES_TAKEN"] != "0" })
     }
 
@@ -138,7 +151,7 @@ struct DesignStatisticsTests {
     func endpointsLayout() throws {
         let run = Self.oneSided
         try #require(run.result.status == 0, "stderr: \(run.result.stderr)")
-        let arms = ["placebo", "low", "high"], endpoints = ["E_CHG", "E_LOG", "E_NI", "E_RATIO_NI", "E_LOG_SUP", "E_EQ_DIFF"]
+        let arms = ["placebo", "low", "high", "placebo-copy"], endpoints = ["E_CHG", "E_LOG", "E_NI", "E_RATIO_NI", "E_LOG_SUP", "E_EQ_DIFF"]
         let patients = 24
         let records = try E2E.csv(run.folder.appendingPathComponent("endpoints.csv")).records()
         try #require(records.count == 12 * arms.count * patients * endpoints.count)

@@ -60,7 +60,7 @@ from statsmodels.stats.weightstats import ttost_paired
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # The design of the fixture protocols, written out here (it is what the YAML says).
-ARMS = ["placebo", "low", "high"]
+ARMS = ["placebo", "low", "high", "placebo-copy"]
 CONTROL = "placebo"
 ALPHA = 0.05
 # id, analysed column, better, responder rule, log scale, equivalence, margin
@@ -74,9 +74,10 @@ ENDPOINTS = [
 ]
 TERMS = ["Biomarker decreased"]
 SUCCESS = [  # id, ALL/ANY, [(endpoint, arm or None)]
-    ("BOTH_DOSES_LOWER", "ALL", [("E_CHG", None)]),
+    ("BOTH_DOSES_LOWER", "ALL", [("E_CHG", "low"), ("E_CHG", "high")]),
     ("HIGH_EQUIVALENT_AND_NI", "ALL", [("E_LOG", "high"), ("E_NI", "high")]),
-    ("ANY_SIGNAL", "ANY", [("E_CHG", "low"), ("E_LOG", "high"), ("E_RATIO_NI", "high")]),
+    ("ANY_SIGNAL", "ANY", [("E_CHG", None), ("E_LOG", "high"), ("E_RATIO_NI", "high")]),
+    ("ALL_ARMS_NI", "ALL", [("E_NI", None)]),
 ]
 PROTOCOLS = [("matched-one-sided.yaml", "E2E-MATCHED-ONE", "one"), ("matched-two-sided.yaml", "E2E-MATCHED-TWO", "two")]
 
