@@ -107,7 +107,7 @@ extension TrialPlan {
             }
         }
         for (i, value) in space.parameters.enumerated() where !value.isFinite {
-            throw failure(replicate, label, nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
+            throw failure(replicate, "\(label) in arm \(armPlan.name)", nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
         }
 
         // Dropout and adherence: their own streams, drawn whether or not they are used, so that
@@ -131,17 +131,17 @@ extension TrialPlan {
             lastDose = amount
         }
         for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
-            throw failure(replicate, label, dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
+            throw failure(replicate, "\(label) in arm \(armPlan.name)", dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
         }
 
         do {
             try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: space.doses, times: observationTimes,
                                          outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
         } catch {
-            throw failure(replicate, label, error.time, error.message, space)
+            throw failure(replicate, "\(label) in arm \(armPlan.name)", error.time, error.message, space)
         }
 
-        try readEndpoints(replicate: replicate, patient: patient, label: label, dropoutTime: dropoutTime, space: &space)
+        try readEndpoints(replicate: replicate, patient: patient, label: "\(label) in arm \(arms[arm].name)", dropoutTime: dropoutTime, space: &space)
         gradeAdverseEvents(dropoutTime: dropoutTime, space: &space)
         return SubjectFacts(dropoutTime: dropoutTime, dosesTaken: space.doses.count, lastDose: lastDose, doseChanges: 0)
     }
