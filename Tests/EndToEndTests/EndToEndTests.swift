@@ -126,7 +126,7 @@ struct FilesAndColumnsTests {
                 #expect(row[1] == "\(Self.protocolID)-\(r)-\(String(format: "%02d", s))")
                 #expect(row[2] == Self.arm(ofSubject: s))
                 #expect(["M", "F"].contains(row[4]), "SEX by level name")
-                #expect(try E2E.close(Double(row[6]) ?? .nan, (Double(row[5]) ?? .nan) / 10, rel: 1e-12), "derived WT2")
+                #expect(E2E.close(Double(row[6]) ?? .nan, (Double(row[5]) ?? .nan) / 10, rel: 1e-12), "derived WT2")
                 let doses = Int(row[8]) ?? -1
                 #expect(row[2] == "placebo" ? doses == 0 : (0...7).contains(doses))
                 if let dropout = Double(row[7]) { #expect(dropout >= 0 && dropout < 168) }

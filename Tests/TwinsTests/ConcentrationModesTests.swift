@@ -7,7 +7,7 @@ import Testing
 @Suite struct ConcentrationModesTests {
     func compare(compartments: Int, rates: LinearPKSystem.Rates, start: [Double], infusionRate: Double) {
         let system = LinearPKSystem(compartments: compartments, oral: true, effectCompartment: false, integrateEffect: false)
-        var propagator = LinearPKPropagator(system: system)
+        let propagator = LinearPKPropagator(system: system)
         propagator.setRates(rates)
         var modes = ConcentrationModes(compartments: compartments)
         modes.setRates(rates)
