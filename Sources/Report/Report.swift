@@ -1,1 +1,0 @@
-// Report module: report.html from the CSVs of a results folder.
