@@ -160,37 +160,107 @@ public struct ModelSimulator {
                                      infusionRate: infusionRate, observations: observations, times: times,
                                      parameters: parameters)
         }
-        var time = start
-        for k in observations {
-            try advanceLinear(by: times[k] - time, infusionRate: infusionRate, at: time)
-            time = times[k]
-            writeObservation(k, row: k - observations.lowerBound, count: times.count, outputs: &outputs, integrals: &integrals)
-        }
-        if end.isFinite { try advanceLinear(by: end - time, infusionRate: infusionRate, at: time) }
+        try walkObservations(from: start, to: end, observations: observations, times: times,
+                             infusionRate: infusionRate, outputs: &outputs, integrals: &integrals)
     }
 
-    private mutating func advanceLinear(by length: Double, infusionRate: Double, at time: Double) throws(SimulationError) {
-        guard length > 0, let propagator else { return }
-        guard propagator.advance(&linearState, by: length, infusionRate: infusionRate) else {
-            throw SimulationError(time: time, message: "the linear PK transition matrix is not finite")
-        }
-    }
-
-    /// Writes the outputs and integrals of observation k; the solver's state there is row `row`
-    /// of the segment's observed states.
-    // `mutating` only so that `self` is passed by address: a non-mutating call from the mutating
-    // walk would copy the whole simulator (and retain every array in it) per observation.
-    private mutating func writeObservation(_ k: Int, row: Int, count: Int, outputs: inout [Double], integrals: inout [Double]) {
+    /// The segment's observation loop: advances the linear state from observation to observation
+    /// (and on to `end`) and writes each observation's outputs and integrals. Over raw pointers,
+    /// with the transition matrix looked up only when the step length changes; the same
+    /// arithmetic as `LinearPKPropagator.advance` and
+    /// `outputValue` (which still computes the baseline), so the same numbers.
+    private mutating func walkObservations(from start: Double, to end: Double, observations: Range<Int>, times: [Double],
+                                           infusionRate: Double, outputs: inout [Double], integrals: inout [Double]) throws(SimulationError) {
+        let propagator = self.propagator
         let ode = odeSimulation == nil ? odeState : odeSimulation!.observedStates
-        for (o, kind) in outputKinds.enumerated() {
-            outputs[o * count + k] = outputValue(kind, ode: ode, row: row)
-        }
-        let n = odeState.count
-        for (j, source) in model.integralSources.enumerated() {
-            switch source {
-            case let .linearState(i): integrals[j * count + k] = linearState[i]
-            case let .odeState(i): integrals[j * count + k] = ode[row * n + i]
+        let odeCount = odeState.count
+        let kinds = outputKinds
+        let sources = model.integralSources
+        let volume = parameters.centralVolume
+        let pd = parameters.pd, twin = parameters.twin
+        let linearCentral = self.linearCentral, odeCentral = self.odeCentral
+        let linearEffect = self.linearEffect, odeEffect = self.odeEffect
+        let linearAUC = self.linearAUC, odeAUC = self.odeAUC
+        let effectCompartment = self.effectCompartment, dynamicStart = self.dynamicStart
+        let count = times.count
+        var failedAt: Double?
+        linearState.withUnsafeMutableBufferPointer { xb in
+            outputs.withUnsafeMutableBufferPointer { out in
+                integrals.withUnsafeMutableBufferPointer { integ in
+                    ode.withUnsafeBufferPointer { odeRows in
+                        times.withUnsafeBufferPointer { t in
+                            kinds.withUnsafeBufferPointer { kinds in
+                                let x = xb.baseAddress  // nil only without a linear system, then never read
+                                let n = xb.count
+                                var cachedLength = -1.0
+                                var phi: UnsafePointer<Double>?, gamma: UnsafePointer<Double>?
+                                // Advances x by `length` (the `advanceLinear` rule: nothing when ≤ 0).
+                                func advance(_ length: Double, at time: Double) -> Bool {
+                                    guard length > 0, let propagator else { return true }
+                                    if length != cachedLength || phi == nil {
+                                        guard let transition = propagator.transitionPointers(for: length) else { return false }
+                                        phi = transition.phi; gamma = transition.gamma
+                                        cachedLength = length
+                                    }
+                                    LinearPKPropagator.step(x!, count: n, phi: phi!, gamma: gamma!, infusionRate: infusionRate)
+                                    return true
+                                }
+                                var time = start
+                                for k in observations {
+                                    guard advance(t[k] - time, at: time) else { failedAt = time; return }
+                                    time = t[k]
+                                    let base = (k - observations.lowerBound) * odeCount
+                                    // `outputValue`, with the state read through pointers.
+                                    var concentration = 0.0
+                                    if let c = linearCentral {
+                                        concentration = x![c] / volume
+                                    } else if let c = odeCentral {
+                                        concentration = odeRows[base + c] / volume
+                                    }
+                                    for o in 0..<kinds.count {
+                                        let value: Double
+                                        switch kinds[o] {
+                                        case .concentration: value = concentration
+                                        case .areaUnderCurve:
+                                            if let auc = linearAUC { value = x![auc] } else if let auc = odeAUC { value = odeRows[base + auc] } else { value = 0 }
+                                        default:
+                                            var effectConcentration = 0.0
+                                            if let e = linearEffect {
+                                                effectConcentration = x![e]
+                                            } else if let e = odeEffect {
+                                                effectConcentration = odeRows[base + e]
+                                            }
+                                            let driver = effectCompartment ? effectConcentration : concentration
+                                            let s = base + dynamicStart
+                                            switch kinds[o] {
+                                            case .effectConcentration: value = effectConcentration
+                                            case .effect: value = AlgebraicEffects.emax(driver, pd)
+                                            case .correctedQT: value = AlgebraicEffects.correctedQT(driver, twin)
+                                            case .correctedQTChange: value = AlgebraicEffects.correctedQT(driver, twin) - twin[0]
+                                            case .response, .tumourSize, .glucose: value = odeRows[s]
+                                            case .neutrophils: value = odeRows[s + 4]
+                                            case .glycatedHaemoglobin: value = odeRows[s + 1]
+                                            case .concentration, .areaUnderCurve: value = 0  // handled above
+                                            }
+                                        }
+                                        out[o * count + k] = value
+                                    }
+                                    for (j, source) in sources.enumerated() {
+                                        switch source {
+                                        case let .linearState(i): integ[j * count + k] = x![i]
+                                        case let .odeState(i): integ[j * count + k] = odeRows[base + i]
+                                        }
+                                    }
+                                }
+                                if end.isFinite, !advance(end - time, at: time) { failedAt = time }
+                            }
+                        }
+                    }
+                }
             }
+        }
+        if let time = failedAt {
+            throw SimulationError(time: time, message: "the linear PK transition matrix is not finite")
         }
     }
 
