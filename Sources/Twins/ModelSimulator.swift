@@ -18,6 +18,9 @@ public struct ModelSimulator {
     private let odeCentral: Int?, odeAUC: Int?, odeEffect: Int?, dynamicStart: Int
     private let outputKinds: [OutputKind]
     private let effectCompartment: Bool
+    /// Set when the outputs are exactly C and AUC of linear PK without a solver (the common
+    /// case, written without per-output dispatch): the linear states the integrals read.
+    private let plainPKIntegrals: [Int]?
 
     init(model: CompiledModel) {
         self.model = model
@@ -30,6 +33,11 @@ public struct ModelSimulator {
         dynamicStart = model.odeLayout?.dynamicStates.lowerBound ?? 0
         outputKinds = model.outputKinds
         effectCompartment = model.configuration.effectCompartment
+        let linearIntegrals = model.integralSources.compactMap { source -> Int? in
+            if case let .linearState(i) = source { return i } else { return nil }
+        }
+        plainPKIntegrals = model.outputKinds == [.concentration, .areaUnderCurve] && model.odeLayout == nil
+            && model.linearSystem != nil && linearIntegrals.count == model.integralSources.count ? linearIntegrals : nil
         parameters.pd = [Double](repeating: 0, count: model.pdCount)
         parameters.twin = [Double](repeating: 0, count: model.twinCount)
         propagator = model.linearSystem.map { LinearPKPropagator(system: $0) }
@@ -183,6 +191,8 @@ public struct ModelSimulator {
         let linearAUC = self.linearAUC, odeAUC = self.odeAUC
         let effectCompartment = self.effectCompartment, dynamicStart = self.dynamicStart
         let count = times.count
+        let linearSources = plainPKIntegrals ?? []
+        let plainPK = plainPKIntegrals != nil
         var failedAt: Double?
         linearState.withUnsafeMutableBufferPointer { xb in
             outputs.withUnsafeMutableBufferPointer { out in
@@ -216,6 +226,13 @@ public struct ModelSimulator {
                                         concentration = x![c] / volume
                                     } else if let c = odeCentral {
                                         concentration = odeRows[base + c] / volume
+                                    }
+                                    if plainPK {
+                                        // Outputs C and AUC of linear PK, no solver: `outputValue`'s two cases.
+                                        out[k] = concentration
+                                        out[count + k] = x![linearAUC!]
+                                        for j in 0..<linearSources.count { integ[j * count + k] = x![linearSources[j]] }
+                                        continue
                                     }
                                     for o in 0..<kinds.count {
                                         let value: Double
