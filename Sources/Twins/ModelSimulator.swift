@@ -216,6 +216,42 @@ public struct ModelSimulator {
                                     return true
                                 }
                                 var time = start
+                                if plainPK, n == 4, let propagator {
+                                    // The common W1 shape (depot, central, peripheral, AUC): the state stays in
+                                    // registers from step to step (`LinearPKPropagator.step`'s arithmetic); the
+                                    // copy in memory is only written for the outputs.
+                                    let x = x!
+                                    var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+                                    let r = infusionRate
+                                    let central = linearCentral!, auc = linearAUC!
+                                    for k in observations {
+                                        let length = t[k] - time
+                                        if length > 0 {
+                                            if length != cachedLength || phi == nil {
+                                                guard let transition = propagator.transitionPointers(for: length) else {
+                                                    failedAt = time; return
+                                                }
+                                                phi = transition.phi; gamma = transition.gamma
+                                                cachedLength = length
+                                            }
+                                            let p = phi!, g = gamma!
+                                            let s0 = r == 0 ? 0 : g[0] * r, s1 = r == 0 ? 0 : g[1] * r
+                                            let s2 = r == 0 ? 0 : g[2] * r, s3 = r == 0 ? 0 : g[3] * r
+                                            let y0 = s0 + p[0] * x0 + p[1] * x1 + p[2] * x2 + p[3] * x3
+                                            let y1 = s1 + p[4] * x0 + p[5] * x1 + p[6] * x2 + p[7] * x3
+                                            let y2 = s2 + p[8] * x0 + p[9] * x1 + p[10] * x2 + p[11] * x3
+                                            let y3 = s3 + p[12] * x0 + p[13] * x1 + p[14] * x2 + p[15] * x3
+                                            x0 = y0; x1 = y1; x2 = y2; x3 = y3
+                                            x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3
+                                        }
+                                        time = t[k]
+                                        out[k] = x[central] / volume
+                                        out[count + k] = x[auc]
+                                        for j in 0..<linearSources.count { integ[j * count + k] = x[linearSources[j]] }
+                                    }
+                                    if end.isFinite, !advance(end - time, at: time) { failedAt = time }
+                                    return
+                                }
                                 for k in observations {
                                     guard advance(t[k] - time, at: time) else { failedAt = time; return }
                                     time = t[k]
