@@ -1,4 +1,6 @@
+import Dispatch
 import Statistics
+import Synchronization
 
 /// Collects replicate 1's model values for timecourse.csv: for each arm, the first
 /// `limit` subjects (in subject order), each output and grid time chosen by the protocol; then
@@ -65,68 +67,105 @@ struct TimecourseCollector {
     /// The percentiles are exact type-7 order statistics found by selection (`OrderStatistics`)
     /// instead of a full sort: the same values as `SampleQuantile.type7` on the sorted column, in
     /// O(n) per column. A column with a NaN (no total order) or under 64 values is sorted as before.
-    func rows(plan: TrialPlan, _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) {
-        let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
+    ///
+    /// Blocks of columns are summarised on `threads` Dispatch workers (each block's results go to
+    /// their own slots) and emitted afterwards in (arm, output, time) order: the same rows for any
+    /// thread count.
+    func rows(plan: TrialPlan, threads: Int = 1,
+              _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) {
         let stride = self.stride
+        if stride == 0 { return }
         // Columns are gathered a block at a time: the values are stored subject-major, so one
         // pass over the subjects reads `block` adjacent values (whole cache lines) of each
         // instead of one value per cache line per column.
         let block = 16
+        let blockCount = (stride + block - 1) / block
+        let workers = Swift.max(1, Swift.min(threads, blockCount))
         for arm in plan.arms.indices {
             let n = counts[arm]
-            var columns = [Double](repeating: 0, count: block * n)
-            for blockStart in Swift.stride(from: 0, to: stride, by: block) {
-                let width = Swift.min(block, stride - blockStart)
-                values[arm].withUnsafeBufferPointer { source in
-                    columns.withUnsafeMutableBufferPointer { c in
-                        for s in 0..<n {
-                            let row = s * stride + blockStart
-                            for j in 0..<width { c[j * n + s] = source[row + j] }
-                        }
-                    }
-                }
-                for j in 0..<width {
-                    let offset = blockStart + j
-                    let oi = offset / grid.count, ki = offset % grid.count
-                    var sum = CompensatedSum()
-                    var ordered = true
-                    let ps: [Double?] = columns.withUnsafeMutableBufferPointer { all in
-                        let c = UnsafeMutableBufferPointer(rebasing: all[(j * n)..<((j + 1) * n)])
-                        for v in c {
-                            sum.add(v)
-                            if v.isNaN { ordered = false }
-                        }
-                        if !ordered || n < 64 {
-                            var sorted = Array(c)
-                            sorted.sort()
-                            return probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) }
-                        }
-                        // SampleQuantile.type7, with the ranks it reads placed by one multi-selection.
-                        var ranks: [Int] = []
-                        for p in probabilities {
-                            let h = Double(n - 1) * p
-                            let lo = Int(h.rounded(.down))
-                            if lo >= n - 1 { ranks.append(n - 1) } else {
-                                ranks.append(lo)
-                                if h - Double(lo) != 0 { ranks.append(lo + 1) }
+            // Slot 6·column: the mean, then the five percentiles.
+            let summaries = UnsafeMutablePointer<Double?>.allocate(capacity: 6 * stride)
+            summaries.initialize(repeating: nil, count: 6 * stride)
+            defer { summaries.deinitialize(count: 6 * stride); summaries.deallocate() }
+            let nextBlock = Atomic<Int>(0)
+            values[arm].withUnsafeBufferPointer { source in
+                let work = { (_: Int) in
+                    var columns = [Double](repeating: 0, count: block * n)
+                    while true {
+                        let b = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if b >= blockCount { return }
+                        let blockStart = b * block
+                        let width = Swift.min(block, stride - blockStart)
+                        columns.withUnsafeMutableBufferPointer { c in
+                            for s in 0..<n {
+                                let row = s * stride + blockStart
+                                for j in 0..<width { c[j * n + s] = source[row + j] }
+                            }
+                            for j in 0..<width {
+                                let column = UnsafeMutableBufferPointer(rebasing: c[(j * n)..<((j + 1) * n)])
+                                let slot = summaries + 6 * (blockStart + j)
+                                let (mean, percentiles) = Self.summarise(column)
+                                slot[0] = mean
+                                for (q, value) in percentiles.enumerated() { slot[1 + q] = value }
                             }
                         }
-                        ranks.sort()
-                        OrderStatistics.select(c, ranks: ranks[...], low: 0, high: n - 1, budget: 2 * (64 - n.leadingZeroBitCount) + 8)
-                        return probabilities.map { p -> Double? in
-                            let h = Double(n - 1) * p
-                            let lo = Int(h.rounded(.down))
-                            if lo >= n - 1 { return c[n - 1] }
-                            let fraction = h - Double(lo)
-                            if fraction == 0 { return c[lo] }
-                            return c[lo] + fraction * (c[lo + 1] - c[lo])
-                        }
                     }
-                    let mean = n > 0 ? sum.value / Double(n) : nil
-                    emit(arm, outputs[oi], plan.gridTime(grid[ki]), n, mean, ps)
+                }
+                if workers == 1 {
+                    work(0)
+                } else {
+                    // Workers write disjoint slots (claimed through the atomic counter) and only read
+                    // `source`; the results are read after concurrentPerform returns.
+                    let unchecked = UncheckedSendable(work)
+                    DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
                 }
             }
+            for offset in 0..<stride {
+                let slot = summaries + 6 * offset
+                emit(arm, outputs[offset / grid.count], plan.gridTime(grid[offset % grid.count]), n, slot[0],
+                     (1...5).map { slot[$0] })
+            }
         }
+    }
+
+    private static let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+    /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column; the
+    /// column's order is destroyed.
+    static func summarise(_ c: UnsafeMutableBufferPointer<Double>) -> (Double?, [Double?]) {
+        let n = c.count
+        var sum = CompensatedSum()
+        var ordered = true
+        for v in c {
+            sum.add(v)
+            if v.isNaN { ordered = false }
+        }
+        let mean = n > 0 ? sum.value / Double(n) : nil
+        if !ordered || n < 64 {
+            var sorted = Array(c)
+            sorted.sort()
+            return (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
+        }
+        // SampleQuantile.type7, with the ranks it reads placed by one multi-selection.
+        var ranks: [Int] = []
+        for p in probabilities {
+            let h = Double(n - 1) * p
+            let lo = Int(h.rounded(.down))
+            if lo >= n - 1 { ranks.append(n - 1) } else {
+                ranks.append(lo)
+                if h - Double(lo) != 0 { ranks.append(lo + 1) }
+            }
+        }
+        ranks.sort()
+        OrderStatistics.select(c, ranks: ranks[...], low: 0, high: n - 1, budget: 2 * (64 - n.leadingZeroBitCount) + 8)
+        return (mean, probabilities.map { p -> Double? in
+            let h = Double(n - 1) * p
+            let lo = Int(h.rounded(.down))
+            if lo >= n - 1 { return c[n - 1] }
+            let fraction = h - Double(lo)
+            if fraction == 0 { return c[lo] }
+            return c[lo] + fraction * (c[lo + 1] - c[lo])
+        })
     }
 }
 

@@ -220,7 +220,7 @@ public struct TrialRunner {
         let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
         if replicateNumbers.contains(1) {
             let names = plan.model.outputNames
-            timecourse.rows(plan: plan) { arm, output, time, n, mean, percentiles in
+            timecourse.rows(plan: plan, threads: options.threads) { arm, output, time, n, mean, percentiles in
                 timecourseWriter.field(plan.arms[arm].name)
                 timecourseWriter.field(names[output])
                 timecourseWriter.field(time)
