@@ -9,12 +9,17 @@ struct CSVParser {
     private let bytes: [UInt8]
     private let fileName: String
     private var position = 0
-    private var line = 1
+    private var line: Int
 
-    init(bytes: [UInt8], fileName: String) {
+    /// `firstLine`: the file line on which `bytes` start (for a block of a larger file).
+    init(bytes: [UInt8], fileName: String, firstLine: Int = 1) {
         self.bytes = bytes
         self.fileName = fileName
+        self.line = firstLine
     }
+
+    /// The line the next record starts on.
+    var currentLine: Int { line }
 
     private static let quote = UInt8(ascii: "\"")
     private static let comma = UInt8(ascii: ",")

@@ -21,12 +21,16 @@ public struct ResultsFolderData: Equatable, Sendable {
     /// - Throws: `ReportError` naming the file (and row and column) at fault.
     public init(resultsDirectory directory: String) throws(ReportError) {
         manifest = try ManifestSummary(jsonBytes: try Self.contents(of: "manifest.json", in: directory))
-        subjects = try Self.records(in: directory, file: "subjects.csv", columns: SubjectRecord.columns,
-                                    SubjectRecord.init)
-        endpoints = try Self.records(in: directory, file: "endpoints.csv", columns: EndpointRecord.columns,
-                                     EndpointRecord.init)
-        adverseEvents = try Self.records(in: directory, file: "adverse_events.csv",
-                                         columns: AdverseEventRecord.columns, AdverseEventRecord.init)
+        // The subject-level files are large (rows per subject); the page uses only their first
+        // replicate (the files are in replicate order) and, of endpoints.csv, only the
+        // time-to-event rows. They are streamed and cut there, so memory does not grow with the
+        // number of subjects × replicates.
+        subjects = try Self.firstReplicateRecords(in: directory, file: "subjects.csv", columns: SubjectRecord.columns,
+                                                  SubjectRecord.init) { _ in true }
+        endpoints = try Self.firstReplicateRecords(in: directory, file: "endpoints.csv", columns: EndpointRecord.columns,
+                                                   EndpointRecord.init) { $0.censored != nil }
+        adverseEvents = try Self.firstReplicateRecords(in: directory, file: "adverse_events.csv",
+                                                       columns: AdverseEventRecord.columns, AdverseEventRecord.init) { _ in true }
         efficacy = try Self.records(in: directory, file: "efficacy.csv", columns: EfficacyRecord.columns,
                                     EfficacyRecord.init)
         safety = try Self.records(in: directory, file: "safety.csv", columns: SafetyRecord.columns,
@@ -52,6 +56,23 @@ public struct ResultsFolderData: Equatable, Sendable {
         self.comparisons = comparisons
         self.power = power
         self.timecourse = timecourse
+    }
+
+    /// The records of the first replicate's rows (REPLICATE of the first row) that `keep`.
+    private static func firstReplicateRecords<Record>(in directory: String, file: String, columns: [String],
+                                                      _ makeRecord: (CSVRow) throws(ReportError) -> Record,
+                                                      keep: (Record) -> Bool) throws(ReportError) -> [Record] {
+        var records: [Record] = []
+        var first: Int?
+        try CSVFileStream.forEachRow(in: directory, fileName: file, columns: columns + ["REPLICATE"]) { row throws(ReportError) in
+            let replicate = try row.requiredInteger("REPLICATE")
+            if first == nil { first = replicate }
+            guard replicate == first else { return false }
+            let record = try makeRecord(row)
+            if keep(record) { records.append(record) }
+            return true
+        }
+        return records
     }
 
     private static func contents(of file: String, in directory: String) throws(ReportError) -> Data {

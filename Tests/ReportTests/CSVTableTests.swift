@@ -79,7 +79,11 @@ struct CSVTableTests {
         let data = try ResultsFolderData(resultsDirectory: fixtureResultsPath)
         #expect(data.manifest.seed == UInt64.max)  // beyond 2^53: read exactly
         #expect(data.manifest.protocolFile == "demo.yaml")
-        #expect(data.subjects.count == 16)
+        // Subject-level files are read up to the end of their first replicate (8 of the 16 subject
+        // rows), and endpoints.csv only for its time-to-event rows: all the page uses.
+        #expect(data.subjects.count == 8)
+        #expect(data.subjects.allSatisfy { $0.replicate == 1 })
+        #expect(data.endpoints.allSatisfy { $0.replicate == 1 && $0.censored != nil })
         #expect(data.adverseEvents[4].term == "Rash, \"severe\"")
         #expect(data.power.last?.arm == nil)
         #expect(data.power.last?.method == "ALL")
