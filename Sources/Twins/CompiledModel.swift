@@ -121,3 +121,9 @@ public struct CompiledModel: Sendable {
     /// A simulator with its own workspace, for one thread; reuse it for every subject.
     public func makeSimulator() -> ModelSimulator { ModelSimulator(model: self) }
 }
+
+extension CompiledModel {
+    /// True when some states are integrated numerically (PD/twin/custom ODEs, Michaelis–Menten),
+    /// false when the model is advanced entirely in closed form: a cost class for run-time estimates.
+    public var integratesNumerically: Bool { odeLayout != nil || custom != nil }
+}

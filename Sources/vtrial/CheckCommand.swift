@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
         do {
             let plan = try TrialPlan(definition)
             print(definition.summary, terminator: definition.summary.hasSuffix("\n") ? "" : "\n")
-            print(plan.costEstimate)
+            print(plan.costEstimate(threads: ProcessInfo.processInfo.activeProcessorCount))
         } catch {
             printError("\(protocolFile): error: \(error)")
             throw ExitCode(2)

@@ -30,6 +30,11 @@ struct InvalidInputTests {
         Case(file: "unknown-control.yaml", lines: 23...23, column: 12, words: ["plaecbo", "control"]),
         // Correlations between etas (model.correlations, line 15) that no covariance matrix has.
         Case(file: "eta-not-positive-definite.yaml", lines: 15...15, column: nil, words: ["CL", "KA"]),
+        // Broken custom models: the error points into the expression.
+        Case(file: "custom-unknown-name.yaml", lines: 15...15, column: 22, words: ["KINN"]),
+        Case(file: "custom-cycle.yaml", lines: 15...15, column: 19, words: ["cycle"]),
+        Case(file: "custom-state-without-ode.yaml", lines: 14...14, column: 7, words: ["B", "ODE"]),
+        Case(file: "custom-syntax.yaml", lines: 15...15, column: 20, words: ["expected ')'"]),
     ]
 
     struct Diagnostic { var path: String; var line: Int; var column: Int; var message: String }
