@@ -2,9 +2,12 @@ import Dispatch
 import Synchronization
 
 /// Runs `body` over the chunks `0..<chunkCount` on `threads` Dispatch workers and hands the
-/// results to `consume` strictly in chunk order, on the calling thread, wave by wave — so the
+/// results to `consume` strictly in chunk order, one call at a time, wave by wave — so the
 /// output never depends on the number of threads or on scheduling, and memory holds at most one
-/// wave of chunk results.
+/// wave of chunk results. Consumption overlaps the simulation: a worker that finishes a chunk
+/// and finds the next result in order ready (and nobody consuming) consumes every ready result
+/// in order, then goes back to work; `consume` may therefore run on any worker thread (never
+/// two calls at once, each call ordered after the previous one by a lock).
 ///
 /// Each worker owns one `Workspace` (made once by `makeWorkspace(worker)`) for the whole run:
 /// ODE solvers and buffers are reused from subject to subject without locking.
@@ -38,36 +41,86 @@ public func orderedParallelMap<Workspace, ChunkResult>(
             defer { results.deinitialize(count: count); results.deallocate() }
             let next = Atomic<Int>(0)
             let failed = Atomic<Bool>(false)
+            let order = WaveOrder(count: count)
             let start = waveStart
             withoutActuallyEscaping(body) { body in
                 withoutActuallyEscaping(shouldStop) { shouldStop in
-                    let run = { (worker: Int) in
-                        while true {
-                            if failed.load(ordering: .relaxed) { return }
-                            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                            if i >= count { return }
-                            if shouldStop() { results[i] = .failure(CancellationError()); failed.store(true, ordering: .relaxed); return }
-                            do {
-                                results[i] = .success(try body(&spaces[worker], start + i))
-                            } catch {
-                                results[i] = .failure(error)
-                                failed.store(true, ordering: .relaxed)
+                    withoutActuallyEscaping(consume) { consume in
+                        // Marks result i ready; if nobody is consuming, consumes every result that is
+                        // ready in chunk order (stopping at a failure, which the caller rethrows).
+                        let finish = { (i: Int) in
+                            var consuming = order.state.withLock { s -> Bool in
+                                s.ready[i] = true
+                                if s.consuming || s.stopped { return false }
+                                s.consuming = true
+                                return true
+                            }
+                            while consuming {
+                                while true {
+                                    let j = order.state.withLock { s -> Int in s.next < count && s.ready[s.next] ? s.next : -1 }
+                                    if j < 0 { break }
+                                    guard case .success(let value)? = results[j] else {
+                                        order.state.withLock { $0.stopped = true }
+                                        failed.store(true, ordering: .relaxed)
+                                        break
+                                    }
+                                    results[j] = nil
+                                    do {
+                                        try consume(start + j, value)
+                                    } catch {
+                                        order.state.withLock { $0.error = error; $0.stopped = true }
+                                        failed.store(true, ordering: .relaxed)
+                                        break
+                                    }
+                                    order.state.withLock { $0.next += 1 }
+                                }
+                                consuming = order.state.withLock { s -> Bool in
+                                    if !s.stopped && s.next < count && s.ready[s.next] { return true }
+                                    s.consuming = false
+                                    return false
+                                }
                             }
                         }
-                    }
-                    if workers == 1 {
-                        run(0)
-                    } else {
-                        // Each worker touches only its own workspace slot and its own result
-                        // slots (claimed through the atomic counter): no data race.
-                        let unchecked = UncheckedSendable(run)
-                        DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
+                        let run = { (worker: Int) in
+                            while true {
+                                if failed.load(ordering: .relaxed) { return }
+                                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                                if i >= count { return }
+                                if shouldStop() {
+                                    results[i] = .failure(CancellationError())
+                                    failed.store(true, ordering: .relaxed)
+                                    finish(i)
+                                    return
+                                }
+                                do {
+                                    results[i] = .success(try body(&spaces[worker], start + i))
+                                } catch {
+                                    results[i] = .failure(error)
+                                    failed.store(true, ordering: .relaxed)
+                                }
+                                finish(i)
+                            }
+                        }
+                        if workers == 1 {
+                            run(0)
+                        } else {
+                            // Each worker touches only its own workspace slot and the result slots it
+                            // claimed through the atomic counter; a result is read by the consumer only
+                            // after its producer marked it ready under `order`'s lock: no data race.
+                            let unchecked = UncheckedSendable(run)
+                            DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
+                        }
                     }
                 }
             }
-            for i in 0..<count {
+            // What the workers did not consume: a failure (thrown in chunk order) or chunks that never ran.
+            let (consumed, consumeError) = order.state.withLock { s in (s.next, s.error) }
+            if let consumeError { throw consumeError }
+            for i in consumed..<count {
                 switch results[i] {
-                case .success(let value)?: try consume(start + i, value)
+                case .success(let value)?:
+                    results[i] = nil
+                    try consume(start + i, value)
                 case .failure(let error)?: throw error
                 case nil: throw CancellationError()
                 }
@@ -82,4 +135,20 @@ public func orderedParallelMap<Workspace, ChunkResult>(
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The consumption state of one wave, shared by the workers.
+private final class WaveOrder: Sendable {
+    struct State {
+        var ready: [Bool]
+        /// The next chunk (within the wave) to consume.
+        var next = 0
+        /// A worker is consuming (one at a time).
+        var consuming = false
+        /// Consumption hit a failure or `consume` threw: nothing more is consumed in this wave.
+        var stopped = false
+        var error: (any Error)?
+    }
+    let state: Mutex<State>
+    init(count: Int) { state = Mutex(State(ready: Array(repeating: false, count: count))) }
 }

@@ -206,12 +206,20 @@ extension TrialPlan {
                 case .max, .min:
                     base = space.baseline[o]
                     if !missing {
-                        var best = modelValue(space, o, gridTimeIndex[endpoint.windowGrid.lowerBound])
-                        for k in endpoint.windowGrid {
-                            let v = modelValue(space, o, gridTimeIndex[k])
-                            if definition.summary == .max { if v > best { best = v } } else if v < best { best = v }
+                        // `modelValue` over the window, through pointers.
+                        let isMax = definition.summary == .max
+                        let row = o * timeCount
+                        let window = endpoint.windowGrid
+                        aval = space.outputs.withUnsafeBufferPointer { values in
+                            gridTimeIndex.withUnsafeBufferPointer { timeIndex in
+                                var best = values[row + timeIndex[window.lowerBound]]
+                                for k in window {
+                                    let v = values[row + timeIndex[k]]
+                                    if isMax { if v > best { best = v } } else if v < best { best = v }
+                                }
+                                return best
+                            }
                         }
-                        aval = best
                     }
                 case .mean, .auc:
                     let j = endpoint.integralIndex!

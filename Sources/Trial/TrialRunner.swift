@@ -135,6 +135,10 @@ public struct TrialRunner {
         let replicateList = replicateNumbers
         let subjectColumns = 3 + plan.covariateNames.count + Self.subjectTail.count
         var data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
+        // What the workers read of the time-course collector, copied out: `consume` (which may run
+        // on another worker at the same time) mutates the collector itself.
+        let timecourseOutputs = timecourse.outputs, timecourseGrid = timecourse.grid
+        let timecourseLimit = timecourse.limit, timecourseStride = timecourse.stride
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
             chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
@@ -167,9 +171,9 @@ public struct TrialRunner {
                         Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
                                            space: space, into: &result)
                     }
-                    if replicate == 1 && timecourse.wants(indexInArm: indexInArm) {
+                    if replicate == 1 && indexInArm < timecourseLimit && timecourseStride > 0 {  // `TimecourseCollector.wants`
                         result.timecourseArms.append(arm)
-                        TimecourseCollector.extract(plan: plan, outputs: timecourse.outputs, grid: timecourse.grid,
+                        TimecourseCollector.extract(plan: plan, outputs: timecourseOutputs, grid: timecourseGrid,
                                                     from: space.outputs, into: &result.timecourseValues)
                     }
                 }

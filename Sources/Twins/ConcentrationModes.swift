@@ -67,7 +67,7 @@ struct ConcentrationModes: Sendable {
     }
 
     @inline(__always)
-    private static func phi(_ a: Double, _ ea: Double, _ b: Double, _ eb: Double, _ tau: Double) -> Double {
+    fileprivate static func phi(_ a: Double, _ ea: Double, _ b: Double, _ eb: Double, _ tau: Double) -> Double {
         let x = (a - b) * tau
         if abs(x) < 1 { return x == 0 ? tau * eb : eb * tau * expm1(x) / x }
         return (ea - eb) / (a - b)
@@ -75,18 +75,39 @@ struct ConcentrationModes: Sendable {
 
     /// C at τ ≥ 0 after the segment start.
     @inline(__always)
-    func concentration(at tau: Double) -> Double {
-        let ka = absorptionRate
-        let eka = exp(-ka * tau)
-        var c = 0.0
-        for k in 0..<compartments {
-            let lambda = rates[k]
-            let e = exp(lambda * tau)
-            c += initial[k] * e
-            if depotTerm[k] != 0 { c += depotTerm[k] * Self.phi(lambda, e, -ka, eka, tau) }
-            if infusionTerm[k] != 0 { c += infusionTerm[k] * Self.phi(lambda, e, 0, 1, tau) }
+    func concentration(at tau: Double) -> Double { segmentCurve.concentration(at: tau) }
+
+    /// The current segment's C(τ) as a plain value (no arrays): what a right-hand side copies
+    /// and calls per evaluation without reference counting.
+    var segmentCurve: Curve {
+        Curve(compartments: compartments, rates: rates, absorptionRate: absorptionRate, initial: initial,
+              depotTerm: depotTerm, infusionTerm: infusionTerm)
+    }
+
+    /// C(τ) of one segment (see the type's documentation).
+    struct Curve: Sendable {
+        let compartments: Int
+        let rates: SIMD4<Double>
+        let absorptionRate: Double
+        let initial: SIMD4<Double>
+        let depotTerm: SIMD4<Double>
+        let infusionTerm: SIMD4<Double>
+
+        /// C at τ ≥ 0 after the segment start.
+        @inline(__always)
+        func concentration(at tau: Double) -> Double {
+            let ka = absorptionRate
+            let eka = exp(-ka * tau)
+            var c = 0.0
+            for k in 0..<compartments {
+                let lambda = rates[k]
+                let e = exp(lambda * tau)
+                c += initial[k] * e
+                if depotTerm[k] != 0 { c += depotTerm[k] * ConcentrationModes.phi(lambda, e, -ka, eka, tau) }
+                if infusionTerm[k] != 0 { c += infusionTerm[k] * ConcentrationModes.phi(lambda, e, 0, 1, tau) }
+            }
+            return c
         }
-        return c
     }
 
     /// Eigen-decomposition of a symmetric n×n (n ≤ 3, stored with row stride 3) matrix by cyclic

@@ -106,6 +106,55 @@ final class LinearPKPropagator {
         return true
     }
 
+    /// Φ(h) and Γ(h) of the cache entry for `length` (> 0), as pointers into the cache: valid
+    /// until the next `setRates` or the next lookup of a length not in the cache. The same entry
+    /// `advance(_:by:infusionRate:)` uses, so stepping with it gives the same numbers.
+    @inline(__always)
+    func transitionPointers(for length: Double) -> (phi: UnsafePointer<Double>, gamma: UnsafePointer<Double>)? {
+        guard let slot = entry(for: length) else { return nil }
+        let n = system.count
+        return (UnsafePointer(cachePhi + slot * n * n), UnsafePointer(cacheGamma + slot * n))
+    }
+
+    /// x ← Φ·x + Γ·R in place: the arithmetic of `advance` term by term (same order, so the
+    /// same rounding), unrolled for the common orders 3 to 5.
+    @inline(__always)
+    static func step(_ x: UnsafeMutablePointer<Double>, count n: Int, phi: UnsafePointer<Double>,
+                     gamma: UnsafePointer<Double>, infusionRate r: Double) {
+        switch n {
+        case 4:
+            let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+            let s0 = r == 0 ? 0 : gamma[0] * r, s1 = r == 0 ? 0 : gamma[1] * r
+            let s2 = r == 0 ? 0 : gamma[2] * r, s3 = r == 0 ? 0 : gamma[3] * r
+            x[0] = s0 + phi[0] * x0 + phi[1] * x1 + phi[2] * x2 + phi[3] * x3
+            x[1] = s1 + phi[4] * x0 + phi[5] * x1 + phi[6] * x2 + phi[7] * x3
+            x[2] = s2 + phi[8] * x0 + phi[9] * x1 + phi[10] * x2 + phi[11] * x3
+            x[3] = s3 + phi[12] * x0 + phi[13] * x1 + phi[14] * x2 + phi[15] * x3
+        case 3:
+            let x0 = x[0], x1 = x[1], x2 = x[2]
+            let s0 = r == 0 ? 0 : gamma[0] * r, s1 = r == 0 ? 0 : gamma[1] * r, s2 = r == 0 ? 0 : gamma[2] * r
+            x[0] = s0 + phi[0] * x0 + phi[1] * x1 + phi[2] * x2
+            x[1] = s1 + phi[3] * x0 + phi[4] * x1 + phi[5] * x2
+            x[2] = s2 + phi[6] * x0 + phi[7] * x1 + phi[8] * x2
+        case 5:
+            let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], x4 = x[4]
+            for i in 0..<5 {
+                let row = phi + 5 * i
+                let s = r == 0 ? 0 : gamma[i] * r
+                x[i] = s + row[0] * x0 + row[1] * x1 + row[2] * x2 + row[3] * x3 + row[4] * x4
+            }
+        default:
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { current in
+                for j in 0..<n { current[j] = x[j] }
+                for i in 0..<n {
+                    var sum = r == 0 ? 0 : gamma[i] * r
+                    for j in 0..<n { sum += phi[i * n + j] * current[j] }
+                    x[i] = sum
+                }
+            }
+        }
+    }
+
     /// Φ(h) and Γ(h) for one step length (row-major Φ), for the steady-state series.
     func transition(for length: Double) -> (phi: [Double], gamma: [Double])? {
         guard let slot = entry(for: length) else { return nil }

@@ -20,6 +20,9 @@ public struct ModelSimulator {
     private let odeCentral: Int?, odeAUC: Int?, odeEffect: Int?, dynamicStart: Int
     private let outputKinds: [OutputKind]
     private let effectCompartment: Bool
+    /// Set when the outputs are exactly C and AUC of linear PK without a solver (the common
+    /// case, written without per-output dispatch): the linear states the integrals read.
+    private let plainPKIntegrals: [Int]?
 
     init(model: CompiledModel) {
         self.model = model
@@ -32,6 +35,11 @@ public struct ModelSimulator {
         dynamicStart = model.odeLayout?.dynamicStates.lowerBound ?? 0
         outputKinds = model.outputKinds
         effectCompartment = model.configuration.effectCompartment
+        let linearIntegrals = model.integralSources.compactMap { source -> Int? in
+            if case let .linearState(i) = source { return i } else { return nil }
+        }
+        plainPKIntegrals = model.outputKinds == [.concentration, .areaUnderCurve] && model.odeLayout == nil
+            && model.linearSystem != nil && linearIntegrals.count == model.integralSources.count ? linearIntegrals : nil
         parameters.pd = [Double](repeating: 0, count: model.pdCount)
         parameters.twin = [Double](repeating: 0, count: model.twinCount)
         propagator = model.linearSystem.map { LinearPKPropagator(system: $0) }
@@ -170,37 +178,152 @@ public struct ModelSimulator {
                                      infusionRate: infusionRate, observations: observations, times: times,
                                      parameters: parameters)
         }
-        var time = start
-        for k in observations {
-            try advanceLinear(by: times[k] - time, infusionRate: infusionRate, at: time)
-            time = times[k]
-            writeObservation(k, row: k - observations.lowerBound, count: times.count, outputs: &outputs, integrals: &integrals)
-        }
-        if end.isFinite { try advanceLinear(by: end - time, infusionRate: infusionRate, at: time) }
+        try walkObservations(from: start, to: end, observations: observations, times: times,
+                             infusionRate: infusionRate, outputs: &outputs, integrals: &integrals)
     }
 
-    private mutating func advanceLinear(by length: Double, infusionRate: Double, at time: Double) throws(SimulationError) {
-        guard length > 0, let propagator else { return }
-        guard propagator.advance(&linearState, by: length, infusionRate: infusionRate) else {
-            throw SimulationError(time: time, message: "the linear PK transition matrix is not finite")
-        }
-    }
-
-    /// Writes the outputs and integrals of observation k; the solver's state there is row `row`
-    /// of the segment's observed states.
-    // `mutating` only so that `self` is passed by address: a non-mutating call from the mutating
-    // walk would copy the whole simulator (and retain every array in it) per observation.
-    private mutating func writeObservation(_ k: Int, row: Int, count: Int, outputs: inout [Double], integrals: inout [Double]) {
+    /// The segment's observation loop: advances the linear state from observation to observation
+    /// (and on to `end`) and writes each observation's outputs and integrals. Over raw pointers,
+    /// with the transition matrix looked up only when the step length changes; the same
+    /// arithmetic as `LinearPKPropagator.advance` and
+    /// `outputValue` (which still computes the baseline), so the same numbers.
+    private mutating func walkObservations(from start: Double, to end: Double, observations: Range<Int>, times: [Double],
+                                           infusionRate: Double, outputs: inout [Double], integrals: inout [Double]) throws(SimulationError) {
+        let propagator = self.propagator
         let ode = odeSimulation == nil ? odeState : odeSimulation!.observedStates
-        for (o, kind) in outputKinds.enumerated() {
-            outputs[o * count + k] = outputValue(kind, ode: ode, row: row)
-        }
-        let n = odeState.count
-        for (j, source) in model.integralSources.enumerated() {
-            switch source {
-            case let .linearState(i): integrals[j * count + k] = linearState[i]
-            case let .odeState(i): integrals[j * count + k] = ode[row * n + i]
+        let odeCount = odeState.count
+        let kinds = outputKinds
+        let sources = model.integralSources
+        let volume = parameters.centralVolume
+        let pd = parameters.pd, twin = parameters.twin
+        let linearCentral = self.linearCentral, odeCentral = self.odeCentral
+        let linearEffect = self.linearEffect, odeEffect = self.odeEffect
+        let linearAUC = self.linearAUC, odeAUC = self.odeAUC
+        let effectCompartment = self.effectCompartment, dynamicStart = self.dynamicStart
+        let count = times.count
+        let linearSources = plainPKIntegrals ?? []
+        let plainPK = plainPKIntegrals != nil
+        var failedAt: Double?
+        linearState.withUnsafeMutableBufferPointer { xb in
+            outputs.withUnsafeMutableBufferPointer { out in
+                integrals.withUnsafeMutableBufferPointer { integ in
+                    ode.withUnsafeBufferPointer { odeRows in
+                        times.withUnsafeBufferPointer { t in
+                            kinds.withUnsafeBufferPointer { kinds in
+                                let x = xb.baseAddress  // nil only without a linear system, then never read
+                                let n = xb.count
+                                var cachedLength = -1.0
+                                var phi: UnsafePointer<Double>?, gamma: UnsafePointer<Double>?
+                                // Advances x by `length` (the `advanceLinear` rule: nothing when ≤ 0).
+                                func advance(_ length: Double, at time: Double) -> Bool {
+                                    guard length > 0, let propagator else { return true }
+                                    if length != cachedLength || phi == nil {
+                                        guard let transition = propagator.transitionPointers(for: length) else { return false }
+                                        phi = transition.phi; gamma = transition.gamma
+                                        cachedLength = length
+                                    }
+                                    LinearPKPropagator.step(x!, count: n, phi: phi!, gamma: gamma!, infusionRate: infusionRate)
+                                    return true
+                                }
+                                var time = start
+                                if plainPK, n == 4, let propagator {
+                                    // The common W1 shape (depot, central, peripheral, AUC): the state stays in
+                                    // registers from step to step (`LinearPKPropagator.step`'s arithmetic); the
+                                    // copy in memory is only written for the outputs.
+                                    let x = x!
+                                    var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+                                    let r = infusionRate
+                                    let central = linearCentral!, auc = linearAUC!
+                                    for k in observations {
+                                        let length = t[k] - time
+                                        if length > 0 {
+                                            if length != cachedLength || phi == nil {
+                                                guard let transition = propagator.transitionPointers(for: length) else {
+                                                    failedAt = time; return
+                                                }
+                                                phi = transition.phi; gamma = transition.gamma
+                                                cachedLength = length
+                                            }
+                                            let p = phi!, g = gamma!
+                                            let s0 = r == 0 ? 0 : g[0] * r, s1 = r == 0 ? 0 : g[1] * r
+                                            let s2 = r == 0 ? 0 : g[2] * r, s3 = r == 0 ? 0 : g[3] * r
+                                            let y0 = s0 + p[0] * x0 + p[1] * x1 + p[2] * x2 + p[3] * x3
+                                            let y1 = s1 + p[4] * x0 + p[5] * x1 + p[6] * x2 + p[7] * x3
+                                            let y2 = s2 + p[8] * x0 + p[9] * x1 + p[10] * x2 + p[11] * x3
+                                            let y3 = s3 + p[12] * x0 + p[13] * x1 + p[14] * x2 + p[15] * x3
+                                            x0 = y0; x1 = y1; x2 = y2; x3 = y3
+                                            x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3
+                                        }
+                                        time = t[k]
+                                        out[k] = x[central] / volume
+                                        out[count + k] = x[auc]
+                                        for j in 0..<linearSources.count { integ[j * count + k] = x[linearSources[j]] }
+                                    }
+                                    if end.isFinite, !advance(end - time, at: time) { failedAt = time }
+                                    return
+                                }
+                                for k in observations {
+                                    guard advance(t[k] - time, at: time) else { failedAt = time; return }
+                                    time = t[k]
+                                    let base = (k - observations.lowerBound) * odeCount
+                                    // `outputValue`, with the state read through pointers.
+                                    var concentration = 0.0
+                                    if let c = linearCentral {
+                                        concentration = x![c] / volume
+                                    } else if let c = odeCentral {
+                                        concentration = odeRows[base + c] / volume
+                                    }
+                                    if plainPK {
+                                        // Outputs C and AUC of linear PK, no solver: `outputValue`'s two cases.
+                                        out[k] = concentration
+                                        out[count + k] = x![linearAUC!]
+                                        for j in 0..<linearSources.count { integ[j * count + k] = x![linearSources[j]] }
+                                        continue
+                                    }
+                                    for o in 0..<kinds.count {
+                                        let value: Double
+                                        switch kinds[o] {
+                                        case .concentration: value = concentration
+                                        case .areaUnderCurve:
+                                            if let auc = linearAUC { value = x![auc] } else if let auc = odeAUC { value = odeRows[base + auc] } else { value = 0 }
+                                        default:
+                                            var effectConcentration = 0.0
+                                            if let e = linearEffect {
+                                                effectConcentration = x![e]
+                                            } else if let e = odeEffect {
+                                                effectConcentration = odeRows[base + e]
+                                            }
+                                            let driver = effectCompartment ? effectConcentration : concentration
+                                            let s = base + dynamicStart
+                                            switch kinds[o] {
+                                            case .effectConcentration: value = effectConcentration
+                                            case .effect: value = AlgebraicEffects.emax(driver, pd)
+                                            case .correctedQT: value = AlgebraicEffects.correctedQT(driver, twin)
+                                            case .correctedQTChange: value = AlgebraicEffects.correctedQT(driver, twin) - twin[0]
+                                            case .response, .tumourSize, .glucose: value = odeRows[s]
+                                            case .neutrophils: value = odeRows[s + 4]
+                                            case .glycatedHaemoglobin: value = odeRows[s + 1]
+                                            case .concentration, .areaUnderCurve: value = 0  // handled above
+                                            }
+                                        }
+                                        out[o * count + k] = value
+                                    }
+                                    for (j, source) in sources.enumerated() {
+                                        switch source {
+                                        case let .linearState(i): integ[j * count + k] = x![i]
+                                        case let .odeState(i): integ[j * count + k] = odeRows[base + i]
+                                        }
+                                    }
+                                }
+                                if end.isFinite, !advance(end - time, at: time) { failedAt = time }
+                            }
+                        }
+                    }
+                }
             }
+        }
+        if let time = failedAt {
+            throw SimulationError(time: time, message: "the linear PK transition matrix is not finite")
         }
     }
 

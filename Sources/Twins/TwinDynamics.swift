@@ -29,6 +29,36 @@ struct TwinDynamics: ODESystem {
 
     var dimension: Int { layout.dimension }
 
+    /// The common case — linear PK in closed form driving one IDR response, no other states —
+    /// with everything the right-hand side reads copied into plain values, so an evaluation
+    /// touches no arrays and no reference counts. The same arithmetic as the general path.
+    struct ClosedFormIDR: Sendable {
+        let curve: ConcentrationModes.Curve
+        let type: PDType
+        let kin: Double, kout: Double, maximum: Double, potency: Double
+        let response: Int
+    }
+    let closedFormIDR: ClosedFormIDR?
+
+    init(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters, modes: ConcentrationModes?,
+         segmentStart: Double, infusionRate: Double, treatmentStart: Double) {
+        self.layout = layout
+        self.dynamics = dynamics
+        self.parameters = parameters
+        self.modes = modes
+        self.segmentStart = segmentStart
+        self.infusionRate = infusionRate
+        self.treatmentStart = treatmentStart
+        if case let .idr(type) = dynamics, let modes, layout.central == nil, layout.effect == nil,
+           layout.quadratureKinds.isEmpty, parameters.pd.count >= 4 {
+            let p = parameters.pd
+            closedFormIDR = ClosedFormIDR(curve: modes.segmentCurve, type: type, kin: p[0], kout: p[1], maximum: p[2],
+                                          potency: p[3], response: layout.dynamicStates.lowerBound)
+        } else {
+            closedFormIDR = nil
+        }
+    }
+
     @inline(__always)
     func concentration(t: Double, y: UnsafeBufferPointer<Double>) -> Double {
         if let modes { return modes.concentration(at: t - segmentStart) }
@@ -36,7 +66,25 @@ struct TwinDynamics: ODESystem {
         return 0
     }
 
+    @inline(__always)
     func derivatives(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
+        if let f = closedFormIDR {
+            let driver = f.curve.concentration(at: t - segmentStart)
+            let fraction = f.maximum * driver / (f.potency + driver)
+            let s = f.response
+            switch f.type {
+            case .idr1: dydt[s] = f.kin * (1 - fraction) - f.kout * y[s]
+            case .idr2: dydt[s] = f.kin - f.kout * (1 - fraction) * y[s]
+            case .idr3: dydt[s] = f.kin * (1 + fraction) - f.kout * y[s]
+            case .idr4: dydt[s] = f.kin - f.kout * (1 + fraction) * y[s]
+            case .emax: dydt[s] = 0
+            }
+            return
+        }
+        derivativesInGeneral(t: t, y: y, dydt: dydt)
+    }
+
+    private func derivativesInGeneral(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
         let p = parameters
         let c = concentration(t: t, y: y)
         if let central = layout.central {
