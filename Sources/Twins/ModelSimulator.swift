@@ -64,10 +64,10 @@ public struct ModelSimulator {
     ///   - baseline: `baseline[o]` = output o at t = 0 before any dose.
     ///   - integrals: `integrals[j * times.count + k]` = ∫₀^{times[k]} of `integratedOutputs[j]`
     ///     (exact for C and, with linear PK, CE; to solver tolerance otherwise).
-    /// - Throws: `SimulationError` for invalid parameters or doses, a solver failure, or a
-    ///   state that leaves its domain.
     ///   - steadyState: a repeated regimen the subject is at steady state of at t = 0 (SPEC §2
     ///     `steady_state`; see `SteadyStateRegimen`); the baseline stays drug-free.
+    /// - Throws: `SimulationError` for invalid parameters or doses, a solver failure, or a
+    ///   state that leaves its domain (or no steady state).
     public mutating func simulate(parameters values: [Double], covariates: [Double] = [], doses: [Dose], steadyState: SteadyStateRegimen? = nil,
                                   times: [Double], outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
         if customSimulation != nil {
