@@ -162,6 +162,7 @@ extension ModelSimulator {
         for k in 0..<SteadyStateRegimen.maximumIntervals {
             let start = Double(k) * tau, end = Double(k + 1) * tau
             for event in doseEvents { insertSorted(&pending, DosingEvent(time: start + event.time, kind: event.kind)) }
+            odeSimulation?.resetStepHint()
             var time = start
             while time < end {
                 var used = 0
