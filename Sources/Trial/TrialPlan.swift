@@ -268,7 +268,6 @@ public struct ArmPlan: Sendable {
             }
             for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route, target: target, entry: e)) }
         }
-        if !arm.rules.isEmpty, custom { throw PlanError("arm '\(arm.name)': dose rules are not available for custom models yet") }
         doses = list.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         var overrides: [Int: ParameterValue] = [:]
         for o in arm.parameterOverrides { overrides[o.parameter] = o.value }

@@ -20,8 +20,14 @@ extension ModelSimulator {
                                                        checkpoints: [Double], decider: inout Decider, times: [Double],
                                                        outputs: inout [Double], baseline: inout [Double],
                                                        integrals: inout [Double]) throws(SimulationError) {
-        guard customSimulation == nil else {
-            throw SimulationError(time: 0, message: "dose rules are not available for custom models")
+        if customSimulation != nil {
+            try checkBuffers(values: values, times: times, outputs: outputs, baseline: baseline, integrals: integrals)
+            guard steadyState == nil else { throw SimulationError(time: 0, message: "steady_state dosing is not available for custom models") }
+            try customSimulation!.simulate(values: values, parameters: parameters, covariates: covariates, doses: doses, times: times,
+                                           outputs: &outputs, baseline: &baseline, integrals: &integrals, checkpoints: checkpoints) {
+                decider.decide(checkpoint: $0, time: $1, outputs: $2, doses: &$3)
+            }
+            return
         }
         try begin(values: values, doses: doses, treatmentStart: treatmentStart, steadyState: steadyState, times: times,
                   outputs: outputs, baseline: &baseline, integrals: integrals)

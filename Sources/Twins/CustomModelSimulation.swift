@@ -222,8 +222,14 @@ struct CustomModelSimulation {
 
     /// Simulates one subject (see `ModelSimulator.simulate`); `parameters` are already unpacked
     /// and checked, `values` is the parameter vector, `covariates` the population registers.
+    ///
+    /// With `checkpoints` (ascending), the walk stops at each before the events at that time,
+    /// reads the outputs and lets `decide` add doses at that time (dose rules; see
+    /// `ModelSimulator.simulate(…checkpoints:decider:…)`).
     mutating func simulate(values: [Double], parameters p: SubjectParameters, covariates: [Double], doses: [Dose], times: [Double],
-                           outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
+                           outputs: inout [Double], baseline: inout [Double], integrals: inout [Double],
+                           checkpoints: [Double] = [],
+                           decide: (_ checkpoint: Int, _ time: Double, _ outputs: [Double], _ doses: inout [Dose]) -> Void = { _, _, _, _ in }) throws(SimulationError) {
         let layout = plan.program.layout
         guard covariates.count >= layout.covariateCount else {
             throw SimulationError(time: 0, message: "the custom model reads \(layout.covariateCount) covariates; \(covariates.count) were given")
@@ -251,9 +257,32 @@ struct CustomModelSimulation {
             for (o, value) in observationValues(time: 0, row: y).enumerated() { baseline[o] = value }
         }
 
-        var time = 0.0, eventIndex = 0, observation = 0
+        var time = 0.0, eventIndex = 0, observation = 0, checkpoint = 0
         var infusionRate = 0.0, activeInfusions = 0
-        while observation < times.count {
+        var decided: [Dose] = []
+        while observation < times.count || checkpoint < checkpoints.count {
+            while checkpoint < checkpoints.count, checkpoints[checkpoint] <= time {
+                let at = checkpoints[checkpoint]
+                let values = state.withUnsafeBufferPointer { y in Array(observationValues(time: at, row: y)) }
+                decided.removeAll(keepingCapacity: true)
+                decide(checkpoint, at, values, &decided)
+                let first = events.count
+                for dose in decided {
+                    guard dose.time == at else {
+                        throw SimulationError(time: at, message: "a dose decided at t = \(at) h must be given then (got \(dose.time) h)")
+                    }
+                    try appendEvents(dose)
+                }
+                // Stable insertion of the new events (all at or after `at`, so after the
+                // processed ones).
+                for i in first..<events.count {
+                    var j = i
+                    let moving = events[i]
+                    while j > 0, events[j - 1].time > moving.time { events[j] = events[j - 1]; j -= 1 }
+                    events[j] = moving
+                }
+                checkpoint += 1
+            }
             while eventIndex < events.count, events[eventIndex].time <= time {
                 switch events[eventIndex].kind {
                 case let .depot(amount):
@@ -273,7 +302,8 @@ struct CustomModelSimulation {
                 }
                 eventIndex += 1
             }
-            let end = eventIndex < events.count ? events[eventIndex].time : Double.infinity
+            var end = eventIndex < events.count ? events[eventIndex].time : Double.infinity
+            if checkpoint < checkpoints.count { end = min(end, checkpoints[checkpoint]) }
             var last = observation
             while last < times.count, times[last] < end { last += 1 }
             try advanceSegment(from: time, to: end, observations: observation..<last, times: times, infusionRate: infusionRate,
@@ -287,53 +317,56 @@ struct CustomModelSimulation {
     /// F), or without one into `doses_into`; targeted ones into their state.
     private mutating func buildEvents(_ doses: [Dose]) throws(SimulationError) {
         events.removeAll(keepingCapacity: true)
-        let pk = configuration.pk
-        for dose in doses {
-            guard dose.time.isFinite, dose.amount.isFinite, dose.time >= 0, dose.amount >= 0 else {
-                throw SimulationError(time: dose.time, message: "invalid dose (time \(dose.time) h, amount \(dose.amount) mg): times and amounts must be finite and non-negative")
-            }
-            if case let .infusion(duration) = dose.route, !(duration.isFinite && duration >= 0) {
-                throw SimulationError(time: dose.time, message: "infusion duration \(duration) h must be finite and non-negative")
-            }
-            if let target = dose.target ?? (pk == nil ? plan.program.dosesInto : nil) {
-                guard target >= 0 && target < plan.program.states.count else {
-                    throw SimulationError(time: dose.time, message: "dose target \(target) is not a state of the custom model")
-                }
-                if case let .infusion(duration) = dose.route, duration > 0 {
-                    let rate = dose.amount / duration
-                    events.append(CustomDosingEvent(time: dose.time, kind: .stateInfusionRate(target, change: rate)))
-                    events.append(CustomDosingEvent(time: dose.time + duration, kind: .stateInfusionRate(target, change: -rate)))
-                } else {
-                    events.append(CustomDosingEvent(time: dose.time, kind: .state(target, amount: dose.amount)))
-                }
-                continue
-            }
-            guard let pk else {
-                throw SimulationError(time: dose.time, message: "a dose without `into` on a custom model without a pk block or `doses_into`")
-            }
-            switch dose.route {
-            case .oral:
-                guard pk.absorption == .oral else {
-                    throw SimulationError(time: dose.time, message: "oral dose on a model without first-order absorption (pk absorption must be oral)")
-                }
-                events.append(CustomDosingEvent(time: dose.time + parameters.lagTime, kind: .depot(amount: dose.amount * parameters.bioavailability)))
-            case .bolus:
-                events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
-            case let .infusion(duration):
-                if duration == 0 {
-                    events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
-                } else {
-                    events.append(CustomDosingEvent(time: dose.time, kind: .infusionRate(change: dose.amount / duration)))
-                    events.append(CustomDosingEvent(time: dose.time + duration, kind: .infusionRate(change: -dose.amount / duration)))
-                }
-            }
-        }
+        for dose in doses { try appendEvents(dose) }
         // Stable insertion sort (nearly sorted: only infusion ends and lagged doses move).
         for i in events.indices.dropFirst() {
             var j = i
             let moving = events[i]
             while j > 0, events[j - 1].time > moving.time { events[j] = events[j - 1]; j -= 1 }
             events[j] = moving
+        }
+    }
+
+    /// Appends the events of one dose (unsorted).
+    private mutating func appendEvents(_ dose: Dose) throws(SimulationError) {
+        let pk = configuration.pk
+        guard dose.time.isFinite, dose.amount.isFinite, dose.time >= 0, dose.amount >= 0 else {
+            throw SimulationError(time: dose.time, message: "invalid dose (time \(dose.time) h, amount \(dose.amount) mg): times and amounts must be finite and non-negative")
+        }
+        if case let .infusion(duration) = dose.route, !(duration.isFinite && duration >= 0) {
+            throw SimulationError(time: dose.time, message: "infusion duration \(duration) h must be finite and non-negative")
+        }
+        if let target = dose.target ?? (pk == nil ? plan.program.dosesInto : nil) {
+            guard target >= 0 && target < plan.program.states.count else {
+                throw SimulationError(time: dose.time, message: "dose target \(target) is not a state of the custom model")
+            }
+            if case let .infusion(duration) = dose.route, duration > 0 {
+                let rate = dose.amount / duration
+                events.append(CustomDosingEvent(time: dose.time, kind: .stateInfusionRate(target, change: rate)))
+                events.append(CustomDosingEvent(time: dose.time + duration, kind: .stateInfusionRate(target, change: -rate)))
+            } else {
+                events.append(CustomDosingEvent(time: dose.time, kind: .state(target, amount: dose.amount)))
+            }
+            return
+        }
+        guard let pk else {
+            throw SimulationError(time: dose.time, message: "a dose without `into` on a custom model without a pk block or `doses_into`")
+        }
+        switch dose.route {
+        case .oral:
+            guard pk.absorption == .oral else {
+                throw SimulationError(time: dose.time, message: "oral dose on a model without first-order absorption (pk absorption must be oral)")
+            }
+            events.append(CustomDosingEvent(time: dose.time + parameters.lagTime, kind: .depot(amount: dose.amount * parameters.bioavailability)))
+        case .bolus:
+            events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
+        case let .infusion(duration):
+            if duration == 0 {
+                events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
+            } else {
+                events.append(CustomDosingEvent(time: dose.time, kind: .infusionRate(change: dose.amount / duration)))
+                events.append(CustomDosingEvent(time: dose.time + duration, kind: .infusionRate(change: -dose.amount / duration)))
+            }
         }
     }
 

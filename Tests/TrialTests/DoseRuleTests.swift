@@ -163,6 +163,43 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
         #expect(r.facts.doseChanges == 3)
     }
 
+    /// The hold test on a custom model (dA/dt = −0.1·A, doses into A; A = 20·C of the bolus
+    /// model): the same doses are held (pre-dose A at 12 h = 100e^{−1.2} = 30.1 > 20, at 24 h
+    /// 100e^{−2.4} = 9.07 < 20, …).
+    @Test func holdOnACustomModel() throws {
+        let yaml = """
+        protocol: RULES-CUSTOM
+        seed: 1
+        subjects: 1
+        population:
+          population: p
+          covariates:
+            WT: { dist: uniform, min: 60, max: 80 }
+        duration: 96 h
+        observe: 2 h
+        model:
+          custom:
+            parameters: { K: 0.1 }
+            states: { A: { initial: 0 } }
+            odes: { A: "-K * A" }
+            outputs: [A]
+            doses_into: A
+          solver: { rtol: 1e-10, atol: 1e-12 }
+        arms:
+          - name: ruled
+            dosing: { amount: 100 mg, route: iv-bolus, every: 12 h, doses: 8 }
+            rules:
+              - { every: 12 h, then: { hold: "A > 20" } }
+        endpoints:
+          - { id: A6, variable: A, at: 6 h }
+        """
+        let r = try runOne(yaml)
+        #expect(r.doses.map(\.time) == [0, 24, 48, 72])
+        #expect(r.facts.doseChanges == 4)
+        let a12 = r.plan.modelValue(r.space, 0, r.plan.gridTimeIndex[6])
+        #expect(abs(a12 - 100 * exp(-1.2)) < 1e-6)
+    }
+
     /// A steady-state arm through the plan: C(0) after the bolus at 0 is (D/V)/(1 − e^{−kτ}),
     /// the baseline stays 0.
     @Test func steadyStateArmStartsAtSteadyState() throws {
