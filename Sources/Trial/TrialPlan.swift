@@ -238,7 +238,6 @@ public struct ArmPlan: Sendable {
 
     init(arm: ArmDefinition, model: ModelDefinition, ruleTimes: (DoseRule) -> [Double]) throws {
         name = arm.name
-        let custom = model.configuration.custom != nil
         var list: [ScheduledDose] = []
         var steady: SteadyStatePlan?
         for (e, entry) in arm.dosing.enumerated() {
@@ -263,7 +262,6 @@ public struct ArmPlan: Sendable {
                 guard entry.start == 0 else {
                     throw PlanError("arm '\(arm.name)': a steady_state regimen starts at 0 h (the subject arrives at steady state); got start \(entry.start) h")
                 }
-                guard !custom else { throw PlanError("arm '\(arm.name)': steady_state dosing is not available for custom models yet") }
                 steady = SteadyStatePlan(entry: e, interval: interval, route: route, target: target)
             }
             for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route, target: target, entry: e)) }

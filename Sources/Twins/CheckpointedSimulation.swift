@@ -22,9 +22,9 @@ extension ModelSimulator {
                                                        integrals: inout [Double]) throws(SimulationError) {
         if customSimulation != nil {
             try checkBuffers(values: values, times: times, outputs: outputs, baseline: baseline, integrals: integrals)
-            guard steadyState == nil else { throw SimulationError(time: 0, message: "steady_state dosing is not available for custom models") }
             try customSimulation!.simulate(values: values, parameters: parameters, covariates: covariates, doses: doses, times: times,
-                                           outputs: &outputs, baseline: &baseline, integrals: &integrals, checkpoints: checkpoints) {
+                                           outputs: &outputs, baseline: &baseline, integrals: &integrals, steadyState: steadyState,
+                                           checkpoints: checkpoints) {
                 decider.decide(checkpoint: $0, time: $1, outputs: $2, doses: &$3)
             }
             return

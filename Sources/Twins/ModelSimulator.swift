@@ -72,9 +72,8 @@ public struct ModelSimulator {
                                   times: [Double], outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
         if customSimulation != nil {
             try checkBuffers(values: values, times: times, outputs: outputs, baseline: baseline, integrals: integrals)
-            guard steadyState == nil else { throw SimulationError(time: 0, message: "steady_state dosing is not available for custom models") }
             try customSimulation!.simulate(values: values, parameters: parameters, covariates: covariates, doses: doses, times: times,
-                                           outputs: &outputs, baseline: &baseline, integrals: &integrals)
+                                           outputs: &outputs, baseline: &baseline, integrals: &integrals, steadyState: steadyState)
             return
         }
         try begin(values: values, doses: doses, treatmentStart: doses.first?.time ?? 0, steadyState: steadyState, times: times,
