@@ -32,6 +32,10 @@ struct SubjectWorkspace {
     var typical: [Double]
     var etaNormals: [Double]
     var doses: [Dose]
+    /// With dose rules: the dosing entry of each of `doses`.
+    var doseEntries: [Int] = []
+    /// With dose rules: the doses given to the last subject (for tests).
+    var givenDoses: [Dose] = []
     var outputs: [Double]
     var baseline: [Double]
     var integrals: [Double]
@@ -122,31 +126,56 @@ extension TrialPlan {
         space.doses.removeAll(keepingCapacity: true)
         var lastDose: Double?
         let adherence = definition.adherence
+        let hasRules = !armPlan.rules.isEmpty
+        if hasRules { space.doseEntries.removeAll(keepingCapacity: true) }
         for scheduled in armPlan.doses {
             let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
             if let d = dropoutTime, scheduled.time >= d { continue }
             if !taken { continue }
             let amount = scheduled.amount.milligrams(covariates: space.covariates)
             space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route, target: scheduled.target))
+            if hasRules { space.doseEntries.append(scheduled.entry) }
             lastDose = amount
         }
         for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
             throw failure(replicate, "\(label) in arm \(armPlan.name)", dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
         }
+        var steadyState: SteadyStateRegimen?
+        if let ss = armPlan.steadyState {
+            let amount = armPlan.entryAmounts[ss.entry].milligrams(covariates: space.covariates)
+            guard amount.isFinite && amount >= 0 else {
+                throw failure(replicate, "\(label) in arm \(armPlan.name)", 0, "dose amount \(amount) mg is not a finite, non-negative number", space)
+            }
+            steadyState = SteadyStateRegimen(dose: Dose(time: 0, amount: amount, route: ss.route, target: ss.target), interval: ss.interval)
+        }
 
+        var doseChanges = 0
+        var dosesTaken = space.doses.count
         do {
-            try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: space.doses, times: observationTimes,
-                                         outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
-        } catch {
+            if hasRules {
+                var rules = try doseRuleDecider(arm: armPlan, dropoutTime: dropoutTime, space: space)
+                let checkpoints = rules.checkpoints
+                try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: [], steadyState: steadyState,
+                                             treatmentStart: space.doses.first?.time ?? 0, checkpoints: checkpoints, decider: &rules,
+                                             times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
+                doseChanges = rules.changes
+                dosesTaken = rules.given
+                lastDose = rules.lastDose
+                space.givenDoses = rules.log
+            } else {
+                try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: space.doses, steadyState: steadyState,
+                                             times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
+            }
+        } catch let error as SimulationError {
             throw failure(replicate, "\(label) in arm \(armPlan.name)", error.time, error.message, space)
         }
 
         try readEndpoints(replicate: replicate, patient: patient, label: "\(label) in arm \(arms[arm].name)", dropoutTime: dropoutTime, space: &space)
         gradeAdverseEvents(dropoutTime: dropoutTime, space: &space)
-        return SubjectFacts(dropoutTime: dropoutTime, dosesTaken: space.doses.count, lastDose: lastDose, doseChanges: 0)
+        return SubjectFacts(dropoutTime: dropoutTime, dosesTaken: dosesTaken, lastDose: lastDose, doseChanges: doseChanges)
     }
 
-    private func failure(_ replicate: Int, _ label: String, _ time: Double?, _ message: String, _ space: SubjectWorkspace) -> SubjectFailure {
+    func failure(_ replicate: Int, _ label: String, _ time: Double?, _ message: String, _ space: SubjectWorkspace) -> SubjectFailure {
         SubjectFailure(replicate: replicate, subject: label, time: time, message: message,
                        parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
     }

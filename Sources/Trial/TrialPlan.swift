@@ -139,16 +139,6 @@ public struct TrialPlan: Sendable {
         for r in modelDefinition.residuals { residuals[r.output] = r }
         residual = residuals
 
-        arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition) }
-        armSizes = definition.allocation
-        var start: [Int] = []
-        var next = 0
-        for size in armSizes {
-            start.append(next)
-            next += size
-        }
-        armStart = start
-
         let gridStepValue = definition.observe
         let lastGrid = definition.gridCount - 1
         func gridIndexOf(_ x: Double) -> Int { Swift.min(lastGrid, Swift.max(0, Int((x / gridStepValue + 1e-9).rounded(.down)))) }
@@ -164,6 +154,26 @@ public struct TrialPlan: Sendable {
             }
             return Array(Set(ks.filter { $0 > 0 && $0 <= lastGrid })).sorted()
         }
+        // Rule evaluation times: `every` on the grid like an assessment schedule, `on_ae` at the
+        // AE's own assessed times (SPEC §2, §4).
+        func ruleTimes(_ rule: DoseRule) -> [Double] {
+            let ks: [Int]
+            switch rule.trigger {
+            case let .schedule(every, _): ks = assessments(.every(every))
+            case let .adverseEvent(term, _): ks = assessments(definition.adverseEvents[term].assessment)
+            }
+            return ks.map { Double($0) * gridStepValue }
+        }
+        arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition, ruleTimes: ruleTimes) }
+        armSizes = definition.allocation
+        var start: [Int] = []
+        var next = 0
+        for size in armSizes {
+            start.append(next)
+            next += size
+        }
+        armStart = start
+
         endpoints = definition.endpoints.map { e in
             let first = Swift.max(0, Int((e.window.lowerBound / gridStepValue - 1e-9).rounded(.up)))
             let last = gridIndexOf(e.window.upperBound)
@@ -226,12 +236,19 @@ public struct ArmPlan: Sendable {
     public var doses: [ScheduledDose]
     /// Per parameter index: a replacement typical value for this arm.
     public var parameterOverrides: [Int: ParameterValue]
+    /// The amount of each dosing entry (`ScheduledDose.entry` indexes it).
+    public var entryAmounts: [DoseAmount]
+    /// The regimen the subject starts at steady state of (SPEC §2 `steady_state`).
+    public var steadyState: SteadyStatePlan?
+    /// Dose rules in protocol order, with each rule's evaluation times (h, ascending, > 0).
+    public var rules: [DoseRule]
+    public var ruleTimes: [[Double]]
 
-    init(arm: ArmDefinition, model: ModelDefinition) throws {
+    init(arm: ArmDefinition, model: ModelDefinition, ruleTimes: (DoseRule) -> [Double]) throws {
         name = arm.name
         var list: [ScheduledDose] = []
-        for entry in arm.dosing {
-            if entry.steadyState { throw PlanError("arm '\(arm.name)': steady_state dosing is not implemented yet") }
+        var steady: SteadyStatePlan?
+        for (e, entry) in arm.dosing.enumerated() {
             var target: Int?
             if let into = entry.into {
                 guard let state = model.configuration.custom?.stateIndex(into) else {
@@ -245,14 +262,36 @@ public struct ArmPlan: Sendable {
             case .ivBolus: route = .bolus
             case let .infusion(duration): route = .infusion(duration: duration)
             }
-            for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route, target: target)) }
+            if entry.steadyState {
+                guard let interval = entry.interval, entry.explicitTimes == nil else {
+                    throw PlanError("arm '\(arm.name)': steady_state needs a repeated regimen (`every` and `doses`)")
+                }
+                guard steady == nil else { throw PlanError("arm '\(arm.name)': only one dosing entry can start at steady state") }
+                guard entry.start == 0 else {
+                    throw PlanError("arm '\(arm.name)': a steady_state regimen starts at 0 h (the subject arrives at steady state); got start \(entry.start) h")
+                }
+                steady = SteadyStatePlan(entry: e, interval: interval, route: route, target: target)
+            }
+            for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route, target: target, entry: e)) }
         }
-        if !arm.rules.isEmpty { throw PlanError("arm '\(arm.name)': dose rules are not implemented yet") }
         doses = list.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         var overrides: [Int: ParameterValue] = [:]
         for o in arm.parameterOverrides { overrides[o.parameter] = o.value }
         parameterOverrides = overrides
+        entryAmounts = arm.dosing.map(\.amount)
+        steadyState = steady
+        rules = arm.rules
+        self.ruleTimes = arm.rules.map(ruleTimes)
     }
+}
+
+/// A dosing entry the subject is at steady state of when the trial starts.
+public struct SteadyStatePlan: Sendable {
+    /// Index of the dosing entry (its amount is `ArmPlan.entryAmounts[entry]`).
+    public var entry: Int
+    public var interval: Double
+    public var route: Twins.DoseRoute
+    public var target: Int?
 }
 
 public struct ScheduledDose: Sendable {
@@ -262,6 +301,8 @@ public struct ScheduledDose: Sendable {
     public var route: Twins.DoseRoute
     /// The custom-model state the dose enters (`into`); nil: the PK block or `doses_into`.
     public var target: Int?
+    /// The dosing entry it comes from (index into the arm's `dosing`).
+    public var entry: Int
 }
 
 /// An endpoint with the grid indices and observation-time indices it reads.

@@ -1,3 +1,4 @@
+import Expressions
 import Population
 import Twins
 
@@ -29,6 +30,7 @@ extension ProtocolDefinition {
             }
             if !arm.rules.isEmpty { text += "; \(arm.rules.count) dose rule\(arm.rules.count == 1 ? "" : "s")" }
             lines.append(text)
+            for (r, rule) in arm.rules.enumerated() { lines.append("    rule \(r + 1): \(describe(rule))") }
         }
         if adherence < 1 { lines.append("adherence: \(formatNumber(adherence))") }
         if let dropoutHazard { lines.append("dropout hazard: \(dropoutHazard) per h") }
@@ -101,5 +103,34 @@ extension ProtocolDefinition {
         case let .constant(v): return "\(formatNumber(v))\(unit)"
         case let .covariateExpression(e): return "\(e.source)\(unit)"
         }
+    }
+
+    /// One dose rule as `vtrial check` prints it: "every 168 h when FPG > 7: scale × 1.5 (max 40 mg)".
+    func describe(_ rule: DoseRule) -> String {
+        var text: String
+        switch rule.trigger {
+        case let .schedule(every, condition):
+            text = "every \(formatNumber(every)) h"
+            if let condition { text += " when \(condition.source)" }
+        case let .adverseEvent(term, grade):
+            let name = term < adverseEvents.count ? adverseEvents[term].term : "AE \(term)"
+            text = "on \(name) grade ≥ \(grade) (first assessed)"
+        }
+        let a = rule.action
+        var actions: [String] = []
+        switch a.adjustment {
+        case let .scale(f)?: actions.append("scale × \(formatNumber(f))")
+        case let .add(mg)?: actions.append("add \(formatNumber(mg)) mg")
+        case let .set(mg)?: actions.append("set \(formatNumber(mg)) mg")
+        case nil: break
+        }
+        var bounds: [String] = []
+        if let lo = a.minimum { bounds.append("min \(formatNumber(lo)) mg") }
+        if let hi = a.maximum { bounds.append("max \(formatNumber(hi)) mg") }
+        if !bounds.isEmpty, !actions.isEmpty { actions[actions.count - 1] += " (\(bounds.joined(separator: ", ")))" }
+        if let hold = a.hold { actions.append(hold.source == "1" ? "hold until resumed" : "hold while \(hold.source)") }
+        if a.resume { actions.append("resume") }
+        if a.stop { actions.append("stop dosing") }
+        return text + " → later doses: " + actions.joined(separator: ", ")
     }
 }

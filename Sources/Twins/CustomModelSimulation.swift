@@ -222,8 +222,14 @@ struct CustomModelSimulation {
 
     /// Simulates one subject (see `ModelSimulator.simulate`); `parameters` are already unpacked
     /// and checked, `values` is the parameter vector, `covariates` the population registers.
+    ///
+    /// With `checkpoints` (ascending), the walk stops at each before the events at that time,
+    /// reads the outputs and lets `decide` add doses at that time (dose rules; see
+    /// `ModelSimulator.simulate(…checkpoints:decider:…)`).
     mutating func simulate(values: [Double], parameters p: SubjectParameters, covariates: [Double], doses: [Dose], times: [Double],
-                           outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
+                           outputs: inout [Double], baseline: inout [Double], integrals: inout [Double],
+                           steadyState: SteadyStateRegimen? = nil, checkpoints: [Double] = [],
+                           decide: (_ checkpoint: Int, _ time: Double, _ outputs: [Double], _ doses: inout [Dose]) -> Void = { _, _, _, _ in }) throws(SimulationError) {
         let layout = plan.program.layout
         guard covariates.count >= layout.covariateCount else {
             throw SimulationError(time: 0, message: "the custom model reads \(layout.covariateCount) covariates; \(covariates.count) were given")
@@ -250,30 +256,40 @@ struct CustomModelSimulation {
         state.withUnsafeBufferPointer { y in
             for (o, value) in observationValues(time: 0, row: y).enumerated() { baseline[o] = value }
         }
+        if let steadyState { try installSteadyState(steadyState) }
 
-        var time = 0.0, eventIndex = 0, observation = 0
+        var time = 0.0, eventIndex = 0, observation = 0, checkpoint = 0
         var infusionRate = 0.0, activeInfusions = 0
-        while observation < times.count {
-            while eventIndex < events.count, events[eventIndex].time <= time {
-                switch events[eventIndex].kind {
-                case let .depot(amount):
-                    if let d = plan.linearSystem?.depot { linearState[d] += amount } else if let d = plan.pkLayout.depot { state[d] += amount }
-                case let .central(amount):
-                    if let c = plan.linearSystem?.central { linearState[c] += amount } else if let c = plan.pkLayout.central { state[c] += amount }
-                case let .infusionRate(change):
-                    infusionRate += change
-                    activeInfusions += change > 0 ? 1 : -1
-                    if activeInfusions == 0 { infusionRate = 0 }
-                case let .state(i, amount):
-                    state[plan.stateStart + i] += amount
-                case let .stateInfusionRate(i, change):
-                    scratch.stateRates[i] += change
-                    activeStateInfusions[i] += change > 0 ? 1 : -1
-                    if activeStateInfusions[i] == 0 { scratch.stateRates[i] = 0 }
+        var decided: [Dose] = []
+        while observation < times.count || checkpoint < checkpoints.count {
+            while checkpoint < checkpoints.count, checkpoints[checkpoint] <= time {
+                let at = checkpoints[checkpoint]
+                let values = state.withUnsafeBufferPointer { y in Array(observationValues(time: at, row: y)) }
+                decided.removeAll(keepingCapacity: true)
+                decide(checkpoint, at, values, &decided)
+                let first = events.count
+                for dose in decided {
+                    guard dose.time == at else {
+                        throw SimulationError(time: at, message: "a dose decided at t = \(at) h must be given then (got \(dose.time) h)")
+                    }
+                    try appendEvents(dose)
                 }
+                // Stable insertion of the new events (all at or after `at`, so after the
+                // processed ones).
+                for i in first..<events.count {
+                    var j = i
+                    let moving = events[i]
+                    while j > 0, events[j - 1].time > moving.time { events[j] = events[j - 1]; j -= 1 }
+                    events[j] = moving
+                }
+                checkpoint += 1
+            }
+            while eventIndex < events.count, events[eventIndex].time <= time {
+                apply(events[eventIndex], infusionRate: &infusionRate, activeInfusions: &activeInfusions)
                 eventIndex += 1
             }
-            let end = eventIndex < events.count ? events[eventIndex].time : Double.infinity
+            var end = eventIndex < events.count ? events[eventIndex].time : Double.infinity
+            if checkpoint < checkpoints.count { end = min(end, checkpoints[checkpoint]) }
             var last = observation
             while last < times.count, times[last] < end { last += 1 }
             try advanceSegment(from: time, to: end, observations: observation..<last, times: times, infusionRate: infusionRate,
@@ -287,53 +303,160 @@ struct CustomModelSimulation {
     /// F), or without one into `doses_into`; targeted ones into their state.
     private mutating func buildEvents(_ doses: [Dose]) throws(SimulationError) {
         events.removeAll(keepingCapacity: true)
-        let pk = configuration.pk
-        for dose in doses {
-            guard dose.time.isFinite, dose.amount.isFinite, dose.time >= 0, dose.amount >= 0 else {
-                throw SimulationError(time: dose.time, message: "invalid dose (time \(dose.time) h, amount \(dose.amount) mg): times and amounts must be finite and non-negative")
-            }
-            if case let .infusion(duration) = dose.route, !(duration.isFinite && duration >= 0) {
-                throw SimulationError(time: dose.time, message: "infusion duration \(duration) h must be finite and non-negative")
-            }
-            if let target = dose.target ?? (pk == nil ? plan.program.dosesInto : nil) {
-                guard target >= 0 && target < plan.program.states.count else {
-                    throw SimulationError(time: dose.time, message: "dose target \(target) is not a state of the custom model")
-                }
-                if case let .infusion(duration) = dose.route, duration > 0 {
-                    let rate = dose.amount / duration
-                    events.append(CustomDosingEvent(time: dose.time, kind: .stateInfusionRate(target, change: rate)))
-                    events.append(CustomDosingEvent(time: dose.time + duration, kind: .stateInfusionRate(target, change: -rate)))
-                } else {
-                    events.append(CustomDosingEvent(time: dose.time, kind: .state(target, amount: dose.amount)))
-                }
-                continue
-            }
-            guard let pk else {
-                throw SimulationError(time: dose.time, message: "a dose without `into` on a custom model without a pk block or `doses_into`")
-            }
-            switch dose.route {
-            case .oral:
-                guard pk.absorption == .oral else {
-                    throw SimulationError(time: dose.time, message: "oral dose on a model without first-order absorption (pk absorption must be oral)")
-                }
-                events.append(CustomDosingEvent(time: dose.time + parameters.lagTime, kind: .depot(amount: dose.amount * parameters.bioavailability)))
-            case .bolus:
-                events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
-            case let .infusion(duration):
-                if duration == 0 {
-                    events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
-                } else {
-                    events.append(CustomDosingEvent(time: dose.time, kind: .infusionRate(change: dose.amount / duration)))
-                    events.append(CustomDosingEvent(time: dose.time + duration, kind: .infusionRate(change: -dose.amount / duration)))
-                }
-            }
-        }
+        for dose in doses { try appendEvents(dose) }
         // Stable insertion sort (nearly sorted: only infusion ends and lagged doses move).
         for i in events.indices.dropFirst() {
             var j = i
             let moving = events[i]
             while j > 0, events[j - 1].time > moving.time { events[j] = events[j - 1]; j -= 1 }
             events[j] = moving
+        }
+    }
+
+    @inline(__always)
+    private mutating func apply(_ event: CustomDosingEvent, infusionRate: inout Double, activeInfusions: inout Int) {
+        switch event.kind {
+        case let .depot(amount):
+            if let d = plan.linearSystem?.depot { linearState[d] += amount } else if let d = plan.pkLayout.depot { state[d] += amount }
+        case let .central(amount):
+            if let c = plan.linearSystem?.central { linearState[c] += amount } else if let c = plan.pkLayout.central { state[c] += amount }
+        case let .infusionRate(change):
+            infusionRate += change
+            activeInfusions += change > 0 ? 1 : -1
+            // Rates cancel exactly only in exact arithmetic: reset when none runs.
+            if activeInfusions == 0 { infusionRate = 0 }
+        case let .state(i, amount):
+            state[plan.stateStart + i] += amount
+        case let .stateInfusionRate(i, change):
+            scratch.stateRates[i] += change
+            activeStateInfusions[i] += change > 0 ? 1 : -1
+            if activeStateInfusions[i] == 0 { scratch.stateRates[i] = 0 }
+        }
+    }
+
+    /// SPEC §2 `steady_state` for a custom model: repeats the dosing interval from the initial
+    /// state (as `ModelSimulator`'s ODE path does) until no state that is not a running integral
+    /// changes by more than 1e-9 relative; then the still-pending events of the prior doses join
+    /// the event list (an infusion running at t = 0 restarts there) and the integrals restart at 0.
+    private mutating func installSteadyState(_ regimen: SteadyStateRegimen) throws(SimulationError) {
+        let tau = regimen.interval
+        guard tau.isFinite, tau > 0, regimen.dose.time == 0 else {
+            throw SimulationError(time: 0, message: "steady state needs a regimen starting at t = 0 with a positive interval")
+        }
+        let realEvents = events
+        events.removeAll(keepingCapacity: true)
+        try appendEvents(regimen.dose)
+        let doseEvents = events.sorted { $0.time < $1.time }
+        events = realEvents
+        var integrators = Array(plan.quadratureStart..<plan.dimension)
+        if plan.pkIntegrated, let auc = plan.pkLayout.areaUnderCurve { integrators.append(auc) }
+        let linearAUC = plan.linearSystem?.auc
+        var pending: [CustomDosingEvent] = []
+        var infusionRate = 0.0, activeInfusions = 0
+        let noTimes: [Double] = []
+        var noOutputs: [Double] = [], noIntegrals: [Double] = []
+        var previousState = state, previousLinear = linearState
+        var converged = false
+        for k in 0..<SteadyStateRegimen.maximumIntervals {
+            let start = Double(k) * tau, end = Double(k + 1) * tau
+            for event in doseEvents {
+                var j = pending.count
+                pending.append(CustomDosingEvent(time: start + event.time, kind: event.kind))
+                while j > 0, pending[j - 1].time > start + event.time { pending.swapAt(j, j - 1); j -= 1 }
+            }
+            stepHint = nil
+            var time = start
+            while time < end {
+                var used = 0
+                while used < pending.count, pending[used].time <= time {
+                    apply(pending[used], infusionRate: &infusionRate, activeInfusions: &activeInfusions)
+                    used += 1
+                }
+                pending.removeFirst(used)
+                let segmentEnd = min(end, pending.first?.time ?? end)
+                try advanceSegment(from: time, to: segmentEnd, observations: 0..<0, times: noTimes, infusionRate: infusionRate,
+                                   outputs: &noOutputs, integrals: &noIntegrals)
+                time = segmentEnd
+            }
+            for i in integrators { state[i] = 0 }
+            if let linearAUC { linearState[linearAUC] = 0 }
+            if k > 0, Self.unchanged(state, previousState), Self.unchanged(linearState, previousLinear) {
+                for event in pending {
+                    switch event.kind {
+                    case let .infusionRate(change) where change < 0:
+                        insertEvent(CustomDosingEvent(time: 0, kind: .infusionRate(change: -change)))
+                    case let .stateInfusionRate(i, change) where change < 0:
+                        insertEvent(CustomDosingEvent(time: 0, kind: .stateInfusionRate(i, change: -change)))
+                    default: break
+                    }
+                    insertEvent(CustomDosingEvent(time: event.time - end, kind: event.kind))
+                }
+                converged = true
+                break
+            }
+            previousState = state
+            previousLinear = linearState
+        }
+        guard converged else {
+            throw SimulationError(time: 0, message: "no steady state: the state still changes by more than 1e-9 (relative) per dosing interval after \(SteadyStateRegimen.maximumIntervals) intervals")
+        }
+        // The real walk starts with no infusion running: running ones restart from the events at 0.
+        for i in 0..<plan.program.states.count { scratch.stateRates[i] = 0; activeStateInfusions[i] = 0 }
+        stepHint = nil
+    }
+
+    private static func unchanged(_ a: [Double], _ b: [Double]) -> Bool {
+        for i in a.indices where !(abs(a[i] - b[i]) <= SteadyStateRegimen.relativeChange * max(abs(a[i]), abs(b[i]))) { return false }
+        return true
+    }
+
+    private mutating func insertEvent(_ event: CustomDosingEvent) {
+        var j = events.count
+        events.append(event)
+        while j > 0, events[j - 1].time > event.time { events[j] = events[j - 1]; j -= 1 }
+        events[j] = event
+    }
+
+    /// Appends the events of one dose (unsorted).
+    private mutating func appendEvents(_ dose: Dose) throws(SimulationError) {
+        let pk = configuration.pk
+        guard dose.time.isFinite, dose.amount.isFinite, dose.time >= 0, dose.amount >= 0 else {
+            throw SimulationError(time: dose.time, message: "invalid dose (time \(dose.time) h, amount \(dose.amount) mg): times and amounts must be finite and non-negative")
+        }
+        if case let .infusion(duration) = dose.route, !(duration.isFinite && duration >= 0) {
+            throw SimulationError(time: dose.time, message: "infusion duration \(duration) h must be finite and non-negative")
+        }
+        if let target = dose.target ?? (pk == nil ? plan.program.dosesInto : nil) {
+            guard target >= 0 && target < plan.program.states.count else {
+                throw SimulationError(time: dose.time, message: "dose target \(target) is not a state of the custom model")
+            }
+            if case let .infusion(duration) = dose.route, duration > 0 {
+                let rate = dose.amount / duration
+                events.append(CustomDosingEvent(time: dose.time, kind: .stateInfusionRate(target, change: rate)))
+                events.append(CustomDosingEvent(time: dose.time + duration, kind: .stateInfusionRate(target, change: -rate)))
+            } else {
+                events.append(CustomDosingEvent(time: dose.time, kind: .state(target, amount: dose.amount)))
+            }
+            return
+        }
+        guard let pk else {
+            throw SimulationError(time: dose.time, message: "a dose without `into` on a custom model without a pk block or `doses_into`")
+        }
+        switch dose.route {
+        case .oral:
+            guard pk.absorption == .oral else {
+                throw SimulationError(time: dose.time, message: "oral dose on a model without first-order absorption (pk absorption must be oral)")
+            }
+            events.append(CustomDosingEvent(time: dose.time + parameters.lagTime, kind: .depot(amount: dose.amount * parameters.bioavailability)))
+        case .bolus:
+            events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
+        case let .infusion(duration):
+            if duration == 0 {
+                events.append(CustomDosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
+            } else {
+                events.append(CustomDosingEvent(time: dose.time, kind: .infusionRate(change: dose.amount / duration)))
+                events.append(CustomDosingEvent(time: dose.time + duration, kind: .infusionRate(change: -dose.amount / duration)))
+            }
         }
     }
 

@@ -59,3 +59,25 @@ struct DosingEventList {
         }
     }
 }
+
+extension DosingEventList {
+    /// Inserts one event after every event at or before its time (stable: later insertions at one
+    /// time come after earlier ones), for doses decided while the simulation runs and for the
+    /// pending events of a steady state.
+    mutating func insert(_ event: DosingEvent) {
+        var j = events.count
+        events.append(event)
+        while j > 0, events[j - 1].time > event.time {
+            events[j] = events[j - 1]
+            j -= 1
+        }
+        events[j] = event
+    }
+
+    /// Expands one dose into its events (the rules of `build`) and inserts them.
+    mutating func add(_ dose: Dose, bioavailability: Double, lagTime: Double, hasDepot: Bool) throws(SimulationError) {
+        var single = DosingEventList()
+        try single.build(doses: [dose], bioavailability: bioavailability, lagTime: lagTime, hasDepot: hasDepot)
+        for event in single.events { insert(event) }
+    }
+}

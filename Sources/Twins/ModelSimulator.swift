@@ -18,7 +18,7 @@ public struct ModelSimulator {
     // State indices, copied out of the layouts so the per-observation code reads plain integers.
     private let linearCentral: Int?, linearAUC: Int?, linearEffect: Int?
     private let odeCentral: Int?, odeAUC: Int?, odeEffect: Int?, dynamicStart: Int
-    private let outputKinds: [OutputKind]
+    let outputKinds: [OutputKind]
     private let effectCompartment: Bool
     /// Set when the outputs are exactly C and AUC of linear PK without a solver (the common
     /// case, written without per-output dispatch): the linear states the integrals read.
@@ -64,38 +64,20 @@ public struct ModelSimulator {
     ///   - baseline: `baseline[o]` = output o at t = 0 before any dose.
     ///   - integrals: `integrals[j * times.count + k]` = ∫₀^{times[k]} of `integratedOutputs[j]`
     ///     (exact for C and, with linear PK, CE; to solver tolerance otherwise).
+    ///   - steadyState: a repeated regimen the subject is at steady state of at t = 0 (SPEC §2
+    ///     `steady_state`; see `SteadyStateRegimen`); the baseline stays drug-free.
     /// - Throws: `SimulationError` for invalid parameters or doses, a solver failure, or a
-    ///   state that leaves its domain.
-    public mutating func simulate(parameters values: [Double], covariates: [Double] = [], doses: [Dose], times: [Double],
-                                  outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
-        let outputCount = model.outputNames.count
-        guard values.count == model.parameterNames.count else {
-            throw SimulationError(time: 0, message: "expected \(model.parameterNames.count) parameters (\(model.parameterNames.joined(separator: ", "))), got \(values.count)")
-        }
-        guard outputs.count >= outputCount * times.count, baseline.count >= outputCount,
-              integrals.count >= model.integratedOutputs.count * times.count else {
-            throw SimulationError(time: 0, message: "output buffers are smaller than outputs × times")
-        }
-        for (name, value) in zip(model.parameterNames, values) where !value.isFinite {
-            throw SimulationError(time: 0, message: "parameter \(name) = \(value) is not finite")
-        }
-        model.slots.unpack(values, into: &parameters)
-        try checkPhysicalParameters()
+    ///   state that leaves its domain (or no steady state).
+    public mutating func simulate(parameters values: [Double], covariates: [Double] = [], doses: [Dose], steadyState: SteadyStateRegimen? = nil,
+                                  times: [Double], outputs: inout [Double], baseline: inout [Double], integrals: inout [Double]) throws(SimulationError) {
         if customSimulation != nil {
+            try checkBuffers(values: values, times: times, outputs: outputs, baseline: baseline, integrals: integrals)
             try customSimulation!.simulate(values: values, parameters: parameters, covariates: covariates, doses: doses, times: times,
-                                           outputs: &outputs, baseline: &baseline, integrals: &integrals)
+                                           outputs: &outputs, baseline: &baseline, integrals: &integrals, steadyState: steadyState)
             return
         }
-        try events.build(doses: doses, bioavailability: parameters.bioavailability, lagTime: parameters.lagTime,
-                         hasDepot: model.configuration.pk?.absorption == .oral)
-
-        for i in linearState.indices { linearState[i] = 0 }
-        propagator?.setRates(parameters.linearRates)
-        if odeSimulation != nil {
-            odeSimulation!.start(parameters: parameters, state: &odeState)
-            odeSimulation!.treatmentStart = doses.first?.time ?? 0
-        }
-        for (o, kind) in outputKinds.enumerated() { baseline[o] = outputValue(kind, ode: odeState, row: 0) }
+        try begin(values: values, doses: doses, treatmentStart: doses.first?.time ?? 0, steadyState: steadyState, times: times,
+                  outputs: outputs, baseline: &baseline, integrals: integrals)
 
         var time = 0.0
         var eventIndex = 0
@@ -127,7 +109,42 @@ public struct ModelSimulator {
         }
     }
 
-    private func checkPhysicalParameters() throws(SimulationError) {
+    /// Checks the inputs and buffers and unpacks the parameters (custom models too).
+    mutating func checkBuffers(values: [Double], times: [Double], outputs: [Double], baseline: [Double], integrals: [Double]) throws(SimulationError) {
+        let outputCount = model.outputNames.count
+        guard values.count == model.parameterNames.count else {
+            throw SimulationError(time: 0, message: "expected \(model.parameterNames.count) parameters (\(model.parameterNames.joined(separator: ", "))), got \(values.count)")
+        }
+        guard outputs.count >= outputCount * times.count, baseline.count >= outputCount,
+              integrals.count >= model.integratedOutputs.count * times.count else {
+            throw SimulationError(time: 0, message: "output buffers are smaller than outputs × times")
+        }
+        for (name, value) in zip(model.parameterNames, values) where !value.isFinite {
+            throw SimulationError(time: 0, message: "parameter \(name) = \(value) is not finite")
+        }
+        model.slots.unpack(values, into: &parameters)
+        try checkPhysicalParameters()
+    }
+
+    /// Everything before the walk of a built-in model: the checks, the event list of `doses`, the
+    /// drug-free state and the baseline, then the steady state if asked for.
+    mutating func begin(values: [Double], doses: [Dose], treatmentStart: Double, steadyState: SteadyStateRegimen?, times: [Double],
+                        outputs: [Double], baseline: inout [Double], integrals: [Double]) throws(SimulationError) {
+        try checkBuffers(values: values, times: times, outputs: outputs, baseline: baseline, integrals: integrals)
+        try events.build(doses: doses, bioavailability: parameters.bioavailability, lagTime: parameters.lagTime,
+                         hasDepot: model.configuration.pk?.absorption == .oral)
+
+        for i in linearState.indices { linearState[i] = 0 }
+        propagator?.setRates(parameters.linearRates)
+        if odeSimulation != nil {
+            odeSimulation!.start(parameters: parameters, state: &odeState)
+            odeSimulation!.treatmentStart = treatmentStart
+        }
+        for (o, kind) in outputKinds.enumerated() { baseline[o] = outputValue(kind, ode: odeState, row: 0) }
+        if let steadyState { try installSteadyState(steadyState) }
+    }
+
+    func checkPhysicalParameters() throws(SimulationError) {
         guard let pk = model.configuration.pk else { return }
         let p = parameters
         func positive(_ value: Double, _ name: String) throws(SimulationError) {
@@ -153,19 +170,19 @@ public struct ModelSimulator {
         if model.configuration.effectCompartment { try nonNegative(p.effectRate, "KE0") }
     }
 
-    private mutating func addToDepot(_ amount: Double) {
+    mutating func addToDepot(_ amount: Double) {
         if let system = model.linearSystem, let depot = system.depot { linearState[depot] += amount }
         if let layout = model.odeLayout, let depot = layout.depot { odeState[depot] += amount }
     }
 
-    private mutating func addToCentral(_ amount: Double) {
+    mutating func addToCentral(_ amount: Double) {
         if let system = model.linearSystem { linearState[system.central] += amount }
         if let layout = model.odeLayout, let central = layout.central { odeState[central] += amount }
     }
 
     /// Advances from `start` to `end` (the next discontinuity, or ∞ after the last one) and
     /// writes the observations whose times lie in [start, end).
-    private mutating func advanceSegment(from start: Double, to end: Double, observations: Range<Int>, times: [Double],
+    mutating func advanceSegment(from start: Double, to end: Double, observations: Range<Int>, times: [Double],
                                          infusionRate: Double, outputs: inout [Double], integrals: inout [Double]) throws(SimulationError) {
         if var ode = odeSimulation {
             // C(t) in the solver's right-hand side starts from the linear state at `start`, so
@@ -329,7 +346,7 @@ public struct ModelSimulator {
 
     /// One output at the current linear state and the solver state in row `row` of `ode`.
     @inline(__always)
-    private mutating func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
+    mutating func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
         let base = row * odeState.count
         var concentration = 0.0
         if let central = linearCentral {

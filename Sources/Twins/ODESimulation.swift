@@ -56,6 +56,10 @@ struct ODESimulation {
         stepHint = nil
     }
 
+    /// Forgets the step size carried from the last segment (the steady-state iteration makes each
+    /// interval a function of its starting state alone).
+    mutating func resetStepHint() { stepHint = nil }
+
     /// Integrates from `start` to `end`, writing the states at `times[observations]` (all in
     /// [start, end]) to `observedStates`, and leaving the state at `end` in `state`.
     mutating func integrateSegment(from start: Double, to end: Double, state: inout [Double], linearState: [Double],
