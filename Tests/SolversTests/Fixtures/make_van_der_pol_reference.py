@@ -1,5 +1,6 @@
-"""Reference solution of Van der Pol with mu = 1000 (the classic stiff oscillator,
-y'' = mu (1 - y^2) y' - y, y(0) = 2, y'(0) = 0) at t = 500 … 3000, for StiffProblemTests.
+"""Reference solution of Van der Pol with mu = 1000 in the classic form of the stiff test set
+(MATLAB's vdp1000): y1' = y2, y2' = mu (1 - y1^2) y2 - y1, y(0) = (2, 0), on [0, 3000] — about two
+relaxation periods of length (3 - 2 ln 2) mu ≈ 1614 with jumps of width ~1/mu — for VanDerPolTests.
 
 Run:  python3 make_van_der_pol_reference.py   (writes van_der_pol_reference.json; ~5 minutes)
 
@@ -15,9 +16,9 @@ from scipy.integrate import solve_ivp
 
 MU = 1000.0
 def f(t, y):
-    return [y[1], MU * ((1 - y[0] ** 2) * y[1] - y[0])]
+    return [y[1], MU * (1 - y[0] ** 2) * y[1] - y[0]]
 def jac(t, y):
-    return [[0.0, 1.0], [MU * (-2 * y[0] * y[1] - 1), MU * (1 - y[0] ** 2)]]
+    return [[0.0, 1.0], [-2 * MU * y[0] * y[1] - 1, MU * (1 - y[0] ** 2)]]
 
 times = [500.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0]
 def run(rtol, atol):
