@@ -83,21 +83,6 @@ struct RobertsonWithoutJacobian: ODESystem {
     }
 }
 
-/// Van der Pol's oscillator y₁′ = y₂, y₂′ = μ((1 − y₁²)y₂ − y₁), stiff for large μ.
-struct VanDerPol: ODESystem {
-    var mu = 1000.0
-    var dimension: Int { 2 }
-    var isAutonomous: Bool { true }
-    func derivatives(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
-        dydt[0] = y[1]
-        dydt[1] = mu * ((1 - y[0] * y[0]) * y[1] - y[0])
-    }
-    func jacobian(t: Double, y: UnsafeBufferPointer<Double>, into j: UnsafeMutableBufferPointer<Double>) -> Bool {
-        j[0] = 0; j[1] = mu * (-2 * y[0] * y[1] - 1)
-        j[2] = 1; j[3] = mu * (1 - y[0] * y[0])
-        return true
-    }
-}
 
 /// y′ = y², y(0) = 1: y(t) = 1/(1 − t), which blows up at t = 1.
 struct QuadraticBlowUp: ODESystem {
