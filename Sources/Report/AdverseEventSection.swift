@@ -78,13 +78,7 @@ enum AdverseEventSection {
         let plotBottom = top + rowHeight * Double(summaries.count)
         let height = plotBottom + axisHeight
         var markup = svgOpenTag(width: width, height: height, label: "Adverse-event incidence by arm")
-        markup += "<g class=\"axes\">"
-        for tick in axis.ticks {
-            let x = svgNumber(axis.pixel(tick))
-            markup += "<line class=\"grid\" x1=\"\(x)\" y1=\"\(svgNumber(top))\" x2=\"\(x)\" y2=\"\(svgNumber(plotBottom))\"/>"
-            markup += "<text class=\"tick\" x=\"\(x)\" y=\"\(svgNumber(plotBottom + 18))\" text-anchor=\"middle\">\(displayNumber(tick))</text>"
-        }
-        markup += "<line class=\"axis\" x1=\"\(svgNumber(plotLeft))\" y1=\"\(svgNumber(plotBottom))\" x2=\"\(svgNumber(plotRight))\" y2=\"\(svgNumber(plotBottom))\"/>"
+        markup += horizontalAxisMarkup(axis, top: top, bottom: plotBottom, left: plotLeft, right: plotRight)
         markup += "<text class=\"title\" x=\"\(svgNumber((plotLeft + plotRight) / 2))\" y=\"\(svgNumber(height - 6))\" text-anchor=\"middle\">incidence (share of subjects)</text></g>"
         for (index, summary) in summaries.enumerated() {
             let y = svgNumber(top + rowHeight * (Double(index) + 0.5))

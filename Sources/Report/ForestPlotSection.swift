@@ -57,13 +57,7 @@ enum ForestPlotSection {
             + (isRatio ? " — ratio arm/control (log axis)" : " — difference arm − control") + "</figcaption>"
         markup += svgOpenTag(width: width, height: height, label: "Forest plot of \(endpoint)")
         // Axis: ticks, labels, no-effect line.
-        markup += "<g class=\"axes\">"
-        for tick in axis.ticks {
-            let x = svgNumber(axis.pixel(tick))
-            markup += "<line class=\"grid\" x1=\"\(x)\" y1=\"\(svgNumber(top))\" x2=\"\(x)\" y2=\"\(svgNumber(plotBottom))\"/>"
-            markup += "<text class=\"tick\" x=\"\(x)\" y=\"\(svgNumber(plotBottom + 18))\" text-anchor=\"middle\">\(displayNumber(tick))</text>"
-        }
-        markup += "<line class=\"axis\" x1=\"\(svgNumber(plotLeft))\" y1=\"\(svgNumber(plotBottom))\" x2=\"\(svgNumber(plotRight))\" y2=\"\(svgNumber(plotBottom))\"/>"
+        markup += horizontalAxisMarkup(axis, top: top, bottom: plotBottom, left: plotLeft, right: plotRight)
         let nullX = svgNumber(axis.pixel(null))
         markup += "<line class=\"null\" x1=\"\(nullX)\" y1=\"\(svgNumber(top - 6))\" x2=\"\(nullX)\" y2=\"\(svgNumber(plotBottom))\"/>"
         markup += "<text class=\"title\" x=\"\(svgNumber((plotLeft + plotRight) / 2))\" y=\"\(svgNumber(height - 6))\" text-anchor=\"middle\">"

@@ -44,13 +44,7 @@ enum PowerSection {
         let plotBottom = top + rowHeight * Double(rows.count)
         let height = plotBottom + axisHeight
         var markup = svgOpenTag(width: width, height: height, label: "Power by endpoint and arm")
-        markup += "<g class=\"axes\">"
-        for tick in axis.ticks {
-            let x = svgNumber(axis.pixel(tick))
-            markup += "<line class=\"grid\" x1=\"\(x)\" y1=\"\(svgNumber(top))\" x2=\"\(x)\" y2=\"\(svgNumber(plotBottom))\"/>"
-            markup += "<text class=\"tick\" x=\"\(x)\" y=\"\(svgNumber(plotBottom + 18))\" text-anchor=\"middle\">\(displayNumber(tick))</text>"
-        }
-        markup += "<line class=\"axis\" x1=\"\(svgNumber(plotLeft))\" y1=\"\(svgNumber(plotBottom))\" x2=\"\(svgNumber(plotRight))\" y2=\"\(svgNumber(plotBottom))\"/>"
+        markup += horizontalAxisMarkup(axis, top: top, bottom: plotBottom, left: plotLeft, right: plotRight)
         let targetX = svgNumber(axis.pixel(targetPower))
         markup += "<line class=\"null\" x1=\"\(targetX)\" y1=\"\(svgNumber(top))\" x2=\"\(targetX)\" y2=\"\(svgNumber(plotBottom))\"/>"
         markup += "<text class=\"title\" x=\"\(svgNumber((plotLeft + plotRight) / 2))\" y=\"\(svgNumber(height - 6))\" text-anchor=\"middle\">power</text></g>"

@@ -69,3 +69,17 @@ struct SVGPlotFrame {
 func svgOpenTag(width: Double, height: Double, label: String) -> String {
     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" viewBox=\"0 0 \(svgNumber(width)) \(svgNumber(height))\" role=\"img\" aria-label=\"\(escapeHTML(label))\">"
 }
+
+/// The vertical grid lines, tick labels and bottom axis line of a horizontal (row-per-item) chart
+/// — forest plots, incidence and power bars — between `top` and `bottom`, from `left` to `right`.
+/// Opens the `axes` group, which the caller closes after adding its own reference lines and title.
+func horizontalAxisMarkup(_ axis: PlotAxis, top: Double, bottom: Double, left: Double, right: Double) -> String {
+    var markup = "<g class=\"axes\">"
+    for tick in axis.ticks {
+        let x = svgNumber(axis.pixel(tick))
+        markup += "<line class=\"grid\" x1=\"\(x)\" y1=\"\(svgNumber(top))\" x2=\"\(x)\" y2=\"\(svgNumber(bottom))\"/>"
+        markup += "<text class=\"tick\" x=\"\(x)\" y=\"\(svgNumber(bottom + 18))\" text-anchor=\"middle\">\(displayNumber(tick))</text>"
+    }
+    markup += "<line class=\"axis\" x1=\"\(svgNumber(left))\" y1=\"\(svgNumber(bottom))\" x2=\"\(svgNumber(right))\" y2=\"\(svgNumber(bottom))\"/>"
+    return markup
+}
