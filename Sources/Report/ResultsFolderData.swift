@@ -27,12 +27,15 @@ public struct ResultsFolderData: Equatable, Sendable {
         // number of subjects × replicates.
         subjects = try Self.firstReplicateRecords(in: directory, file: "subjects.csv", columns: SubjectRecord.columns,
                                                   SubjectRecord.init) { _ in true }
-        endpoints = try Self.firstReplicateRecords(in: directory, file: "endpoints.csv", columns: EndpointRecord.columns,
-                                                   EndpointRecord.init) { $0.censored != nil }
-        adverseEvents = try Self.firstReplicateRecords(in: directory, file: "adverse_events.csv",
-                                                       columns: AdverseEventRecord.columns, AdverseEventRecord.init) { _ in true }
         efficacy = try Self.records(in: directory, file: "efficacy.csv", columns: EfficacyRecord.columns,
                                     EfficacyRecord.init)
+        // Only time-to-event endpoints (EVENTS in efficacy.csv) have rows the page draws; without
+        // any, endpoints.csv is only checked for its header.
+        let timeToEvent = efficacy.contains { $0.events != nil }
+        endpoints = try Self.firstReplicateRecords(in: directory, file: "endpoints.csv", columns: EndpointRecord.columns,
+                                                   EndpointRecord.init, headerOnly: !timeToEvent) { $0.censored != nil }
+        adverseEvents = try Self.firstReplicateRecords(in: directory, file: "adverse_events.csv",
+                                                       columns: AdverseEventRecord.columns, AdverseEventRecord.init) { _ in true }
         safety = try Self.records(in: directory, file: "safety.csv", columns: SafetyRecord.columns,
                                   SafetyRecord.init)
         comparisons = try Self.records(in: directory, file: "comparisons.csv", columns: ComparisonRecord.columns,
@@ -61,10 +64,12 @@ public struct ResultsFolderData: Equatable, Sendable {
     /// The records of the first replicate's rows (REPLICATE of the first row) that `keep`.
     private static func firstReplicateRecords<Record>(in directory: String, file: String, columns: [String],
                                                       _ makeRecord: (CSVRow) throws(ReportError) -> Record,
+                                                      headerOnly: Bool = false,
                                                       keep: (Record) -> Bool) throws(ReportError) -> [Record] {
         var records: [Record] = []
         var first: Int?
         try CSVFileStream.forEachRow(in: directory, fileName: file, columns: columns + ["REPLICATE"]) { row throws(ReportError) in
+            if headerOnly { return false }
             let replicate = try row.requiredInteger("REPLICATE")
             if first == nil { first = replicate }
             guard replicate == first else { return false }
