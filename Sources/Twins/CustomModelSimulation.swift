@@ -190,7 +190,7 @@ struct CustomDosingEvent: Sendable {
 struct CustomModelSimulation {
     let plan: CustomModelPlan
     let configuration: ModelConfiguration
-    private var solver: ODESolver
+    private var integrator: SegmentIntegrator
     private let propagator: LinearPKPropagator?
     private var modes: ConcentrationModes?
     private let scratch: CustomRegisterFile
@@ -199,19 +199,12 @@ struct CustomModelSimulation {
     private var observed: [Double] = []
     private var events: [CustomDosingEvent] = []
     private var activeStateInfusions: [Int]
-    private var stepHint: Double?
     private var parameters = SubjectParameters()
 
     init(model: CompiledModel, plan: CustomModelPlan) {
         self.plan = plan
         configuration = model.configuration
-        let method: IntegrationMethod
-        switch model.solver.method {
-        case .auto: method = .auto
-        case .nonstiff: method = .nonstiff
-        case .stiff: method = .stiff
-        }
-        solver = ODESolver(dimension: plan.dimension, options: SolverOptions(rtol: model.solver.rtol, atol: model.solver.atol, method: method))
+        integrator = SegmentIntegrator(dimension: plan.dimension, settings: model.solver)
         propagator = plan.linearSystem.map { LinearPKPropagator(system: $0) }
         modes = plan.linearSystem.map { _ in ConcentrationModes(compartments: model.configuration.pk!.compartments) }
         scratch = CustomRegisterFile(registers: plan.program.layout.count, states: plan.program.states.count)
@@ -252,7 +245,7 @@ struct CustomModelSimulation {
         }
         propagator?.setRates(p.linearRates)
         modes?.setRates(p.linearRates)
-        stepHint = nil
+        integrator.stepHint = nil
         state.withUnsafeBufferPointer { y in
             for (o, value) in observationValues(time: 0, row: y).enumerated() { baseline[o] = value }
         }
@@ -364,7 +357,7 @@ struct CustomModelSimulation {
                 pending.append(CustomDosingEvent(time: start + event.time, kind: event.kind))
                 while j > 0, pending[j - 1].time > start + event.time { pending.swapAt(j, j - 1); j -= 1 }
             }
-            stepHint = nil
+            integrator.stepHint = nil
             var time = start
             while time < end {
                 var used = 0
@@ -402,7 +395,7 @@ struct CustomModelSimulation {
         }
         // The real walk starts with no infusion running: running ones restart from the events at 0.
         for i in 0..<plan.program.states.count { scratch.stateRates[i] = 0; activeStateInfusions[i] = 0 }
-        stepHint = nil
+        integrator.stepHint = nil
     }
 
     private static func unchanged(_ a: [Double], _ b: [Double]) -> Bool {
@@ -474,30 +467,16 @@ struct CustomModelSimulation {
         var rows: [Double] = []
         swap(&rows, &observed)
         defer { swap(&rows, &observed) }
-        if stop > start {
-            let pkDynamics: TwinDynamics? = plan.pkIntegrated
-                ? TwinDynamics(layout: plan.pkLayout, dynamics: .none, parameters: parameters, modes: nil, segmentStart: start,
-                               infusionRate: infusionRate, treatmentStart: 0)
-                : nil
-            let system = CustomDynamics(program: plan.program, layout: plan.program.layout, pk: pkDynamics,
-                                        modes: plan.pkIntegrated ? nil : modes, segmentStart: start, effect: plan.pkLayout.effect,
-                                        effectRate: parameters.effectRate, stateStart: plan.stateStart, quadratures: plan.quadratures,
-                                        quadratureStart: plan.quadratureStart, dimension: n, registers: scratch.registers,
-                                        stateRates: scratch.stateRates)
-            var row = 0
-            do throws(ODEError) {
-                try solver.integrate(system, from: start, to: stop, state: &state, outputTimes: times[observations],
-                                     initialStepSize: stepHint) { _, y in
-                    for i in 0..<n { rows[row * n + i] = y[i] }
-                    row += 1
-                }
-            } catch {
-                throw SimulationError(time: error.time ?? start, message: "ODE solver failed: \(error)")
-            }
-            stepHint = solver.stepSizeHint
-        } else {
-            for row in 0..<observations.count { for i in 0..<n { rows[row * n + i] = state[i] } }
-        }
+        let pkDynamics: TwinDynamics? = plan.pkIntegrated
+            ? TwinDynamics(layout: plan.pkLayout, dynamics: .none, parameters: parameters, modes: nil, segmentStart: start,
+                           infusionRate: infusionRate, treatmentStart: 0)
+            : nil
+        let system = CustomDynamics(program: plan.program, layout: plan.program.layout, pk: pkDynamics,
+                                    modes: plan.pkIntegrated ? nil : modes, segmentStart: start, effect: plan.pkLayout.effect,
+                                    effectRate: parameters.effectRate, stateStart: plan.stateStart, quadratures: plan.quadratures,
+                                    quadratureStart: plan.quadratureStart, dimension: n, registers: scratch.registers,
+                                    stateRates: scratch.stateRates)
+        try integrator.integrate(system, from: start, to: stop, state: &state, times: times, observations: observations, into: &rows)
 
         var time = start
         let count = times.count

@@ -9,24 +9,16 @@ struct ODESimulation {
     let layout: ODELayout
     let dynamics: TwinDynamics.Dynamics
     let linearSystem: LinearPKSystem?
-    private var solver: ODESolver
+    private var integrator: SegmentIntegrator
     private var modes: ConcentrationModes?
     /// Row r holds the state at the segment's r-th observation.
     private(set) var observedStates: [Double] = []
-    private var stepHint: Double?
     var treatmentStart = 0.0
 
     init(model: CompiledModel, layout: ODELayout) {
         self.layout = layout
         linearSystem = model.linearSystem
-        let method: IntegrationMethod
-        switch model.solver.method {
-        case .auto: method = .auto
-        case .nonstiff: method = .nonstiff
-        case .stiff: method = .stiff
-        }
-        solver = ODESolver(dimension: layout.dimension,
-                           options: SolverOptions(rtol: model.solver.rtol, atol: model.solver.atol, method: method))
+        integrator = SegmentIntegrator(dimension: layout.dimension, settings: model.solver)
         modes = model.linearSystem.map { _ in ConcentrationModes(compartments: model.configuration.pk!.compartments) }
         if let pd = model.configuration.pd, pd != .emax {
             dynamics = .idr(pd)
@@ -53,12 +45,12 @@ struct ODESimulation {
         case .glucose: state[s.lowerBound] = p.twin[0]; state[s.lowerBound + 1] = p.twin[1]
         }
         modes?.setRates(p.linearRates)
-        stepHint = nil
+        integrator.stepHint = nil
     }
 
     /// Forgets the step size carried from the last segment (the steady-state iteration makes each
     /// interval a function of its starting state alone).
-    mutating func resetStepHint() { stepHint = nil }
+    mutating func resetStepHint() { integrator.stepHint = nil }
 
     /// Integrates from `start` to `end`, writing the states at `times[observations]` (all in
     /// [start, end]) to `observedStates`, and leaving the state at `end` in `state`.
@@ -80,21 +72,7 @@ struct ODESimulation {
         var rows: [Double] = []
         swap(&rows, &observedStates)
         defer { swap(&rows, &observedStates) }
-        if end > start {
-            var row = 0
-            do throws(ODEError) {
-                try solver.integrate(system, from: start, to: end, state: &state, outputTimes: times[observations],
-                                     initialStepSize: stepHint) { _, y in
-                    for i in 0..<n { rows[row * n + i] = y[i] }
-                    row += 1
-                }
-            } catch {
-                throw SimulationError(time: error.time ?? start, message: "ODE solver failed: \(error)")
-            }
-            stepHint = solver.stepSizeHint
-        } else {
-            for row in 0..<observations.count { for i in 0..<n { rows[row * n + i] = state[i] } }
-        }
+        try integrator.integrate(system, from: start, to: end, state: &state, times: times, observations: observations, into: &rows)
         try checkDomain(rows, count: observations.count, times: times, first: observations.lowerBound)
         try checkDomain(state, count: 1, times: [end], first: 0)
     }
