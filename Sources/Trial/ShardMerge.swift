@@ -340,8 +340,11 @@ public enum ShardMerge {
 
     // MARK: - Merging
 
-    /// Interleaves one per-replicate file of every shard by REPLICATE; returns the SHA-256.
-    static func mergeByReplicate(file: String, shards: [Shard], replicates: Int, into path: String) throws(ShardMergeError) -> String {
+    /// Opens `file` in every shard and the merged output at `path`, checks that the shards' headers
+    /// agree and writes it, then lets `body` copy the data rows; returns the output's SHA-256. On
+    /// any failure the output is discarded (nothing partial is left).
+    private static func mergeFile(_ file: String, shards: [Shard], into path: String,
+                                  _ body: ([CSVRecordReader], OutputFile) throws -> Void) throws(ShardMergeError) -> String {
         var readers: [CSVRecordReader] = []
         defer { for r in readers { r.close() } }
         let output: OutputFile
@@ -353,12 +356,24 @@ public enum ShardMerge {
         }
         do {
             let header = try readers[0].next() ?? []
-            for (i, reader) in readers.enumerated().dropFirst() {
-                if try reader.next() ?? [] != header {
-                    throw ShardMergeError.invalidShards(["\(shards[i].path)/\(file): its header differs from \(shards[0].folderName)/\(file)'s"])
-                }
+            for (i, reader) in readers.enumerated().dropFirst() where try reader.next() ?? [] != header {
+                throw ShardMergeError.invalidShards(["\(shards[i].path)/\(file): its header differs from \(shards[0].folderName)/\(file)'s"])
             }
             try output.write(header)
+            try body(readers, output)
+            return try output.close()
+        } catch let error as ShardMergeError {
+            output.discard()
+            throw error
+        } catch {
+            output.discard()
+            throw .failed("\(error)")
+        }
+    }
+
+    /// Interleaves one per-replicate file of every shard by REPLICATE; returns the SHA-256.
+    static func mergeByReplicate(file: String, shards: [Shard], replicates: Int, into path: String) throws(ShardMergeError) -> String {
+        try mergeFile(file, shards: shards, into: path) { readers, output in
             let count = shards.count
             if replicates >= 1 {
                 for r in 1...replicates {
@@ -375,13 +390,6 @@ public enum ShardMerge {
                     throw ShardMergeError.invalidShards(["\(shards[i].path)/\(file): a row of replicate \(r) is out of replicate order or not one of this shard's replicates"])
                 }
             }
-            return try output.close()
-        } catch let error as ShardMergeError {
-            output.discard()
-            throw error
-        } catch {
-            output.discard()
-            throw .failed("\(error)")
         }
     }
 
@@ -405,34 +413,11 @@ public enum ShardMerge {
     /// same header.
     static func copyTimecourse(shards: [Shard], into path: String) throws(ShardMergeError) -> String {
         let file = "timecourse.csv"
-        var readers: [CSVRecordReader] = []
-        defer { for r in readers { r.close() } }
-        let output: OutputFile
-        do {
-            for s in shards { readers.append(try CSVRecordReader(path: s.path + "/" + file)) }
-            output = try OutputFile(path: path)
-        } catch {
-            throw .failed("\(error)")
-        }
-        do {
-            let header = try readers[0].next() ?? []
-            for (i, reader) in readers.enumerated().dropFirst() {
-                if try reader.next() ?? [] != header {
-                    throw ShardMergeError.invalidShards(["\(shards[i].path)/\(file): its header differs from \(shards[0].folderName)/\(file)'s"])
-                }
-                if try reader.peek() != nil {
-                    throw ShardMergeError.invalidShards(["\(shards[i].path)/\(file): has rows, but only the shard holding replicate 1 has time courses"])
-                }
+        return try mergeFile(file, shards: shards, into: path) { readers, output in
+            for (i, reader) in readers.enumerated().dropFirst() where try reader.peek() != nil {
+                throw ShardMergeError.invalidShards(["\(shards[i].path)/\(file): has rows, but only the shard holding replicate 1 has time courses"])
             }
-            try output.write(header)
             while let record = try readers[0].next() { try output.write(record) }
-            return try output.close()
-        } catch let error as ShardMergeError {
-            output.discard()
-            throw error
-        } catch {
-            output.discard()
-            throw .failed("\(error)")
         }
     }
 
