@@ -24,31 +24,9 @@ struct DesignStatisticsTests {
 
     static func check(protocolFile: String, protocolID: String, folder: URL) throws {
         let reference = try #require(try Self.reference()[protocolID] as? [String: Any])
-        // A changed simulation makes the reference stale: say so once instead of listing every number.
-        let inputs = try #require(reference["inputs_sha256"] as? [String: String])
-        for (name, hash) in inputs.sorted(by: { $0.key < $1.key }) {
-            let stale = "\(name) of \(protocolFile) changed: if the simulation changed on purpose, regenerate "
-                + "Fixtures/expected_designs.json with Fixtures/make_expected_designs.py"
-            try #require(try E2E.sha256(folder.appendingPathComponent(name)) == hash, "\(stale)")
-        }
-        for name in ["efficacy.csv", "safety.csv", "comparisons.csv", "power.csv"] {
-            let rows = try #require(reference[name] as? [[String: Any]])
-            let csv = try E2E.csv(folder.appendingPathComponent(name))
-            try #require(csv.rows.count == rows.count, "\(protocolID) \(name): \(csv.rows.count) rows, expected \(rows.count)")
-            var mismatches = 0
-            for (i, (row, want)) in zip(csv.records(), rows).enumerated() {
-                for (column, value) in want.sorted(by: { $0.key < $1.key }) {
-                    let field = row[column] ?? "<missing column>"
-                    if !StatisticsTests.matches(column, field, value) {
-                        mismatches += 1
-                        if mismatches <= 25 {
-                            Issue.record("\(protocolID) \(name) row \(i + 2) (\(row["REPLICATE"] ?? "") \(row["ENDPOINT"] ?? row["AETERM"] ?? "") \(row["ARM"] ?? "")) \(column): got '\(field)', expected \(value)")
-                        }
-                    }
-                }
-            }
-            #expect(mismatches == 0, "\(protocolID) \(name): \(mismatches) mismatching values")
-        }
+        try StatisticsTests.check(reference: reference, protocolFile: protocolFile, protocolID: protocolID, folder: folder,
+                                  files: ["efficacy.csv", "safety.csv", "comparisons.csv", "power.csv"],
+                                  regenerate: "Fixtures/expected_designs.json with Fixtures/make_expected_designs.py")
     }
 
     @Test("sided: one — efficacy, safety, comparisons and power (incl. success rows) match the reference")

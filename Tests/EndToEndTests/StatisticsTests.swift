@@ -31,14 +31,22 @@ struct StatisticsTests {
 
     static func check(protocolFile: String, protocolID: String, folder: URL) throws {
         let reference = try #require(try expected()[protocolID] as? [String: Any])
+        try check(reference: reference, protocolFile: protocolFile, protocolID: protocolID, folder: folder,
+                  files: ["efficacy.csv", "comparisons.csv", "safety.csv", "power.csv"],
+                  regenerate: "Fixtures/expected_statistics.json with Fixtures/make_expected_statistics.py")
+    }
+
+    /// Compares `files` of a run with one protocol's reference rows (a fixture made by a Python
+    /// script from the run's own subject-level files); `regenerate` names the fixture and script.
+    static func check(reference: [String: Any], protocolFile: String, protocolID: String, folder: URL,
+                      files: [String], regenerate: String) throws {
         // A changed simulation makes the reference stale: say so once instead of listing every number.
         let inputs = try #require(reference["inputs_sha256"] as? [String: String])
         for (name, hash) in inputs.sorted(by: { $0.key < $1.key }) {
-            let stale = "\(name) of \(protocolFile) changed: if the simulation changed on purpose, regenerate "
-                + "Fixtures/expected_statistics.json with Fixtures/make_expected_statistics.py"
+            let stale = "\(name) of \(protocolFile) changed: if the simulation changed on purpose, regenerate \(regenerate)"
             try #require(try E2E.sha256(folder.appendingPathComponent(name)) == hash, "\(stale)")
         }
-        for name in ["efficacy.csv", "comparisons.csv", "safety.csv", "power.csv"] {
+        for name in files {
             let rows = try #require(reference[name] as? [[String: Any]])
             let csv = try E2E.csv(folder.appendingPathComponent(name))
             try #require(csv.rows.count == rows.count, "\(protocolID) \(name): \(csv.rows.count) rows, expected \(rows.count)")
