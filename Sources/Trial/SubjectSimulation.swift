@@ -75,7 +75,7 @@ extension TrialPlan {
     ///
     /// `patient` keys every random stream: in a parallel design it is the subject number, in a
     /// matched design the patient number shared by all arms (common random numbers, SPEC §2).
-    func simulateSubject(replicate: Int, patient: Int, arm: Int, label: String,
+    func simulateSubject(replicate: Int, patient: Int, arm: Int,
                          cohort: CohortReplicate, space: inout SubjectWorkspace) throws -> SubjectFacts {
         // Covariates: the patient's own stream (PopulationSpec register layout).
         try cohort.subject(patient, into: &space.covariates)
@@ -111,7 +111,7 @@ extension TrialPlan {
             }
         }
         for (i, value) in space.parameters.enumerated() where !value.isFinite {
-            throw failure(replicate, "\(label) in arm \(armPlan.name)", nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
+            throw failure(replicate, patient: patient, arm: arm, nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
         }
 
         // Dropout and adherence: their own streams, drawn whether or not they are used, so that
@@ -138,13 +138,13 @@ extension TrialPlan {
             lastDose = amount
         }
         for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
-            throw failure(replicate, "\(label) in arm \(armPlan.name)", dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
+            throw failure(replicate, patient: patient, arm: arm, dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
         }
         var steadyState: SteadyStateRegimen?
         if let ss = armPlan.steadyState {
             let amount = armPlan.entryAmounts[ss.entry].milligrams(covariates: space.covariates)
             guard amount.isFinite && amount >= 0 else {
-                throw failure(replicate, "\(label) in arm \(armPlan.name)", 0, "dose amount \(amount) mg is not a finite, non-negative number", space)
+                throw failure(replicate, patient: patient, arm: arm, 0, "dose amount \(amount) mg is not a finite, non-negative number", space)
             }
             steadyState = SteadyStateRegimen(dose: Dose(time: 0, amount: amount, route: ss.route, target: ss.target), interval: ss.interval)
         }
@@ -167,16 +167,19 @@ extension TrialPlan {
                                              times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
             }
         } catch let error as SimulationError {
-            throw failure(replicate, "\(label) in arm \(armPlan.name)", error.time, error.message, space)
+            throw failure(replicate, patient: patient, arm: arm, error.time, error.message, space)
         }
 
-        try readEndpoints(replicate: replicate, patient: patient, label: "\(label) in arm \(arms[arm].name)", dropoutTime: dropoutTime, space: &space)
+        try readEndpoints(replicate: replicate, patient: patient, arm: arm, dropoutTime: dropoutTime, space: &space)
         gradeAdverseEvents(dropoutTime: dropoutTime, space: &space)
         return SubjectFacts(dropoutTime: dropoutTime, dosesTaken: dosesTaken, lastDose: lastDose, doseChanges: doseChanges)
     }
 
-    func failure(_ replicate: Int, _ label: String, _ time: Double?, _ message: String, _ space: SubjectWorkspace) -> SubjectFailure {
-        SubjectFailure(replicate: replicate, subject: label, time: time, message: message,
+    /// The failure of one subject, naming it with its arm (a matched design's USUBJID is the same
+    /// in every arm). Built only when thrown, so the per-subject path formats no text.
+    func failure(_ replicate: Int, patient: Int, arm: Int, _ time: Double?, _ message: String, _ space: SubjectWorkspace) -> SubjectFailure {
+        SubjectFailure(replicate: replicate, subject: "\(subjectLabel(replicate: replicate, patient: patient)) in arm \(arms[arm].name)",
+                       time: time, message: message,
                        parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
     }
 
@@ -186,7 +189,7 @@ extension TrialPlan {
     }
 
     /// SPEC §6 "Assessments": BASE, AVAL, CHG, PCHG, responder, or time-to-event per endpoint.
-    private func readEndpoints(replicate: Int, patient: Int, label: String, dropoutTime: Double?, space: inout SubjectWorkspace) throws {
+    private func readEndpoints(replicate: Int, patient: Int, arm: Int, dropoutTime: Double?, space: inout SubjectWorkspace) throws {
         let timeCount = observationTimes.count
         for (e, endpoint) in endpoints.enumerated() {
             var outcome = EndpointOutcome()
@@ -279,15 +282,12 @@ extension TrialPlan {
                 }
                 if endpoint.logScale, let x = analysed {
                     guard x > 0 else {
-                        throw SubjectFailure(replicate: replicate, subject: label, time: nil,
-                                             message: "endpoint \(endpoint.id) has scale: log but its analysed value is \(x) (must be > 0)",
-                                             parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
+                        throw failure(replicate, patient: patient, arm: arm, nil,
+                                      "endpoint \(endpoint.id) has scale: log but its analysed value is \(x) (must be > 0)", space)
                     }
                 }
                 if let x = analysed, !x.isFinite {
-                    throw SubjectFailure(replicate: replicate, subject: label, time: nil,
-                                         message: "endpoint \(endpoint.id) is not finite (\(x))",
-                                         parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
+                    throw failure(replicate, patient: patient, arm: arm, nil, "endpoint \(endpoint.id) is not finite (\(x))", space)
                 }
                 outcome.analysed = analysed
             }

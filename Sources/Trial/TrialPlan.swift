@@ -47,6 +47,14 @@ public struct TrialPlan: Sendable {
     public let armSizes: [Int]
     public let armStart: [Int]
 
+    /// USUBJID (SPEC §6): `<protocol>-<replicate>-<subject number>`, the number 1-based and
+    /// zero-padded to the width of `subjects` (in a matched design, the patient's number).
+    public func subjectLabel(replicate: Int, patient: Int) -> String {
+        let number = String(patient + 1)
+        let width = String(subjects).count
+        return "\(protocolID)-\(replicate)-" + String(repeating: "0", count: Swift.max(0, width - number.count)) + number
+    }
+
     /// The arm of subject index `subject` (parallel design).
     @inline(__always) public func arm(ofSubject subject: Int) -> Int {
         var a = armStart.count - 1

@@ -126,7 +126,6 @@ public struct TrialRunner {
         let arms = plan.arms.count
         let matched = plan.design == .matched
         let unitsPerReplicate = matched ? plan.subjects * arms : plan.subjects
-        let width = String(plan.subjects).count
         let progress = ProgressReporter(enabled: options.progress, replicates: replicateNumbers.count, unitsPerReplicate: unitsPerReplicate)
 
         // Work items are (replicate, chunk) pairs in output order, so small replicates run in
@@ -163,12 +162,12 @@ public struct TrialRunner {
                     } else {
                         arm = plan.arm(ofSubject: unit); patient = unit; indexInArm = unit - plan.armStart[arm]
                     }
-                    let label = "\(plan.protocolID)-\(replicate)-" + Self.padded(patient + 1, width)
-                    let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm, label: label,
+                    let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm,
                                                          cohort: cohortReplicate, space: &space)
                     result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
                     if writeSubjects {
-                        Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
+                        Self.encodeSubject(plan: plan, replicate: replicate, label: plan.subjectLabel(replicate: replicate, patient: patient),
+                                           arm: arm, facts: facts,
                                            space: space, into: &result)
                     }
                     if replicate == 1 && indexInArm < timecourseLimit && timecourseStride > 0 {  // `TimecourseCollector.wants`
@@ -234,11 +233,6 @@ public struct TrialRunner {
         try timecourseWriter.close()
         files["timecourse.csv"] = timecourseWriter.sha256
         return files
-    }
-
-    static func padded(_ n: Int, _ width: Int) -> String {
-        let s = String(n)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     private static func encodeSubject(plan: TrialPlan, replicate: Int, label: String, arm: Int, facts: SubjectFacts,

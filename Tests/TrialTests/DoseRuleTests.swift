@@ -38,7 +38,7 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
     let plan = try TrialPlan(definition)
     var space = SubjectWorkspace(plan: plan)
     let cohort = plan.cohort.replicate(seed: plan.seed, replicate: 1)
-    let facts = try plan.simulateSubject(replicate: 1, patient: 0, arm: 0, label: "RULES-1-1", cohort: cohort, space: &space)
+    let facts = try plan.simulateSubject(replicate: 1, patient: 0, arm: 0, cohort: cohort, space: &space)
     return (facts, space.givenDoses, plan, space)
 }
 

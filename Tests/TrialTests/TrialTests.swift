@@ -47,13 +47,14 @@ analysis: { control: placebo }
         #expect(p.gridTime(24) == 48)
         #expect(p.armSizes == [2, 2])
         #expect((0..<4).map(p.arm(ofSubject:)) == [0, 0, 1, 1])
+        #expect(p.subjectLabel(replicate: 2, patient: 2) == "T-2-3")   // 4 subjects: width 1
     }
 
     @Test func oneSubjectMatchesTheClosedForm() throws {
         let p = try plan(bolusProtocol)
         var space = SubjectWorkspace(plan: p)
         let cohort = p.cohort.replicate(seed: p.seed, replicate: 1)
-        let facts = try p.simulateSubject(replicate: 1, patient: 2, arm: 1, label: "T-1-3", cohort: cohort, space: &space)
+        let facts = try p.simulateSubject(replicate: 1, patient: 2, arm: 1, cohort: cohort, space: &space)
         #expect(facts.dosesTaken == 2)
         #expect(facts.lastDose == 100)
         #expect(facts.dropoutTime == nil)
