@@ -71,7 +71,9 @@ public enum CoxProportionalHazards {
     /// The hazard ratio of the arm against the control from a one-covariate Cox model (indicator
     /// 1 = arm): HR = e^β̂, Wald interval e^{β̂ ± z·se} at `alternative.intervalConfidence(alpha:)`,
     /// Wald p from β̂/se (two-sided, or one-sided: `greater` H₁: HR > 1, `less` H₁: HR < 1).
-    /// Everything nil when either group has no events (SPEC §6) or the fit fails.
+    /// Everything nil when either group has no events (SPEC §6) or the fit fails, and under
+    /// monotone likelihood (e.g. every event of one group before the other's first), where β̂
+    /// diverges and the hazard ratio or its interval is 0 or ∞: the estimate is then undefined.
     public static func compare(times: [Double], events: [Bool], isArm: [Bool], alpha: Double, alternative: Alternative) -> ComparisonResult {
         precondition(times.count == isArm.count, "times and isArm must have equal length")
         var armEvents = 0, controlEvents = 0
@@ -82,8 +84,12 @@ public enum CoxProportionalHazards {
         let e = EstimateWithStandardError(estimate: fit.coefficients[0], standardError: fit.standardError(0), degreesOfFreedom: nil)
         guard e.standardError > 0, e.standardError.isFinite else { return .undefined }
         let logScale = EstimateTest.test(e, alpha: alpha, alternative: alternative)
-        return ComparisonResult(estimate: exp(e.estimate), lower: logScale.lower.map(exp), upper: logScale.upper.map(exp),
-                                pValue: logScale.pValue)
+        let result = ComparisonResult(estimate: exp(e.estimate), lower: logScale.lower.map(exp), upper: logScale.upper.map(exp),
+                                      pValue: logScale.pValue)
+        for value in [result.estimate, result.lower, result.upper] {
+            if let v = value, !(v.isFinite && v > 0) { return .undefined }
+        }
+        return result
     }
 }
 

@@ -5,15 +5,9 @@ import Statistics
 /// the arm or in the control the estimate and interval are empty and the log-rank p stays.
 enum SurvivalComparison {
     static func compare(times: [Double], events: [Bool], inArm: [Bool], alpha: Double, alternative: Alternative) -> Statistics.ComparisonResult {
+        // An undefined Cox estimate (no events in a group, monotone likelihood) leaves ESTIMATE and
+        // CI empty while the log-rank p stays.
         var result = CoxProportionalHazards.compare(times: times, events: events, isArm: inArm, alpha: alpha, alternative: alternative)
-        // Monotone likelihood (e.g. every event in one group before the other's first): the
-        // maximum-likelihood hazard ratio is 0 or ∞ and its Wald interval is not finite. The
-        // estimate is then undefined and written empty (SPEC §5), while the log-rank p stays.
-        if [result.estimate, result.lower, result.upper].contains(where: { $0.map { !$0.isFinite || $0 <= 0 } ?? false }) {
-            result.estimate = nil
-            result.lower = nil
-            result.upper = nil
-        }
         result.pValue = LogRankTest(times: times, events: events, isArm: inArm).pValue(alternative: alternative)
         return result
     }
