@@ -55,14 +55,7 @@ extension ModelSimulator {
                 checkpoint += 1
             }
             while eventIndex < events.events.count, events.events[eventIndex].time <= time {
-                switch events.events[eventIndex].kind {
-                case let .depot(amount): addToDepot(amount)
-                case let .central(amount): addToCentral(amount)
-                case let .infusionRate(change):
-                    infusionRate += change
-                    activeInfusions += change > 0 ? 1 : -1
-                    if activeInfusions == 0 { infusionRate = 0 }
-                }
+                apply(events.events[eventIndex].kind, infusionRate: &infusionRate, activeInfusions: &activeInfusions)
                 eventIndex += 1
             }
             var segmentEnd = eventIndex < events.events.count ? events.events[eventIndex].time : Double.infinity

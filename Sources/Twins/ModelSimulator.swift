@@ -88,15 +88,7 @@ public struct ModelSimulator {
         while observation < times.count {
             // Discontinuities at the current time act before anything is read at it.
             while eventIndex < eventList.count, eventList[eventIndex].time <= time {
-                switch eventList[eventIndex].kind {
-                case let .depot(amount): addToDepot(amount)
-                case let .central(amount): addToCentral(amount)
-                case let .infusionRate(change):
-                    infusionRate += change
-                    activeInfusions += change > 0 ? 1 : -1
-                    // Rates cancel exactly only in exact arithmetic: reset when none runs.
-                    if activeInfusions == 0 { infusionRate = 0 }
-                }
+                apply(eventList[eventIndex].kind, infusionRate: &infusionRate, activeInfusions: &activeInfusions)
                 eventIndex += 1
             }
             let segmentEnd = eventIndex < eventList.count ? eventList[eventIndex].time : Double.infinity
@@ -168,6 +160,20 @@ public struct ModelSimulator {
             try nonNegative(p.lagTime, "TLAG")
         }
         if model.configuration.effectCompartment { try nonNegative(p.effectRate, "KE0") }
+    }
+
+    /// Applies one dosing event at the current time: an amount into the depot or the central
+    /// compartment, or a change of the total infusion rate. The rate is reset to exactly 0 when
+    /// no infusion runs, because rates added and removed cancel exactly only in exact arithmetic.
+    mutating func apply(_ kind: DosingEvent.Kind, infusionRate: inout Double, activeInfusions: inout Int) {
+        switch kind {
+        case let .depot(amount): addToDepot(amount)
+        case let .central(amount): addToCentral(amount)
+        case let .infusionRate(change):
+            infusionRate += change
+            activeInfusions += change > 0 ? 1 : -1
+            if activeInfusions == 0 { infusionRate = 0 }
+        }
     }
 
     mutating func addToDepot(_ amount: Double) {

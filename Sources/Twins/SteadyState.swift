@@ -167,14 +167,7 @@ extension ModelSimulator {
             while time < end {
                 var used = 0
                 while used < pending.count, pending[used].time <= time {
-                    switch pending[used].kind {
-                    case let .depot(amount): addToDepot(amount)
-                    case let .central(amount): addToCentral(amount)
-                    case let .infusionRate(change):
-                        infusionRate += change
-                        activeInfusions += change > 0 ? 1 : -1
-                        if activeInfusions == 0 { infusionRate = 0 }
-                    }
+                    apply(pending[used].kind, infusionRate: &infusionRate, activeInfusions: &activeInfusions)
                     used += 1
                 }
                 pending.removeFirst(used)
