@@ -5,27 +5,28 @@ import Synchronization
 /// Collects replicate 1's model values for timecourse.csv: for each arm, the first
 /// `limit` subjects (in subject order), each output and grid time chosen by the protocol; then
 /// writes exact type-7 percentiles (SPEC §6). Memory: limit × outputs × times doubles per arm.
+///
+/// The workers write each subject's values straight into `store` (every (arm, subject) has its
+/// own place, so no copy passes through the in-order consumer); `consume` only counts the
+/// subjects, in order, so `rows` summarises exactly the subjects of completed chunks.
 struct TimecourseCollector {
     let outputs: [Int]
     let grid: [Int]
     let limit: Int
-    /// Per arm: subject-major values, [subject][output][time].
-    private(set) var values: [[Double]]
+    /// Where the workers put the values (shared with them; see `TimecourseStore`).
+    let store: TimecourseStore
     private(set) var counts: [Int]
-    /// Per arm: how many subjects will be collected, to reserve `values` once (growing by
-    /// doubling would hold up to twice the final size while copying).
-    private let expected: [Int]
 
     init(plan: TrialPlan) {
         outputs = plan.output.timecourseOutputs
         grid = plan.output.timecourseGrid
         limit = plan.output.timecourseSubjects
-        values = Array(repeating: [], count: plan.arms.count)
         counts = Array(repeating: 0, count: plan.arms.count)
         let limit = self.limit
-        expected = plan.arms.indices.map { arm in
+        let expected = plan.arms.indices.map { arm in
             Swift.min(limit, plan.design == .matched ? plan.subjects : plan.armSizes[arm])
         }
+        store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected)
     }
 
     var stride: Int { outputs.count * grid.count }
@@ -33,92 +34,54 @@ struct TimecourseCollector {
     /// Whether subject number `n` (0-based, within its arm) is collected.
     func wants(indexInArm n: Int) -> Bool { n < limit && stride > 0 }
 
-    /// Copies one subject's values from a simulator output buffer into `buffer`.
-    static func extract(plan: TrialPlan, outputs: [Int], grid: [Int], from simulated: [Double], into buffer: inout [Double]) {
-        let timeCount = plan.observationTimes.count
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: outputs.count * grid.count))
-        simulated.withUnsafeBufferPointer { source in
-            plan.gridTimeIndex.withUnsafeBufferPointer { timeIndex in
-                grid.withUnsafeBufferPointer { grid in
-                    buffer.withUnsafeMutableBufferPointer { destination in
-                        var d = start
-                        for o in outputs {
-                            let row = o * timeCount
-                            for k in grid {
-                                destination[d] = source[row + timeIndex[k]]
-                                d += 1
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    mutating func add(arm: Int, subjectValues: ArraySlice<Double>) {
-        if values[arm].isEmpty { values[arm].reserveCapacity(Swift.max(1, expected[arm]) * stride) }
-        values[arm].append(contentsOf: subjectValues)
+    /// Counts one more subject of `arm` whose values a worker has written to `store`.
+    mutating func add(arm: Int) {
         counts[arm] += 1
     }
 
     /// Rows of timecourse.csv: arm, variable, time; N, MEAN, P05, P25, P50, P75, P95.
     ///
-    /// The percentiles are exact type-7 order statistics found by selection (`OrderStatistics`)
-    /// instead of a full sort: the same values as `SampleQuantile.type7` on the sorted column, in
-    /// O(n) per column. A column with a NaN (no total order) or under 64 values is sorted as before.
+    /// The percentiles are exact type-7 order statistics (`OrderStatistics.values`): the same
+    /// values as `SampleQuantile.type7` on the sorted column, without sorting it. A column with a
+    /// NaN (no total order) or under 64 values is sorted as before.
     ///
-    /// Blocks of columns are summarised on `threads` Dispatch workers (each block's results go to
-    /// their own slots) and emitted afterwards in (arm, output, time) order: the same rows for any
-    /// thread count.
+    /// Columns are summarised on `threads` Dispatch workers (each column's results go to its own
+    /// slots) and emitted afterwards in (arm, output, time) order: the same rows for any thread
+    /// count.
     func rows(plan: TrialPlan, threads: Int = 1,
               _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) {
         let stride = self.stride
         if stride == 0 { return }
-        // Columns are gathered a block at a time: the values are stored subject-major, so one
-        // pass over the subjects reads `block` adjacent values (whole cache lines) of each
-        // instead of one value per cache line per column.
-        let block = 16
-        let blockCount = (stride + block - 1) / block
-        let workers = Swift.max(1, Swift.min(threads, blockCount))
+        let workers = Swift.max(1, Swift.min(threads, stride))
         for arm in plan.arms.indices {
             let n = counts[arm]
             // Slot 6·column: the mean, then the five percentiles.
             let summaries = UnsafeMutablePointer<Double?>.allocate(capacity: 6 * stride)
             summaries.initialize(repeating: nil, count: 6 * stride)
             defer { summaries.deinitialize(count: 6 * stride); summaries.deallocate() }
-            let nextBlock = Atomic<Int>(0)
-            values[arm].withUnsafeBufferPointer { source in
-                let work = { (_: Int) in
-                    var columns = [Double](repeating: 0, count: block * n)
-                    while true {
-                        let b = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
-                        if b >= blockCount { return }
-                        let blockStart = b * block
-                        let width = Swift.min(block, stride - blockStart)
-                        columns.withUnsafeMutableBufferPointer { c in
-                            for s in 0..<n {
-                                let row = s * stride + blockStart
-                                for j in 0..<width { c[j * n + s] = source[row + j] }
-                            }
-                            for j in 0..<width {
-                                let column = UnsafeMutableBufferPointer(rebasing: c[(j * n)..<((j + 1) * n)])
-                                let slot = summaries + 6 * (blockStart + j)
-                                let (mean, percentiles) = Self.summarise(column)
-                                slot[0] = mean
-                                for (q, value) in percentiles.enumerated() { slot[1 + q] = value }
-                            }
-                        }
+            let nextColumn = Atomic<Int>(0)
+            let store = self.store
+            let work = { (_: Int) in
+                var workspace = OrderStatistics.Workspace(capacity: n)
+                while true {
+                    // Columns are claimed a few at a time: adjacent columns share the tiles' pages.
+                    let first = nextColumn.wrappingAdd(4, ordering: .relaxed).oldValue
+                    if first >= stride { return }
+                    for column in first..<Swift.min(stride, first + 4) {
+                        let (mean, percentiles) = Self.summarise(store.column(arm: arm, column: column, count: n), workspace: &workspace)
+                        let slot = summaries + 6 * column
+                        slot[0] = mean
+                        for (q, value) in percentiles.enumerated() { slot[1 + q] = value }
                     }
                 }
-                if workers == 1 {
-                    work(0)
-                } else {
-                    // Workers write disjoint slots (claimed through the atomic counter) and only read
-                    // `source`; the results are read after concurrentPerform returns.
-                    let unchecked = UncheckedSendable(work)
-                    DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
-                }
+            }
+            if workers == 1 {
+                work(0)
+            } else {
+                // Workers write disjoint slots (claimed through the atomic counter) and only read
+                // the store; the results are read after concurrentPerform returns.
+                let unchecked = UncheckedSendable(work)
+                DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
             }
             for offset in 0..<stride {
                 let slot = summaries + 6 * offset
@@ -130,23 +93,25 @@ struct TimecourseCollector {
 
     private static let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
 
-    /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column; the
-    /// column's order is destroyed.
-    static func summarise(_ c: UnsafeMutableBufferPointer<Double>) -> (Double?, [Double?]) {
-        let n = c.count
+    /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column.
+    static func summarise(_ column: TimecourseColumn, workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
+        let n = column.count
         var sum = CompensatedSum()
         var ordered = true
-        for v in c {
+        var minimum = Double.infinity, maximum = -Double.infinity
+        column.forEach { v in
             sum.add(v)
             if v.isNaN { ordered = false }
+            if v < minimum { minimum = v }
+            if v > maximum { maximum = v }
         }
         let mean = n > 0 ? sum.value / Double(n) : nil
         if !ordered || n < 64 {
-            var sorted = Array(c)
+            var sorted = column.gathered()
             sorted.sort()
             return (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
         }
-        // SampleQuantile.type7, with the ranks it reads placed by one multi-selection.
+        // SampleQuantile.type7, with the order statistics it reads found by selection.
         var ranks: [Int] = []
         for p in probabilities {
             let h = Double(n - 1) * p
@@ -157,23 +122,218 @@ struct TimecourseCollector {
             }
         }
         ranks.sort()
-        OrderStatistics.select(c, ranks: ranks[...], low: 0, high: n - 1, budget: 2 * (64 - n.leadingZeroBitCount) + 8)
+        let values = OrderStatistics.values(ofRanks: ranks, in: column, minimum: minimum, maximum: maximum, workspace: &workspace)
+        func value(_ rank: Int) -> Double { values[ranks.firstIndex(of: rank)!] }
         return (mean, probabilities.map { p -> Double? in
             let h = Double(n - 1) * p
             let lo = Int(h.rounded(.down))
-            if lo >= n - 1 { return c[n - 1] }
+            if lo >= n - 1 { return value(n - 1) }
             let fraction = h - Double(lo)
-            if fraction == 0 { return c[lo] }
-            return c[lo] + fraction * (c[lo + 1] - c[lo])
+            if fraction == 0 { return value(lo) }
+            return value(lo) + fraction * (value(lo + 1) - value(lo))
         })
     }
 }
 
-/// Places the values of the given ranks (sorted) of a NaN-free buffer at their sorted positions
-/// (quickselect on several ranks at once, as `numpy.partition` with a list of kth: a partition
-/// recurses only into the sides that hold requested ranks; median-of-three pivot, small ranges
-/// and degenerate partitioning fall back to sorting the range).
+/// Replicate 1's time-course values of every arm, written by the workers and read by
+/// `TimecourseCollector.rows` after the simulation.
+///
+/// Layout per arm: tiles of `lanes` subjects; within a tile, column-major ([column][lane]). A
+/// subject's values then land in `stride` cache lines that the next few subjects fill too (the
+/// working set of a worker stays in its cache), and a column is read as runs of `lanes`
+/// adjacent values — neither a per-value gather from subject-major rows (a TLB miss per value)
+/// nor a second copy. Each (arm, subject) has its own place, so workers write without locking;
+/// the memory is only touched (and becomes resident) where subjects are written.
+final class TimecourseStore: @unchecked Sendable {
+    static let lanes = 32
+    let stride: Int
+    let subjectsPerArm: [Int]
+    private let buffers: [UnsafeMutablePointer<Double>]
+    private let outputs: [Int]
+    private let grid: [Int]
+    private let gridTimeIndex: [Int]
+    private let timeCount: Int
+
+    init(plan: TrialPlan, outputs: [Int], grid: [Int], subjectsPerArm: [Int]) {
+        self.outputs = outputs
+        self.grid = grid
+        stride = outputs.count * grid.count
+        self.subjectsPerArm = subjectsPerArm
+        gridTimeIndex = plan.gridTimeIndex
+        timeCount = plan.observationTimes.count
+        let stride = self.stride
+        buffers = subjectsPerArm.map { subjects in
+            let tiles = (subjects + Self.lanes - 1) / Self.lanes
+            return UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, tiles * Self.lanes * stride))
+        }
+    }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+    }
+
+    /// Stores subject `index` (0-based within `arm`, below `subjectsPerArm[arm]`) from a
+    /// simulator output buffer (`outputs[o * times + k]`). Called by the worker that simulated
+    /// the subject; different subjects touch disjoint memory.
+    func write(arm: Int, index: Int, from simulated: [Double]) {
+        precondition(index < subjectsPerArm[arm], "time-course subject beyond the reserved count")
+        let tile = buffers[arm] + (index / Self.lanes) * Self.lanes * stride + index % Self.lanes
+        simulated.withUnsafeBufferPointer { source in
+            gridTimeIndex.withUnsafeBufferPointer { timeIndex in
+                grid.withUnsafeBufferPointer { grid in
+                    var column = 0
+                    for o in outputs {
+                        let row = o * timeCount
+                        for k in grid {
+                            tile[column * Self.lanes] = source[row + timeIndex[k]]
+                            column += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Column `column` of the first `count` subjects of `arm`.
+    func column(arm: Int, column: Int, count: Int) -> TimecourseColumn {
+        TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: Self.lanes * stride, count: count)
+    }
+}
+
+/// One column of a `TimecourseStore`: `count` values in subject order, stored as runs of
+/// `TimecourseStore.lanes` adjacent values, one run per tile.
+struct TimecourseColumn {
+    let base: UnsafePointer<Double>
+    let tileStride: Int
+    let count: Int
+
+    /// Calls `body` with every value, in subject order.
+    @inline(__always) func forEach(_ body: (Double) -> Void) {
+        var remaining = count
+        var run = base
+        while remaining > 0 {
+            let width = Swift.min(remaining, TimecourseStore.lanes)
+            for i in 0..<width { body(run[i]) }
+            remaining -= width
+            run += tileStride
+        }
+    }
+
+    /// The values, in subject order, as one array.
+    func gathered() -> [Double] {
+        var values: [Double] = []
+        values.reserveCapacity(count)
+        forEach { values.append($0) }
+        return values
+    }
+}
+
+/// Exact order statistics of NaN-free data without sorting it.
 enum OrderStatistics {
+    /// Scratch memory reused from column to column.
+    struct Workspace {
+        var counts: [Int32]
+        var slotOfBin: [UInt8]
+        var scratch: [Double]
+
+        init(capacity: Int) {
+            counts = []
+            slotOfBin = []
+            scratch = []
+            scratch.reserveCapacity(capacity)
+        }
+    }
+
+    /// The values at the given ranks (0-based, ascending) of the sorted column, i.e. the same
+    /// numbers as `column.gathered().sorted()[rank]`; `minimum` and `maximum` are the column's.
+    ///
+    /// Histogram selection: a value's bin is ⌊(v − minimum)·scale⌋, a non-decreasing function of
+    /// v under IEEE rounding (each step — subtraction of a constant, multiplication by a positive
+    /// constant, truncation — is monotone), so every value in a lower bin is smaller than every
+    /// value in a higher one and the k-th smallest value is the (k − below)-th smallest of its
+    /// bin. One pass counts the bins, a prefix sum finds the bin of each rank, a second pass
+    /// copies out only those bins' values (a few hundred of 20,000), and the ranks are selected
+    /// among them. A column with an infinity, or whose range is too narrow to scale, takes the
+    /// multi-rank quickselect on a copy instead; both give the sorted column's values.
+    static func values(ofRanks ranks: [Int], in column: TimecourseColumn, minimum: Double, maximum: Double,
+                       workspace w: inout Workspace) -> [Double] {
+        let n = column.count
+        let span = maximum - minimum
+        if span == 0 { return ranks.map { _ in minimum } }
+        let bins = Swift.max(64, Swift.min(8192, 1 << (Swift.max(6, Int.bitWidth - (n / 8).leadingZeroBitCount) - 1)))
+        let scale = Double(bins) / span
+        guard span.isFinite, scale.isFinite, scale > 0 else {
+            var copy = column.gathered()
+            return copy.withUnsafeMutableBufferPointer { buffer in
+                select(buffer, ranks: ranks[...], low: 0, high: n - 1, budget: 2 * (64 - n.leadingZeroBitCount) + 8)
+                return ranks.map { buffer[$0] }
+            }
+        }
+        let last = bins - 1
+        @inline(__always) func bin(_ v: Double) -> Int { Swift.min(Int((v - minimum) * scale), last) }
+
+        if w.counts.count != bins {
+            w.counts = [Int32](repeating: 0, count: bins)
+            w.slotOfBin = [UInt8](repeating: .max, count: bins)
+        }
+        var result = [Double](repeating: 0, count: ranks.count)
+        w.counts.withUnsafeMutableBufferPointer { counts in
+            w.slotOfBin.withUnsafeMutableBufferPointer { slotOfBin in
+                for i in 0..<bins { counts[i] = 0 }
+                column.forEach { counts[bin($0)] += 1 }
+                // The bin of each rank, and how many values lie in lower bins.
+                var targetBins: [Int] = [], below: [Int] = [], sizes: [Int] = []
+                var cumulative = 0, b = 0
+                for rank in ranks {
+                    while cumulative + Int(counts[b]) <= rank {
+                        cumulative += Int(counts[b])
+                        b += 1
+                    }
+                    if targetBins.last != b {
+                        targetBins.append(b)
+                        below.append(cumulative)
+                        sizes.append(Int(counts[b]))
+                    }
+                }
+                // Copy the target bins' values out, bin after bin.
+                var offsets: [Int] = [], total = 0
+                for (slot, t) in targetBins.enumerated() {
+                    slotOfBin[t] = UInt8(slot)
+                    offsets.append(total)
+                    total += sizes[slot]
+                }
+                w.scratch.removeAll(keepingCapacity: true)
+                w.scratch.append(contentsOf: repeatElement(0, count: total))
+                w.scratch.withUnsafeMutableBufferPointer { scratch in
+                    var fill = offsets
+                    fill.withUnsafeMutableBufferPointer { fill in
+                        column.forEach { v in
+                            let slot = Int(slotOfBin[bin(v)])
+                            if slot != Int(UInt8.max) {
+                                scratch[fill[slot]] = v
+                                fill[slot] += 1
+                            }
+                        }
+                    }
+                    for (slot, t) in targetBins.enumerated() {
+                        slotOfBin[t] = .max
+                        let start = offsets[slot], end = start + sizes[slot]
+                        let local = ranks.filter { $0 >= below[slot] && $0 < below[slot] + sizes[slot] }
+                        let part = UnsafeMutableBufferPointer(rebasing: scratch[start..<end])
+                        select(part, ranks: local.map { $0 - below[slot] }[...], low: 0, high: part.count - 1,
+                               budget: 2 * (64 - part.count.leadingZeroBitCount) + 8)
+                        for rank in local { result[ranks.firstIndex(of: rank)!] = part[rank - below[slot]] }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Places the values of the given ranks (sorted) of a NaN-free buffer at their sorted
+    /// positions (quickselect on several ranks at once, as `numpy.partition` with a list of kth:
+    /// a partition recurses only into the sides that hold requested ranks; median-of-three pivot,
+    /// small ranges and degenerate partitioning fall back to sorting the range).
     static func select(_ a: UnsafeMutableBufferPointer<Double>, ranks: ArraySlice<Int>, low: Int, high: Int, budget: Int) {
         guard let first = ranks.first, let last = ranks.last, first <= high, last >= low else { return }
         if high - low < 24 || budget == 0 {

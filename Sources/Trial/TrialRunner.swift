@@ -106,8 +106,8 @@ public struct TrialRunner {
         var endpoints: CSVRowEncoder
         var adverseEvents: CSVRowEncoder
         var data: ReplicateData
+        /// The arm of each replicate-1 subject of the chunk whose time course the worker stored.
         var timecourseArms: [Int]
-        var timecourseValues: [Double]
         var analysis: ReplicateAnalysis?
     }
 
@@ -134,9 +134,10 @@ public struct TrialRunner {
         let replicateList = replicateNumbers
         let subjectColumns = 3 + plan.covariateNames.count + Self.subjectTail.count
         var data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
-        // What the workers read of the time-course collector, copied out: `consume` (which may run
-        // on another worker at the same time) mutates the collector itself.
-        let timecourseOutputs = timecourse.outputs, timecourseGrid = timecourse.grid
+        // What the workers use of the time-course collector, copied out: `consume` (which may run
+        // on another worker at the same time) mutates the collector itself. The store is shared:
+        // each subject has its own place in it.
+        let timecourseStore = timecourse.store
         let timecourseLimit = timecourse.limit, timecourseStride = timecourse.stride
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
@@ -151,7 +152,7 @@ public struct TrialRunner {
                                          endpoints: CSVRowEncoder(columnCount: Self.endpointHeader.count),
                                          adverseEvents: CSVRowEncoder(columnCount: Self.adverseEventHeader.count),
                                          data: ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count),
-                                         timecourseArms: [], timecourseValues: [], analysis: nil)
+                                         timecourseArms: [], analysis: nil)
                 let first = chunk * Self.chunkSize
                 let last = min(unitsPerReplicate, first + Self.chunkSize)
                 result.data.reserve(last - first)
@@ -172,8 +173,7 @@ public struct TrialRunner {
                     }
                     if replicate == 1 && indexInArm < timecourseLimit && timecourseStride > 0 {  // `TimecourseCollector.wants`
                         result.timecourseArms.append(arm)
-                        TimecourseCollector.extract(plan: plan, outputs: timecourseOutputs, grid: timecourseGrid,
-                                                    from: space.outputs, into: &result.timecourseValues)
+                        timecourseStore.write(arm: arm, index: indexInArm, from: space.outputs)
                     }
                 }
                 // A replicate that is one chunk is analysed on the worker too.
@@ -185,10 +185,7 @@ public struct TrialRunner {
                 subjectsWriter.append(result.subjects)
                 endpointsWriter.append(result.endpoints)
                 aeWriter.append(result.adverseEvents)
-                let stride = timecourse.stride
-                for (i, arm) in result.timecourseArms.enumerated() {
-                    timecourse.add(arm: arm, subjectValues: result.timecourseValues[(i * stride)..<((i + 1) * stride)])
-                }
+                for arm in result.timecourseArms { timecourse.add(arm: arm) }
                 progress.advance(units: result.data.arm.count)
                 let analysis: ReplicateAnalysis
                 if let done = result.analysis {

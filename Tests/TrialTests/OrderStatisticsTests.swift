@@ -1,9 +1,11 @@
+import Foundation
 import Statistics
 import Testing
 @testable import Trial
 
-// The time-course percentiles come from multi-rank selection: it must place exactly the values
-// a full sort puts at the requested ranks, duplicates and signed zeros included.
+// The time-course percentiles come from histogram selection and multi-rank selection: they must
+// give exactly the values a full sort puts at the requested ranks, duplicates, signed zeros,
+// infinities and extreme ranges included.
 struct OrderStatisticsTests {
     @Test func selectionPlacesTheSortedValuesAtTheRequestedRanks() {
         var generator = SystemRandomNumberGenerator()
@@ -26,6 +28,77 @@ struct OrderStatisticsTests {
             }
             for r in ranks { #expect(work[r] == sorted[r], "n = \(n), rank \(r)") }
             #expect(work.sorted() == sorted)
+        }
+    }
+
+    /// `n` values laid out as a `TimecourseStore` column: runs of `lanes` values, `gap` values
+    /// apart, with other columns' values (NaN) in between.
+    private static func withColumn<R>(_ values: [Double], _ body: (TimecourseColumn) -> R) -> R {
+        let lanes = TimecourseStore.lanes, tileStride = 3 * lanes
+        let tiles = (values.count + lanes - 1) / lanes
+        var storage = [Double](repeating: .nan, count: max(1, tiles * tileStride))
+        for (i, v) in values.enumerated() { storage[(i / lanes) * tileStride + lanes + i % lanes] = v }
+        return storage.withUnsafeBufferPointer { buffer in
+            body(TimecourseColumn(base: buffer.baseAddress! + lanes, tileStride: tileStride, count: values.count))
+        }
+    }
+
+    @Test func histogramSelectionGivesTheSortedValuesAtTheRequestedRanks() {
+        var generator = SystemRandomNumberGenerator()
+        var workspace = OrderStatistics.Workspace(capacity: 0)
+        for trial in 0..<300 {
+            let n = [64, 65, 100, 257, 1000, 4097, 20000][trial % 7]
+            let kind = (trial / 7) % 9
+            let values: [Double] = (0..<n).map { i in
+                switch kind {
+                case 0: return Double.random(in: -5...5, using: &generator)
+                case 1: return exp(Double.random(in: -3...3, using: &generator))          // log-normal-like
+                case 2: return [-0.0, 0, 1, 1, 2, -3].randomElement(using: &generator)!  // ties, signed zeros
+                case 3: return i % 50 == 0 ? 1e300 : Double.random(in: 0...1, using: &generator)  // outliers: one crowded bin
+                case 4: return Double.random(in: 0...1, using: &generator) * 0x1p-1030       // subnormal range
+                case 5: return i % 2 == 0 ? -1e308 : 1e308                                 // range overflows
+                case 6: return i % 97 == 0 ? (i % 2 == 0 ? .infinity : -.infinity) : Double.random(in: -1...1, using: &generator)
+                case 7: return 4.25                                                         // constant
+                default: return Double(i % 7)                                               // few distinct values
+                }
+            }
+            let sorted = values.sorted()
+            var ranks = Set<Int>()
+            for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
+                let lo = Int((Double(n - 1) * p).rounded(.down))
+                ranks.insert(lo)
+                if lo + 1 < n { ranks.insert(lo + 1) }
+            }
+            let ordered = ranks.sorted()
+            let found = Self.withColumn(values) { column in
+                OrderStatistics.values(ofRanks: ordered, in: column, minimum: sorted.first!, maximum: sorted.last!, workspace: &workspace)
+            }
+            for (i, r) in ordered.enumerated() {
+                #expect(found[i] == sorted[r], "n = \(n), kind \(kind), rank \(r): \(found[i]) vs \(sorted[r])")
+            }
+        }
+    }
+
+    @Test func columnSummariesEqualTheSortedColumnsType7Percentiles() {
+        // `summarise` on the tiled layout: mean in subject order, P05…P95 as SampleQuantile.type7
+        // of the sorted column (NaN columns and short columns by sorting).
+        var generator = SystemRandomNumberGenerator()
+        var workspace = OrderStatistics.Workspace(capacity: 0)
+        for n in [1, 2, 63, 64, 500, 3001] {
+            for withNaN in [false, true] {
+                var values = (0..<n).map { _ in Double.random(in: 0...10, using: &generator) }
+                if withNaN { values[n / 2] = .nan }
+                let (mean, percentiles) = Self.withColumn(values) { TimecourseCollector.summarise($0, workspace: &workspace) }
+                var sum = CompensatedSum()
+                for v in values { sum.add(v) }
+                let expectedMean = sum.value / Double(n)
+                #expect(mean?.bitPattern == expectedMean.bitPattern || (mean?.isNaN == true && expectedMean.isNaN), "n = \(n)")
+                let sorted = values.sorted()
+                let expected = [0.05, 0.25, 0.5, 0.75, 0.95].map { SampleQuantile.type7(sorted: sorted, probability: $0) }
+                for (a, e) in zip(percentiles, expected) {
+                    #expect(a?.bitPattern == e?.bitPattern || (a?.isNaN == true && e?.isNaN == true), "n = \(n), NaN: \(withNaN)")
+                }
+            }
         }
     }
 }
