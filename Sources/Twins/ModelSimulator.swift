@@ -23,6 +23,10 @@ public struct ModelSimulator {
     /// Set when the outputs are exactly C and AUC of linear PK without a solver (the common
     /// case, written without per-output dispatch): the linear states the integrals read.
     private let plainPKIntegrals: [Int]?
+    /// Set for the plain-PK shape of a 2-compartment oral model — states (depot, central,
+    /// peripheral, AUC) and every integral read from AUC — which `walkOralTwoCompartment` steps
+    /// without the transition matrix's structural zeros.
+    let oralTwoCompartment: Bool
 
     init(model: CompiledModel) {
         self.model = model
@@ -40,6 +44,12 @@ public struct ModelSimulator {
         }
         plainPKIntegrals = model.outputKinds == [.concentration, .areaUnderCurve] && model.odeLayout == nil
             && model.linearSystem != nil && linearIntegrals.count == model.integralSources.count ? linearIntegrals : nil
+        if let system = model.linearSystem, let integrals = plainPKIntegrals {
+            oralTwoCompartment = system.count == 4 && system.depot == 0 && system.central == 1 && system.peripherals == [2]
+                && system.effect == nil && system.auc == 3 && integrals.allSatisfy { $0 == 3 }
+        } else {
+            oralTwoCompartment = false
+        }
         parameters.pd = [Double](repeating: 0, count: model.pdCount)
         parameters.twin = [Double](repeating: 0, count: model.twinCount)
         propagator = model.linearSystem.map { LinearPKPropagator(system: $0) }
@@ -78,6 +88,7 @@ public struct ModelSimulator {
         }
         try begin(values: values, doses: doses, treatmentStart: doses.first?.time ?? 0, steadyState: steadyState, times: times,
                   outputs: outputs, baseline: &baseline, integrals: integrals)
+        if oralTwoCompartment, walkOralTwoCompartmentCourse(times: times, outputs: &outputs, integrals: &integrals) { return }
 
         var time = 0.0
         var eventIndex = 0
@@ -350,6 +361,105 @@ public struct ModelSimulator {
         }
     }
 
+    /// The whole course of `oralTwoCompartment` (the loop of `simulate` and `walkObservations`,
+    /// same events, steps and outputs) with the state in registers, for subjects without
+    /// infusions whose transition matrices have the structure of that system: Φ's depot row is
+    /// (φ₀₀, 0, 0, 0), the central and peripheral rows do not read AUC (φ₁₃ = φ₂₃ = 0) and AUC
+    /// carries over (φ₃₃ = 1). Returns false, with the state as `begin` left it, when a matrix
+    /// lacks that structure or the state became non-finite; `simulate` then walks the general way.
+    ///
+    /// Exactly `LinearPKPropagator.step`'s numbers, with fewer operations on the loop-carried
+    /// chain (which bounds the general walk's speed): `step` computes each row as
+    /// (((0 + φᵢ₀x₀) + φᵢ₁x₁) + φᵢ₂x₂) + φᵢ₃x₃ (γ·R is 0 without infusion). A partial sum that starts
+    /// from +0 is never −0 under round-to-nearest (a sum is −0 only when both terms are), and
+    /// adding a zero to a value that is not −0 returns it unchanged; a term with a coefficient
+    /// that is exactly 0 is a zero as long as the state is finite, so leaving it out changes no
+    /// bit; 1·x₃ is x₃. A non-finite state stays non-finite (every row keeps its diagonal term and
+    /// doses only add), so checking it once at the end catches the case where the dropped terms
+    /// would have made NaNs.
+    private mutating func walkOralTwoCompartmentCourse(times: [Double], outputs: inout [Double], integrals: inout [Double]) -> Bool {
+        guard let propagator, odeSimulation == nil, linearState.count == 4 else { return false }
+        let eventList = events.events
+        for event in eventList { if case .infusionRate = event.kind { return false } }
+        var state = OralTwoCompartmentState(x0: linearState[0], x12: SIMD2(linearState[1], linearState[2]), x3: linearState[3])
+        let completed = times.withUnsafeBufferPointer { t in
+            outputs.withUnsafeMutableBufferPointer { out in
+                integrals.withUnsafeMutableBufferPointer { integ in
+                    eventList.withUnsafeBufferPointer { events in
+                        Self.walkOralTwoCompartment(&state, propagator: propagator, events: events, times: t,
+                                                    volume: parameters.centralVolume, outputs: out.baseAddress!,
+                                                    integrals: integ.baseAddress, integralCount: plainPKIntegrals?.count ?? 0)
+                    }
+                }
+            }
+        }
+        guard completed, state.x0.isFinite, state.x12[0].isFinite, state.x12[1].isFinite, state.x3.isFinite else { return false }
+        linearState[0] = state.x0; linearState[1] = state.x12[0]; linearState[2] = state.x12[1]; linearState[3] = state.x3
+        return true
+    }
+
+    /// The loop of `walkOralTwoCompartmentCourse` over raw memory, with everything it updates in
+    /// local values (no captured variables, so no exclusivity checks in the loop).
+    private static func walkOralTwoCompartment(_ state: inout OralTwoCompartmentState, propagator: LinearPKPropagator,
+                                               events: UnsafeBufferPointer<DosingEvent>, times t: UnsafeBufferPointer<Double>,
+                                               volume: Double, outputs: UnsafeMutablePointer<Double>,
+                                               integrals: UnsafeMutablePointer<Double>?, integralCount: Int) -> Bool {
+        let count = t.count
+        let concentration = outputs, area = outputs + count
+        var x = state
+        var step = OralTwoCompartmentStep()
+        var cachedLength = -1.0
+        var time = 0.0
+        var eventIndex = 0
+        var observation = 0
+        while observation < count {
+            while eventIndex < events.count, events[eventIndex].time <= time {
+                switch events[eventIndex].kind {
+                case let .depot(amount): x.x0 += amount
+                case let .central(amount): x.x12[0] += amount
+                case .infusionRate: return false
+                }
+                eventIndex += 1
+            }
+            let segmentEnd = eventIndex < events.count ? events[eventIndex].time : Double.infinity
+            while observation < count, t[observation] < segmentEnd {
+                let k = observation
+                let length = t[k] - time
+                if length > 0 {  // `advance`: nothing for a length ≤ 0
+                    if length != cachedLength {
+                        guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
+                        step = loaded
+                        cachedLength = length
+                    }
+                    step.apply(&x)
+                }
+                time = t[k]
+                concentration[k] = x.x12[0] / volume
+                area[k] = x.x3
+                if integralCount == 1 {
+                    integrals![k] = x.x3
+                } else if integralCount > 1 {
+                    for j in 0..<integralCount { integrals![j * count + k] = x.x3 }
+                }
+                observation += 1
+            }
+            if segmentEnd.isFinite {
+                let length = segmentEnd - time
+                if length > 0 {
+                    if length != cachedLength {
+                        guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
+                        step = loaded
+                        cachedLength = length
+                    }
+                    step.apply(&x)
+                }
+            }
+            time = segmentEnd
+        }
+        state = x
+        return true
+    }
+
     /// One output at the current linear state and the solver state in row `row` of `ode`.
     @inline(__always)
     mutating func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
@@ -382,5 +492,42 @@ public struct ModelSimulator {
         case .neutrophils: return ode[s + 4]
         case .glycatedHaemoglobin: return ode[s + 1]
         }
+    }
+}
+
+/// The state of `ModelSimulator.walkOralTwoCompartmentCourse`: depot, (central, peripheral), AUC.
+struct OralTwoCompartmentState {
+    var x0: Double
+    /// The central and peripheral amounts side by side (lane-wise IEEE arithmetic: the same
+    /// roundings as two scalar rows).
+    var x12: SIMD2<Double>
+    var x3: Double
+}
+
+/// One transition matrix of the oral 2-compartment system, as the rows that are not structural
+/// zeros (see `ModelSimulator.walkOralTwoCompartmentCourse`).
+struct OralTwoCompartmentStep {
+    var p0 = 0.0, p12 = 0.0, p13 = 0.0, p14 = 0.0
+    var q0 = SIMD2<Double>(), q1 = SIMD2<Double>(), q2 = SIMD2<Double>()
+
+    init() {}
+
+    /// Φ for `length` from the propagator's cache; nil when it is not finite or lacks the structure.
+    @inline(never)
+    init?(propagator: LinearPKPropagator, length: Double) {
+        guard let transition = propagator.transitionPointers(for: length) else { return nil }
+        let p = transition.phi
+        guard p[1] == 0, p[2] == 0, p[3] == 0, p[7] == 0, p[11] == 0, p[15] == 1 else { return nil }
+        p0 = p[0]; p12 = p[12]; p13 = p[13]; p14 = p[14]
+        q0 = SIMD2(p[4], p[8]); q1 = SIMD2(p[5], p[9]); q2 = SIMD2(p[6], p[10])
+    }
+
+    /// x ← Φ·x, row by row as `LinearPKPropagator.step` sums them, without the zero terms.
+    @inline(__always)
+    func apply(_ x: inout OralTwoCompartmentState) {
+        let y0 = 0 + p0 * x.x0
+        let y12 = SIMD2<Double>() + q0 * x.x0 + q1 * x.x12[0] + q2 * x.x12[1]
+        let y3 = 0 + p12 * x.x0 + p13 * x.x12[0] + p14 * x.x12[1] + x.x3
+        x = OralTwoCompartmentState(x0: y0, x12: y12, x3: y3)
     }
 }
