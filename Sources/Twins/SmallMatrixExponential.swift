@@ -35,14 +35,27 @@ struct SmallMatrixExponential {
                                            129060195264000, 10559470521600, 670442572800, 33522128640, 1323241920,
                                            40840800, 960960, 16380, 182, 1]
 
-    /// `c = a·b` (n×n).
+    /// `c = a·b` (n×n). Over raw pointers: the arrays are distinct, and the loops (run a few
+    /// hundred times per subject) then carry no bounds or uniqueness checks.
     private static func multiply(_ n: Int, _ a: [Double], _ b: [Double], into c: inout [Double]) {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    multiply(n, a.baseAddress!, b.baseAddress!, into: c.baseAddress!)
+                }
+            }
+        }
+    }
+
+    private static func multiply(_ n: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
         for i in 0..<n {
-            for j in 0..<n { c[i * n + j] = 0 }
+            let row = c + i * n
+            for j in 0..<n { row[j] = 0 }
             for k in 0..<n {
                 let aik = a[i * n + k]
                 if aik == 0 { continue }
-                for j in 0..<n { c[i * n + j] += aik * b[k * n + j] }
+                let bRow = b + k * n
+                for j in 0..<n { row[j] += aik * bRow[j] }
             }
         }
     }
@@ -119,6 +132,14 @@ struct SmallMatrixExponential {
 
     /// Gaussian elimination with partial pivoting on `lhs`, applied to the n columns of `rhs`.
     private static func luSolveInPlace(_ n: Int, _ lhs: inout [Double], _ rhs: inout [Double]) -> Bool {
+        lhs.withUnsafeMutableBufferPointer { lhs in
+            rhs.withUnsafeMutableBufferPointer { rhs in
+                luSolveInPlace(n, lhs.baseAddress!, rhs.baseAddress!)
+            }
+        }
+    }
+
+    private static func luSolveInPlace(_ n: Int, _ lhs: UnsafeMutablePointer<Double>, _ rhs: UnsafeMutablePointer<Double>) -> Bool {
         for col in 0..<n {
             var pivot = col
             var best = abs(lhs[col * n + col])
@@ -128,8 +149,8 @@ struct SmallMatrixExponential {
             guard best > 0, best.isFinite else { return false }
             if pivot != col {
                 for j in 0..<n {
-                    lhs.swapAt(col * n + j, pivot * n + j)
-                    rhs.swapAt(col * n + j, pivot * n + j)
+                    swap(&lhs[col * n + j], &lhs[pivot * n + j])
+                    swap(&rhs[col * n + j], &rhs[pivot * n + j])
                 }
             }
             let diagonal = lhs[col * n + col]
