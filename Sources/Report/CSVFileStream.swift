@@ -81,8 +81,8 @@ enum CSVFileStream {
         var reader = BlockReader(descriptor: descriptor, fileName: fileName, blockSize: max(blockSize, 1))
         defer { reader.deallocate() }
         var line = 1
-        var bounds: [Int] = []
-        bounds.reserveCapacity(64)
+        var bounds = FieldBounds()
+        defer { bounds.deallocate() }
         while true {
             // The next line, reading more until it is complete (or the file ends).
             var available = reader.filled - reader.start
@@ -98,7 +98,7 @@ enum CSVFileStream {
             if memchr(text, CSVFileStream.quote, lineLength) == nil {
                 // No quote: the record is this line, split at every comma; a CR before the LF
                 // belongs to a CRLF line end.
-                bounds.removeAll(keepingCapacity: true)
+                bounds.removeAll()
                 var fieldStart = 0
                 for i in 0..<lineLength where text[i] == CSVFileStream.comma {
                     bounds.append(fieldStart)
@@ -108,9 +108,7 @@ enum CSVFileStream {
                 let end = lineLength > fieldStart && text[lineLength &- 1] == CSVFileStream.carriageReturn ? lineLength &- 1 : lineLength
                 bounds.append(fieldStart)
                 bounds.append(end)
-                let keepGoing = try bounds.withUnsafeBufferPointer { fields throws(ReportError) in
-                    try body(CSVRecordView(line: line, base: text, bounds: fields))
-                }
+                let keepGoing = try body(CSVRecordView(line: line, base: text, bounds: bounds.values))
                 line += 1
                 reader.start += newline == nil ? lineLength : lineLength &+ 1
                 if !keepGoing { return }
@@ -128,18 +126,16 @@ enum CSVFileStream {
                 var parser = CSVParser(bytes: bytes, fileName: fileName, firstLine: line)
                 guard let record = try parser.nextRecord() else { return }
                 var scratch: [UInt8] = []
-                bounds.removeAll(keepingCapacity: true)
+                bounds.removeAll()
                 for field in record.fields {
                     bounds.append(scratch.count)
                     scratch.append(contentsOf: field.utf8)
                     bounds.append(scratch.count)
                 }
                 let keepGoing = try scratch.withUnsafeBufferPointer { fieldBytes throws(ReportError) in
-                    try bounds.withUnsafeBufferPointer { fields throws(ReportError) in
-                        // A record of empty fields has no bytes (and maybe no base address).
-                        let base = fieldBytes.baseAddress ?? UnsafePointer(text)
-                        return try body(CSVRecordView(line: record.line, base: base, bounds: fields))
-                    }
+                    // A record of empty fields has no bytes (and maybe no base address).
+                    let base = fieldBytes.baseAddress ?? UnsafePointer(text)
+                    return try body(CSVRecordView(line: record.line, base: base, bounds: bounds.values))
                 }
                 line = parser.currentLine
                 reader.start += length
@@ -151,6 +147,32 @@ enum CSVFileStream {
     fileprivate static let quote: Int32 = 0x22
     fileprivate static let comma = UInt8(ascii: ",")
     fileprivate static let carriageReturn = UInt8(ascii: "\r")
+}
+
+/// The field offsets of the current record (`CSVRecordView.bounds`), in a buffer reused from
+/// record to record.
+private struct FieldBounds {
+    private var storage = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+    private var capacity = 64
+    private var count = 0
+
+    var values: UnsafeBufferPointer<Int> { UnsafeBufferPointer(start: storage, count: count) }
+
+    mutating func removeAll() { count = 0 }
+
+    @inline(__always) mutating func append(_ value: Int) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<Int>.allocate(capacity: 2 * capacity)
+            grown.update(from: storage, count: count)
+            storage.deallocate()
+            storage = grown
+            capacity *= 2
+        }
+        storage[count] = value
+        count += 1
+    }
+
+    func deallocate() { storage.deallocate() }
 }
 
 /// A CSV file's header: its column names and where each (first occurrence) is.
