@@ -8,7 +8,8 @@ import PackageDescription
 //   Statistics → LinearAlgebra, Sampling (one StandardNormal for the whole project)
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions
-//   Output                                      – CSV, number formatting, manifest, results folder
+//   Output → CSHA256                            – CSV, number formatting, manifest, results folder
+//   CSHA256                                     – SHA-256 compression with the x86 SHA extensions (C)
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
 //   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report (the runner)
@@ -34,7 +35,8 @@ let package = Package(
         .target(name: "Statistics", dependencies: ["LinearAlgebra", "Sampling"]),
         .target(name: "Population", dependencies: ["Sampling", "LinearAlgebra", "Expressions"]),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions"]),
-        .target(name: "Output"),
+        .target(name: "CSHA256"),
+        .target(name: "Output", dependencies: ["CSHA256"]),
         .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
         .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report"]),

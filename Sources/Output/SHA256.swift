@@ -1,11 +1,17 @@
 // SHA-256 as FIPS 180-4 §6.2 defines it; the manifest's checksums (SPEC §6) come from here.
 
+import CSHA256
+
 /// A streaming SHA-256 hash (FIPS 180-4, §5.1.1 padding, §6.2.2 computation).
 ///
 /// Feed bytes in any pieces with `update`; the digest depends only on the concatenation.
 /// `finalize()` pads and returns the digest as 64 lowercase hex digits; after that the value is
 /// spent (further `update` or `finalize` calls are a precondition failure), so one value hashes
 /// one message. Messages up to 2⁶¹ − 1 bytes, as the standard allows.
+///
+/// The compression function runs on the CPU's SHA instructions where there are some (x86-64 with
+/// the SHA extensions, checked once with CPUID; the C target `CSHA256`) and in portable Swift
+/// elsewhere; both give the same digests (OutputTests compare them).
 ///
 /// ```
 /// var hash = SHA256()
@@ -25,8 +31,29 @@ public struct SHA256: Sendable {
     /// Total message length in bytes so far.
     private var length: UInt64 = 0
     private var finished = false
+    /// Whether `compress` uses the SHA instructions.
+    private let usesHardware: Bool
 
+    /// Which compression function a hash uses.
+    enum Engine {
+        /// The CPU's SHA instructions (only where `hardwareAvailable`).
+        case hardware
+        /// Portable Swift.
+        case portable
+    }
+
+    /// Whether this CPU has the SHA instructions the hardware path needs.
+    static let hardwareAvailable = csha256_hardware_available() != 0
+
+    /// A hash using the SHA instructions where the CPU has them, portable Swift elsewhere.
     public init() {
+        self.init(engine: Self.hardwareAvailable ? .hardware : .portable)
+    }
+
+    /// A hash using `engine` (for tests and measurements; `.hardware` requires `hardwareAvailable`).
+    init(engine: Engine) {
+        precondition(engine == .portable || Self.hardwareAvailable, "SHA256: this CPU has no SHA instructions")
+        usesHardware = engine == .hardware
         pending.reserveCapacity(64)
     }
 
@@ -105,6 +132,13 @@ public struct SHA256: Sendable {
         return hash.finalize()
     }
 
+    /// The digest of a whole message at once, computed by `engine`.
+    static func hash(_ bytes: [UInt8], engine: Engine) -> String {
+        var hash = SHA256(engine: engine)
+        hash.update(bytes)
+        return hash.finalize()
+    }
+
     /// The digest of a string's UTF-8 encoding.
     public static func hash(_ text: String) -> String {
         hash(Array(text.utf8))
@@ -112,6 +146,17 @@ public struct SHA256: Sendable {
 
     /// Processes `count` consecutive 64-byte blocks (FIPS 180-4 §6.2.2).
     private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
+        if usesHardware {
+            state.withUnsafeMutableBufferPointer { h in
+                csha256_compress_hardware(h.baseAddress!, blocks, count)
+            }
+        } else {
+            compressPortably(blocks: blocks, count: count)
+        }
+    }
+
+    /// `compress` in Swift, for every CPU.
+    private mutating func compressPortably(blocks: UnsafeRawPointer, count: Int) {
         state.withUnsafeMutableBufferPointer { h in
           roundConstants.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in

@@ -83,14 +83,21 @@ public struct CSVRow: Sendable {
     /// hexadecimal floats, which SPEC §6 never writes.
     public func number(_ column: String) throws(ReportError) -> Double? {
         guard let field = try text(column) else { return nil }
+        guard let value = Self.finiteDecimal(field) else {
+            throw .malformedNumber(file: fileName, row: rowNumber, line: line, column: column, text: field)
+        }
+        return value
+    }
+
+    /// The value of decimal text with an optional sign, point and exponent, or `nil` for anything
+    /// else (including `nan`, `inf`, hexadecimal floats and values beyond `Double`'s range).
+    static func finiteDecimal(_ field: String) -> Double? {
         let isDecimalText = field.utf8.allSatisfy { byte in
             (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
                 || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")
                 || byte == UInt8(ascii: "E")
         }
-        guard isDecimalText, let value = Double(field), value.isFinite else {
-            throw .malformedNumber(file: fileName, row: rowNumber, line: line, column: column, text: field)
-        }
+        guard isDecimalText, let value = Double(field), value.isFinite else { return nil }
         return value
     }
 

@@ -18,7 +18,7 @@ struct ReportContext {
     init(_ data: ResultsFolderData) {
         self.data = data
         var armNames: [String] = []
-        armNames += data.subjects.map(\.arm)
+        armNames += data.subjects.arms.map(\.name)
         armNames += data.timecourse.map(\.arm)
         armNames += data.efficacy.map(\.arm)
         armNames += data.safety.map(\.arm)

@@ -1,24 +1,6 @@
 // The typed rows of the results-folder CSV files (SPEC §6), holding only the columns the report
-// shows. Each reads its fields by column name; `columns` lists the names it needs so that a
+// shows (subjects.csv is only counted: `SubjectSummary`). Each reads its fields by column name; `columns` lists the names it needs so that a
 // header-only file with a wrong header is still an error.
-
-/// A row of subjects.csv.
-public struct SubjectRecord: Equatable, Sendable {
-    public var replicate: Int
-    public var subjectID: String
-    public var arm: String
-    /// h; `nil` when the subject did not drop out.
-    public var dropoutTime: Double?
-
-    static let columns = ["REPLICATE", "USUBJID", "ARM", "DROPOUT_TIME"]
-
-    init(_ row: CSVRow) throws(ReportError) {
-        replicate = try row.requiredInteger("REPLICATE")
-        subjectID = try row.requiredText("USUBJID")
-        arm = try row.requiredText("ARM")
-        dropoutTime = try row.number("DROPOUT_TIME")
-    }
-}
 
 /// A row of endpoints.csv.
 public struct EndpointRecord: Equatable, Sendable {

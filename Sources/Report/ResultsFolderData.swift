@@ -4,7 +4,8 @@ import Foundation
 /// (SPEC §6) and nothing else, so that `vtrial report` can rebuild the page after the run.
 public struct ResultsFolderData: Equatable, Sendable {
     public var manifest: ManifestSummary
-    public var subjects: [SubjectRecord]
+    /// subjects.csv's first replicate: subjects and dropouts per arm.
+    public var subjects: SubjectSummary
     public var endpoints: [EndpointRecord]
     public var adverseEvents: [AdverseEventRecord]
     public var efficacy: [EfficacyRecord]
@@ -22,11 +23,10 @@ public struct ResultsFolderData: Equatable, Sendable {
     public init(resultsDirectory directory: String) throws(ReportError) {
         manifest = try ManifestSummary(jsonBytes: try Self.contents(of: "manifest.json", in: directory))
         // The subject-level files are large (rows per subject); the page uses only their first
-        // replicate (the files are in replicate order) and, of endpoints.csv, only the
-        // time-to-event rows. They are streamed and cut there, so memory does not grow with the
-        // number of subjects × replicates.
-        subjects = try Self.firstReplicateRecords(in: directory, file: "subjects.csv", columns: SubjectRecord.columns,
-                                                  SubjectRecord.init) { _ in true }
+        // replicate (the files are in replicate order), of subjects.csv only counts per arm and,
+        // of endpoints.csv, only the time-to-event rows. They are streamed and cut there, so
+        // memory does not grow with the number of subjects × replicates.
+        subjects = try SubjectSummary(resultsDirectory: directory)
         efficacy = try Self.records(in: directory, file: "efficacy.csv", columns: EfficacyRecord.columns,
                                     EfficacyRecord.init)
         // Only time-to-event endpoints (EVENTS in efficacy.csv) have rows the page draws; without
@@ -46,7 +46,7 @@ public struct ResultsFolderData: Equatable, Sendable {
     }
 
     /// Builds the data directly (for callers that already hold it, and for tests).
-    public init(manifest: ManifestSummary, subjects: [SubjectRecord] = [], endpoints: [EndpointRecord] = [],
+    public init(manifest: ManifestSummary, subjects: SubjectSummary = SubjectSummary(), endpoints: [EndpointRecord] = [],
                 adverseEvents: [AdverseEventRecord] = [], efficacy: [EfficacyRecord] = [],
                 safety: [SafetyRecord] = [], comparisons: [ComparisonRecord] = [], power: [PowerRecord] = [],
                 timecourse: [TimecourseRecord] = []) {

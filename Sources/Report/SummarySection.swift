@@ -25,12 +25,11 @@ enum SummarySection {
         }
         markup += "</dl>"
 
-        if let (replicate, subjects) = firstReplicate(context.data.subjects, replicate: \.replicate) {
+        let subjects = context.data.subjects
+        if let replicate = subjects.replicate {
             let rows = context.arms.compactMap { arm -> [String]? in
-                let members = subjects.filter { $0.arm == arm }
-                guard !members.isEmpty else { return nil }
-                let dropouts = members.filter { $0.dropoutTime != nil }.count
-                return [arm, String(members.count), String(dropouts)]
+                guard let counts = subjects.arm(named: arm), counts.subjects > 0 else { return nil }
+                return [arm, String(counts.subjects), String(counts.dropouts)]
             }
             markup += htmlTable(headers: ["Arm", "Subjects", "Dropouts"], rows: rows, numericColumns: [1, 2],
                                 caption: "Subjects by arm, replicate \(replicate) (subjects.csv)")

@@ -81,8 +81,11 @@ struct CSVTableTests {
         #expect(data.manifest.protocolFile == "demo.yaml")
         // Subject-level files are read up to the end of their first replicate (8 of the 16 subject
         // rows), and endpoints.csv only for its time-to-event rows: all the page uses.
+        #expect(data.subjects == SubjectSummary(replicate: 1, arms: [
+            SubjectSummary.Arm(name: "placebo", subjects: 4, dropouts: 1),
+            SubjectSummary.Arm(name: "high-dose", subjects: 4, dropouts: 0),
+        ]))
         #expect(data.subjects.count == 8)
-        #expect(data.subjects.allSatisfy { $0.replicate == 1 })
         #expect(data.endpoints.allSatisfy { $0.replicate == 1 && $0.censored != nil })
         #expect(data.adverseEvents[4].term == "Rash, \"severe\"")
         #expect(data.power.last?.arm == nil)

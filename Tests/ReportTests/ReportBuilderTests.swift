@@ -124,7 +124,7 @@ struct ReportBuilderTests {
             try writeText(text.replacingOccurrences(of: "high-dose", with: quoted), to: folder, file: file)
         }
         let data = try ResultsFolderData(resultsDirectory: folder)
-        #expect(data.subjects.last?.arm == hostile)
+        #expect(data.subjects.arms.last?.name == hostile)
         let html = ReportBuilder.html(for: data)
         #expect(!html.contains("<script"))
         #expect(html.contains("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;"))
