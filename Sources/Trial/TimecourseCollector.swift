@@ -1,4 +1,7 @@
 import Dispatch
+#if os(Linux)
+import Glibc
+#endif
 import Statistics
 import Synchronization
 
@@ -149,27 +152,24 @@ final class TimecourseStore: @unchecked Sendable {
     let stride: Int
     let subjectsPerArm: [Int]
     private let buffers: [UnsafeMutablePointer<Double>]
-    private let outputs: [Int]
-    private let grid: [Int]
-    private let gridTimeIndex: [Int]
-    private let timeCount: Int
+    private let sizes: [Int]
+    /// Column c of a subject is `simulated[sourceIndex[c]]` of the simulator's output buffer.
+    private let sourceIndex: [Int]
+    private let requiredSourceCount: Int
 
     init(plan: TrialPlan, outputs: [Int], grid: [Int], subjectsPerArm: [Int]) {
-        self.outputs = outputs
-        self.grid = grid
         stride = outputs.count * grid.count
         self.subjectsPerArm = subjectsPerArm
-        gridTimeIndex = plan.gridTimeIndex
-        timeCount = plan.observationTimes.count
+        let timeCount = plan.observationTimes.count
+        sourceIndex = outputs.flatMap { o in grid.map { k in o * timeCount + plan.gridTimeIndex[k] } }
+        requiredSourceCount = (sourceIndex.max() ?? -1) + 1
         let stride = self.stride
-        buffers = subjectsPerArm.map { subjects in
-            let tiles = (subjects + Self.lanes - 1) / Self.lanes
-            return UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, tiles * Self.lanes * stride))
-        }
+        sizes = subjectsPerArm.map { subjects in Swift.max(1, (subjects + Self.lanes - 1) / Self.lanes * Self.lanes * stride) }
+        buffers = sizes.map { Self.allocate($0) }
     }
 
     deinit {
-        for buffer in buffers { buffer.deallocate() }
+        for (buffer, size) in zip(buffers, sizes) { Self.deallocate(buffer, size) }
     }
 
     /// Stores subject `index` (0-based within `arm`, below `subjectsPerArm[arm]`) from a
@@ -179,17 +179,10 @@ final class TimecourseStore: @unchecked Sendable {
         precondition(index < subjectsPerArm[arm], "time-course subject beyond the reserved count")
         let tile = buffers[arm] + (index / Self.lanes) * Self.lanes * stride + index % Self.lanes
         simulated.withUnsafeBufferPointer { source in
-            gridTimeIndex.withUnsafeBufferPointer { timeIndex in
-                grid.withUnsafeBufferPointer { grid in
-                    var column = 0
-                    for o in outputs {
-                        let row = o * timeCount
-                        for k in grid {
-                            tile[column * Self.lanes] = source[row + timeIndex[k]]
-                            column += 1
-                        }
-                    }
-                }
+            sourceIndex.withUnsafeBufferPointer { sourceIndex in
+                precondition(source.count >= requiredSourceCount, "simulator output buffer too small")
+                let from = source.baseAddress!
+                for column in 0..<sourceIndex.count { tile[column &* Self.lanes] = from[sourceIndex[column]] }
             }
         }
     }
@@ -197,6 +190,36 @@ final class TimecourseStore: @unchecked Sendable {
     /// Column `column` of the first `count` subjects of `arm`.
     func column(arm: Int, column: Int, count: Int) -> TimecourseColumn {
         TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: Self.lanes * stride, count: count)
+    }
+
+    /// Large stores (hundreds of MB for 20,000 subjects × outputs × grid times) are aligned to 2 MiB
+    /// and marked for transparent huge pages where the kernel offers them (Linux `madvise` mode):
+    /// a few hundred page faults instead of ~50,000, and the column passes of `rows` do not miss
+    /// the TLB once per run of `lanes` values. Only a hint: without huge pages nothing changes.
+    private static let hugePage = 2 << 20
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Double> {
+        let bytes = count * MemoryLayout<Double>.stride
+        #if os(Linux)
+        if bytes >= 2 * hugePage {
+            var raw: UnsafeMutableRawPointer?
+            if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
+                _ = madvise(raw, bytes, MADV_HUGEPAGE)
+                return raw.bindMemory(to: Double.self, capacity: count)
+            }
+        }
+        #endif
+        return .allocate(capacity: count)
+    }
+
+    private static func deallocate(_ buffer: UnsafeMutablePointer<Double>, _ count: Int) {
+        #if os(Linux)
+        if count * MemoryLayout<Double>.stride >= 2 * hugePage {
+            free(buffer)
+            return
+        }
+        #endif
+        buffer.deallocate()
     }
 }
 
@@ -247,11 +270,11 @@ enum OrderStatistics {
     /// The values at the given ranks (0-based, ascending) of the sorted column, i.e. the same
     /// numbers as `column.gathered().sorted()[rank]`; `minimum` and `maximum` are the column's.
     ///
-    /// Histogram selection: a value's bin is ⌊(v − minimum)·scale⌋, a non-decreasing function of
-    /// v under IEEE rounding (each step — subtraction of a constant, multiplication by a positive
-    /// constant, truncation — is monotone), so every value in a lower bin is smaller than every
-    /// value in a higher one and the k-th smallest value is the (k − below)-th smallest of its
-    /// bin. One pass counts the bins, a prefix sum finds the bin of each rank, a second pass
+    /// Histogram selection: a value's bin is (v − minimum)·scale rounded to an integer, a
+    /// non-decreasing function of v under IEEE rounding (each step — subtraction of a constant,
+    /// multiplication by a positive constant, rounding — is monotone), so every value in a lower
+    /// bin is smaller than every value in a higher one and the k-th smallest value is the
+    /// (k − below)-th smallest of its bin. One pass counts the bins, a prefix sum finds the bin of each rank, a second pass
     /// copies out only those bins' values (a few hundred of 20,000), and the ranks are selected
     /// among them. A column with an infinity, or whose range is too narrow to scale, takes the
     /// multi-rank quickselect on a copy instead; both give the sorted column's values.
@@ -270,7 +293,12 @@ enum OrderStatistics {
             }
         }
         let last = bins - 1
-        @inline(__always) func bin(_ v: Double) -> Int { Swift.min(Int((v - minimum) * scale), last) }
+        // ⌊·⌉ by adding 2⁵²: for x in [0, 2⁵²) the low bits of x + 2⁵² are x rounded to the
+        // nearest integer — monotone like truncation, and without the range checks of Int(x).
+        let magic = 0x1p52, magicBits = Int(truncatingIfNeeded: magic.bitPattern)
+        @inline(__always) func bin(_ v: Double) -> Int {
+            Swift.min(Int(truncatingIfNeeded: ((v - minimum) * scale + magic).bitPattern) &- magicBits, last)
+        }
 
         if w.counts.count != bins {
             w.counts = [Int32](repeating: 0, count: bins)
@@ -280,7 +308,7 @@ enum OrderStatistics {
         w.counts.withUnsafeMutableBufferPointer { counts in
             w.slotOfBin.withUnsafeMutableBufferPointer { slotOfBin in
                 for i in 0..<bins { counts[i] = 0 }
-                column.forEach { counts[bin($0)] += 1 }
+                column.forEach { counts[bin($0)] &+= 1 }
                 // The bin of each rank, and how many values lie in lower bins.
                 var targetBins: [Int] = [], below: [Int] = [], sizes: [Int] = []
                 var cumulative = 0, b = 0
