@@ -244,12 +244,7 @@ extension TrialPlan {
                         let window = endpoint.windowGrid
                         aval = space.outputs.withUnsafeBufferPointer { values in
                             gridTimeIndex.withUnsafeBufferPointer { timeIndex in
-                                var best = values[row + timeIndex[window.lowerBound]]
-                                for k in window {
-                                    let v = values[row + timeIndex[k]]
-                                    if isMax { if v > best { best = v } } else if v < best { best = v }
-                                }
-                                return best
+                                Self.extreme(values.baseAddress! + row, at: timeIndex, window, isMax: isMax)
                             }
                         }
                     }
@@ -293,6 +288,58 @@ extension TrialPlan {
             }
             space.endpoints[e] = outcome
         }
+    }
+
+    /// The first value of `window` (grid indices into `timeIndex`) followed by every later one
+    /// that is strictly greater (`isMax`) or smaller: the window's maximum or minimum as the
+    /// sequential scan finds it, NaNs after the first value skipped.
+    ///
+    /// Scanned in four interleaved lanes, each starting from the first value, so the comparisons
+    /// do not wait on one another. The lanes find the same extreme value; only which of several
+    /// equal values wins can differ, which matters for the bits only between −0 and +0 — a zero
+    /// result is therefore rescanned sequentially, as is a first value that is NaN.
+    @inline(__always)
+    static func extreme(_ values: UnsafePointer<Double>, at timeIndex: UnsafeBufferPointer<Int>, _ window: ClosedRange<Int>,
+                        isMax: Bool) -> Double {
+        let first = values[timeIndex[window.lowerBound]]
+        func sequential() -> Double {
+            var best = first
+            for k in window {
+                let v = values[timeIndex[k]]
+                if isMax { if v > best { best = v } } else if v < best { best = v }
+            }
+            return best
+        }
+        if first.isNaN { return sequential() }
+        var b0 = first, b1 = first, b2 = first, b3 = first
+        var k = window.lowerBound
+        let end = window.upperBound
+        if isMax {
+            while k + 3 <= end {
+                let v0 = values[timeIndex[k]], v1 = values[timeIndex[k + 1]]
+                let v2 = values[timeIndex[k + 2]], v3 = values[timeIndex[k + 3]]
+                b0 = v0 > b0 ? v0 : b0; b1 = v1 > b1 ? v1 : b1
+                b2 = v2 > b2 ? v2 : b2; b3 = v3 > b3 ? v3 : b3
+                k += 4
+            }
+            while k <= end { let v = values[timeIndex[k]]; b0 = v > b0 ? v : b0; k += 1 }
+            if b1 > b0 { b0 = b1 }
+            if b2 > b0 { b0 = b2 }
+            if b3 > b0 { b0 = b3 }
+        } else {
+            while k + 3 <= end {
+                let v0 = values[timeIndex[k]], v1 = values[timeIndex[k + 1]]
+                let v2 = values[timeIndex[k + 2]], v3 = values[timeIndex[k + 3]]
+                b0 = v0 < b0 ? v0 : b0; b1 = v1 < b1 ? v1 : b1
+                b2 = v2 < b2 ? v2 : b2; b3 = v3 < b3 ? v3 : b3
+                k += 4
+            }
+            while k <= end { let v = values[timeIndex[k]]; b0 = v < b0 ? v : b0; k += 1 }
+            if b1 < b0 { b0 = b1 }
+            if b2 < b0 { b0 = b2 }
+            if b3 < b0 { b0 = b3 }
+        }
+        return b0 == 0 ? sequential() : b0
     }
 
     /// A measured value (SPEC §4 residual error): y·(1 + ε₁·proportional) + ε₂·additive, with
