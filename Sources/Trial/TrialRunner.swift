@@ -203,11 +203,13 @@ public struct TrialRunner {
             shouldStop: shouldStop)
         progress.done()
 
+        // These files are complete: their last flush, hash and fsync (tens of milliseconds of
+        // waiting on the disk for large files) run in the background while power.csv and the
+        // time-course summaries are computed; they are joined before anything reads the files.
+        let finished = [subjectsWriter, endpointsWriter, aeWriter, efficacyWriter, safetyWriter, comparisonWriter]
+        let closing = BackgroundClose(finished)
         var files: [String: String] = [:]
-        for writer in [subjectsWriter, endpointsWriter, aeWriter, efficacyWriter, safetyWriter, comparisonWriter] {
-            try writer.close()
-            files[(writer.path as NSString).lastPathComponent] = writer.sha256
-        }
+        defer { closing.wait() }
 
         let powerWriter = try CSVWriter(path: folder.path(for: "power.csv"), header: Self.powerHeader)
         power.write(plan: plan, to: powerWriter)
@@ -229,6 +231,8 @@ public struct TrialRunner {
         }
         try timecourseWriter.close()
         files["timecourse.csv"] = timecourseWriter.sha256
+        if let error = closing.wait() { throw error }
+        for writer in finished { files[(writer.path as NSString).lastPathComponent] = writer.sha256 }
         return files
     }
 
@@ -332,5 +336,30 @@ extension ReplicateData {
             censored[e].append(contentsOf: other.censored[e])
         }
         for a in aeGrade.indices { aeGrade[a].append(contentsOf: other.aeGrade[a]) }
+    }
+}
+
+/// Closes writers (flush, hash, fsync) one after another on a background queue; `wait` returns
+/// the first error. Nothing else touches the writers until `wait` has returned.
+private final class BackgroundClose: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var error: OutputError?
+
+    init(_ writers: [CSVWriter]) {
+        let handed = UncheckedSendable(writers)
+        DispatchQueue.global().async(group: group) { [self] in
+            for writer in handed.value {
+                do throws(OutputError) { try writer.close() } catch {
+                    if self.error == nil { self.error = error }
+                }
+            }
+        }
+    }
+
+    /// Waits for the closes (again: no-op) and returns the first error.
+    @discardableResult
+    func wait() -> OutputError? {
+        group.wait()
+        return error
     }
 }
