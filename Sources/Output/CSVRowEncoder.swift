@@ -78,21 +78,24 @@ public struct CSVRowEncoder: Sendable {
 
     /// Text, quoted only when it holds a comma, a quote, CR or LF.
     public mutating func field(_ text: String) {
-        beginField()
         var text = text
-        text.withUTF8 { utf8 in
-            let needsQuotes = utf8.contains { $0 == comma || $0 == quote || $0 == lineFeed || $0 == carriageReturn }
-            guard needsQuotes else {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            bytes.append(quote)
-            for byte in utf8 {
-                if byte == quote { bytes.append(quote) }
-                bytes.append(byte)
-            }
-            bytes.append(quote)
+        text.withUTF8 { field(utf8: $0) }
+    }
+
+    /// Text given as UTF-8 bytes (for text built without a `String`), quoted as `field(_: String)`.
+    public mutating func field(utf8: UnsafeBufferPointer<UInt8>) {
+        beginField()
+        let needsQuotes = utf8.contains { $0 == comma || $0 == quote || $0 == lineFeed || $0 == carriageReturn }
+        guard needsQuotes else {
+            bytes.append(contentsOf: utf8)
+            return
         }
+        bytes.append(quote)
+        for byte in utf8 {
+            if byte == quote { bytes.append(quote) }
+            bytes.append(byte)
+        }
+        bytes.append(quote)
     }
 
     /// An empty field (a missing value).
@@ -109,6 +112,11 @@ public struct CSVRowEncoder: Sendable {
         bytes.append(lineFeed)
         rowCount += 1
         fieldsInRow = 0
+    }
+
+    /// Reserves room for `bytes` more bytes of rows.
+    public mutating func reserve(bytes extra: Int) {
+        bytes.reserveCapacity(bytes.count + extra)
     }
 
     /// Forgets the encoded rows (keeping the memory) so the encoder can be reused.

@@ -50,9 +50,40 @@ public struct TrialPlan: Sendable {
     /// USUBJID (SPEC §6): `<protocol>-<replicate>-<subject number>`, the number 1-based and
     /// zero-padded to the width of `subjects` (in a matched design, the patient's number).
     public func subjectLabel(replicate: Int, patient: Int) -> String {
-        let number = String(patient + 1)
-        let width = String(subjects).count
-        return "\(protocolID)-\(replicate)-" + String(repeating: "0", count: Swift.max(0, width - number.count)) + number
+        var bytes: [UInt8] = []
+        appendSubjectLabel(replicate: replicate, patient: patient, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `subjectLabel`'s UTF-8 bytes appended to `bytes`, without building strings (the runner
+    /// writes one per subject row).
+    public func appendSubjectLabel(replicate: Int, patient: Int, to bytes: inout [UInt8]) {
+        var id = protocolID
+        id.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendDigits(replicate, width: 1, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendDigits(patient + 1, width: Self.digitCount(subjects), to: &bytes)
+    }
+
+    private static func digitCount(_ value: Int) -> Int {
+        var count = 1, rest = value
+        while rest >= 10 { rest /= 10; count += 1 }
+        return count
+    }
+
+    /// A non-negative integer in decimal, zero-padded on the left to `width` digits.
+    private static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        precondition(value >= 0, "subject labels hold non-negative numbers")
+        let count = Swift.max(width, digitCount(value))
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var rest = value, position = start + count - 1
+        while rest > 0 {
+            bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            position -= 1
+        }
     }
 
     /// The arm of subject index `subject` (parallel design).

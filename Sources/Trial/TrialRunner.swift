@@ -156,6 +156,13 @@ public struct TrialRunner {
                 let first = chunk * Self.chunkSize
                 let last = min(unitsPerReplicate, first + Self.chunkSize)
                 result.data.reserve(last - first)
+                if writeSubjects {
+                    // Room for the chunk's rows (a typical row is well under 128 bytes), so the
+                    // buffers do not grow by copying.
+                    result.subjects.reserve(bytes: (last - first) * 128)
+                    result.endpoints.reserve(bytes: (last - first) * plan.endpoints.count * 96)
+                }
+                var label: [UInt8] = []
                 for unit in first..<last {
                     let arm: Int, patient: Int, indexInArm: Int
                     if matched {
@@ -167,8 +174,9 @@ public struct TrialRunner {
                                                          cohort: cohortReplicate, space: &space)
                     result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
                     if writeSubjects {
-                        Self.encodeSubject(plan: plan, replicate: replicate, label: plan.subjectLabel(replicate: replicate, patient: patient),
-                                           arm: arm, facts: facts,
+                        label.removeAll(keepingCapacity: true)
+                        plan.appendSubjectLabel(replicate: replicate, patient: patient, to: &label)
+                        Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
                                            space: space, into: &result)
                     }
                     if replicate == 1 && indexInArm < timecourseLimit && timecourseStride > 0 {  // `TimecourseCollector.wants`
@@ -236,11 +244,17 @@ public struct TrialRunner {
         return files
     }
 
-    private static func encodeSubject(plan: TrialPlan, replicate: Int, label: String, arm: Int, facts: SubjectFacts,
+    private static func encodeSubject(plan: TrialPlan, replicate: Int, label: [UInt8], arm: Int, facts: SubjectFacts,
+                                      space: SubjectWorkspace, into result: inout ChunkResult) {
+        label.withUnsafeBufferPointer { label in encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
+                                                              space: space, into: &result) }
+    }
+
+    private static func encodeSubject(plan: TrialPlan, replicate: Int, label: UnsafeBufferPointer<UInt8>, arm: Int, facts: SubjectFacts,
                                       space: SubjectWorkspace, into result: inout ChunkResult) {
         let armName = plan.arms[arm].name
         result.subjects.field(replicate)
-        result.subjects.field(label)
+        result.subjects.field(utf8: label)
         result.subjects.field(armName)
         for (i, value) in space.covariates.enumerated() {
             if let levels = plan.covariateLevels[i] { result.subjects.field(levels[Int(value)]) } else { result.subjects.field(value) }
@@ -254,7 +268,7 @@ public struct TrialRunner {
         for (e, endpoint) in plan.endpoints.enumerated() {
             let o = space.endpoints[e]
             result.endpoints.field(replicate)
-            result.endpoints.field(label)
+            result.endpoints.field(utf8: label)
             result.endpoints.field(armName)
             result.endpoints.field(endpoint.id)
             result.endpoints.field(o.base)
@@ -267,7 +281,7 @@ public struct TrialRunner {
         }
         for (k, event) in plan.adverseEvents.enumerated() where space.adverseEvents[k].grade > 0 {
             result.adverseEvents.field(replicate)
-            result.adverseEvents.field(label)
+            result.adverseEvents.field(utf8: label)
             result.adverseEvents.field(armName)
             result.adverseEvents.field(event.term)
             result.adverseEvents.field(space.adverseEvents[k].grade)
