@@ -50,6 +50,17 @@ analysis: { control: placebo }
         #expect(p.subjectLabel(replicate: 2, patient: 2) == "T-2-3")   // 4 subjects: width 1
     }
 
+    @Test func subjectLabelsArePaddedToTheWidthOfTheSubjectCount() throws {
+        for (subjects, patient, replicate, expected) in [(100000, 0, 12, "T-12-000001"), (100000, 99999, 1, "T-1-100000"),
+                                                          (10, 9, 3, "T-3-10"), (9, 8, 1, "T-1-9"), (1000, 41, 200, "T-200-0042")] {
+            let p = try plan(bolusProtocol.replacingOccurrences(of: "subjects: 4", with: "subjects: \(subjects)"))
+            #expect(p.subjectLabel(replicate: replicate, patient: patient) == expected)
+            var bytes: [UInt8] = Array("x".utf8)
+            p.appendSubjectLabel(replicate: replicate, patient: patient, to: &bytes)
+            #expect(bytes == Array(("x" + expected).utf8))
+        }
+    }
+
     @Test func oneSubjectMatchesTheClosedForm() throws {
         let p = try plan(bolusProtocol)
         var space = SubjectWorkspace(plan: p)
