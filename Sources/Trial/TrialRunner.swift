@@ -49,10 +49,11 @@ public struct TrialRunner {
     @discardableResult
     public func run(shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> String {
         let started = Date()
+        var trace = PhaseTrace()
         let cohort = plan.cohort
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
-            var files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop)
+            var files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop, trace: &trace)
             var manifest = Manifest(specVersion: Self.specVersion, engineVersion: Self.engineVersion,
                                     protocolFile: protocolFileName, protocolSHA256: SHA256.hash(protocolBytes),
                                     seed: plan.seed, replicates: plan.replicates, subjects: plan.subjects,
@@ -69,12 +70,14 @@ public struct TrialRunner {
                 // shard has no report: `vtrial merge` writes the merged folder's.
                 try manifest.write(to: folder.path(for: "manifest.json"))
                 files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath)
+                trace.mark("report.html")
                 manifest.files = files
             }
             manifest.finished = Date()
             manifest.wallSeconds = manifest.finished.timeIntervalSince(started)
             try manifest.write(to: folder.path(for: "manifest.json"))
             try folder.commit()
+            trace.mark("manifest and commit")
             return folder.finalPath
         } catch {
             folder.abandon()
@@ -111,7 +114,9 @@ public struct TrialRunner {
         var analysis: ReplicateAnalysis?
     }
 
-    private func writeResults(into folder: ResultsFolder, cohort: CohortSynthesizer, shouldStop: @escaping @Sendable () -> Bool) throws -> [String: String] {
+    private func writeResults(into folder: ResultsFolder, cohort: CohortSynthesizer, shouldStop: @escaping @Sendable () -> Bool,
+                              trace: inout PhaseTrace) throws -> [String: String] {
+        trace.mark("start")
         let plan = self.plan
         let subjectsWriter = try CSVWriter(path: folder.path(for: "subjects.csv"),
                                            header: ["REPLICATE", "USUBJID", "ARM"] + plan.covariateNames + Self.subjectTail)
@@ -210,6 +215,7 @@ public struct TrialRunner {
             },
             shouldStop: shouldStop)
         progress.done()
+        trace.mark("subjects simulated")
 
         // These files are complete: their last flush, hash and fsync (tens of milliseconds of
         // waiting on the disk for large files) run in the background while power.csv and the
@@ -239,7 +245,9 @@ public struct TrialRunner {
         }
         try timecourseWriter.close()
         files["timecourse.csv"] = timecourseWriter.sha256
+        trace.mark("power and time courses")
         if let error = closing.wait() { throw error }
+        trace.mark("subject files closed")
         for writer in finished { files[(writer.path as NSString).lastPathComponent] = writer.sha256 }
         return files
     }
