@@ -99,17 +99,32 @@ struct TimecourseCollector {
     /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column.
     static func summarise(_ column: TimecourseColumn, workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
         let n = column.count
+        // One pass: the compensated sum, the range, and (for long columns) a histogram over a
+        // range guessed from the first run of values, which usually spares `values` its own
+        // counting pass. A NaN makes the sum NaN (and so does +∞ with −∞): such columns are
+        // sorted, which gives the same order statistics as selection wherever selection applies.
         var sum = CompensatedSum()
-        var ordered = true
         var minimum = Double.infinity, maximum = -Double.infinity
-        column.forEach { v in
-            sum.add(v)
-            if v.isNaN { ordered = false }
-            if v < minimum { minimum = v }
-            if v > maximum { maximum = v }
+        let guess = n >= 64 ? OrderStatistics.BinMap(guessingFrom: column, count: n) : nil
+        if let guess {
+            workspace.prepare(bins: guess.bins)
+            workspace.counts.withUnsafeMutableBufferPointer { counts in
+                column.forEach { v in
+                    sum.add(v)
+                    if v < minimum { minimum = v }
+                    if v > maximum { maximum = v }
+                    counts[guess.bin(v)] &+= 1
+                }
+            }
+        } else {
+            column.forEach { v in
+                sum.add(v)
+                if v < minimum { minimum = v }
+                if v > maximum { maximum = v }
+            }
         }
         let mean = n > 0 ? sum.value / Double(n) : nil
-        if !ordered || n < 64 {
+        if sum.value.isNaN || n < 64 {
             var sorted = column.gathered()
             sorted.sort()
             return (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
@@ -125,7 +140,8 @@ struct TimecourseCollector {
             }
         }
         ranks.sort()
-        let values = OrderStatistics.values(ofRanks: ranks, in: column, minimum: minimum, maximum: maximum, workspace: &workspace)
+        let values = guess.flatMap { OrderStatistics.values(ofRanks: ranks, in: column, counted: $0, workspace: &workspace) }
+            ?? OrderStatistics.values(ofRanks: ranks, in: column, minimum: minimum, maximum: maximum, workspace: &workspace)
         func value(_ rank: Int) -> Double { values[ranks.firstIndex(of: rank)!] }
         return (mean, probabilities.map { p -> Double? in
             let h = Double(n - 1) * p
@@ -265,50 +281,101 @@ enum OrderStatistics {
             scratch = []
             scratch.reserveCapacity(capacity)
         }
+
+        /// `bins` zeroed counts.
+        mutating func prepare(bins: Int) {
+            if counts.count != bins {
+                counts = [Int32](repeating: 0, count: bins)
+                slotOfBin = [UInt8](repeating: .max, count: bins)
+            } else {
+                counts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            }
+        }
+    }
+
+    /// A non-decreasing map from values to bins 0..<bins: (v − low)·scale clamped to
+    /// [0, bins − 1] and rounded to an integer. Each step (subtracting a constant, multiplying by
+    /// a positive constant, clamping, rounding) is monotone under IEEE arithmetic, so every value
+    /// in a lower bin is smaller than every value in a higher one, whatever `low` and `scale`
+    /// are: a bin map is exact for selection even over a guessed range (values outside it only
+    /// crowd the edge bins). NaN maps to the last bin.
+    struct BinMap {
+        let low: Double
+        let scale: Double
+        let bins: Int
+
+        /// Bins for `count` values: about 8 values per bin, a power of two in 64…8192.
+        static func binCount(_ count: Int) -> Int {
+            Swift.max(64, Swift.min(8192, 1 << (Swift.max(6, Int.bitWidth - (count / 8).leadingZeroBitCount) - 1)))
+        }
+
+        init?(low: Double, high: Double, count: Int) {
+            let span = high - low
+            bins = Self.binCount(count)
+            scale = Double(bins) / span
+            self.low = low
+            guard span > 0, span.isFinite, scale.isFinite, scale > 0 else { return nil }
+        }
+
+        /// A range guessed from the column's first run of values, widened by its width on each
+        /// side (nil when those values are all equal or not finite).
+        init?(guessingFrom column: TimecourseColumn, count: Int) {
+            var low = Double.infinity, high = -Double.infinity
+            for i in 0..<Swift.min(count, TimecourseStore.lanes) {
+                let v = column.base[i]
+                if v < low { low = v }
+                if v > high { high = v }
+            }
+            let width = high - low
+            self.init(low: low - width, high: high + width, count: count)
+        }
+
+        @inline(__always) func bin(_ v: Double) -> Int {
+            // ⌊·⌉ by adding 2⁵²: for x in [0, 2⁵²) the low bits of x + 2⁵² are x rounded to the
+            // nearest integer — monotone, and without the range checks of Int(x).
+            let upper = Double(bins - 1)
+            let x = (v - low) * scale
+            let clamped = x < 0 ? 0 : (x < upper ? x : upper)
+            return Int(truncatingIfNeeded: (clamped + 0x1p52).bitPattern &- (0x1p52 as Double).bitPattern)
+        }
     }
 
     /// The values at the given ranks (0-based, ascending) of the sorted column, i.e. the same
     /// numbers as `column.gathered().sorted()[rank]`; `minimum` and `maximum` are the column's.
     ///
-    /// Histogram selection: a value's bin is (v − minimum)·scale rounded to an integer, a
-    /// non-decreasing function of v under IEEE rounding (each step — subtraction of a constant,
-    /// multiplication by a positive constant, rounding — is monotone), so every value in a lower
-    /// bin is smaller than every value in a higher one and the k-th smallest value is the
-    /// (k − below)-th smallest of its bin. One pass counts the bins, a prefix sum finds the bin of each rank, a second pass
-    /// copies out only those bins' values (a few hundred of 20,000), and the ranks are selected
-    /// among them. A column with an infinity, or whose range is too narrow to scale, takes the
-    /// multi-rank quickselect on a copy instead; both give the sorted column's values.
+    /// Histogram selection over the column's range (`BinMap`): one pass counts the bins, a
+    /// prefix sum finds the bin of each rank (the k-th smallest value is the (k − below)-th
+    /// smallest of its bin), a second pass copies out only those bins' values (a few hundred of
+    /// 20,000), and the ranks are selected among them. A column with an infinity, or whose range
+    /// is too narrow to scale, takes the multi-rank quickselect on a copy instead; both give the
+    /// sorted column's values.
     static func values(ofRanks ranks: [Int], in column: TimecourseColumn, minimum: Double, maximum: Double,
                        workspace w: inout Workspace) -> [Double] {
         let n = column.count
-        let span = maximum - minimum
-        if span == 0 { return ranks.map { _ in minimum } }
-        let bins = Swift.max(64, Swift.min(8192, 1 << (Swift.max(6, Int.bitWidth - (n / 8).leadingZeroBitCount) - 1)))
-        let scale = Double(bins) / span
-        guard span.isFinite, scale.isFinite, scale > 0 else {
+        if maximum - minimum == 0 { return ranks.map { _ in minimum } }
+        guard let map = BinMap(low: minimum, high: maximum, count: n) else {
             var copy = column.gathered()
             return copy.withUnsafeMutableBufferPointer { buffer in
                 select(buffer, ranks: ranks[...], low: 0, high: n - 1, budget: 2 * (64 - n.leadingZeroBitCount) + 8)
                 return ranks.map { buffer[$0] }
             }
         }
-        let last = bins - 1
-        // ⌊·⌉ by adding 2⁵²: for x in [0, 2⁵²) the low bits of x + 2⁵² are x rounded to the
-        // nearest integer — monotone like truncation, and without the range checks of Int(x).
-        let magic = 0x1p52, magicBits = Int(truncatingIfNeeded: magic.bitPattern)
-        @inline(__always) func bin(_ v: Double) -> Int {
-            Swift.min(Int(truncatingIfNeeded: ((v - minimum) * scale + magic).bitPattern) &- magicBits, last)
-        }
-
-        if w.counts.count != bins {
-            w.counts = [Int32](repeating: 0, count: bins)
-            w.slotOfBin = [UInt8](repeating: .max, count: bins)
-        }
-        var result = [Double](repeating: 0, count: ranks.count)
+        w.prepare(bins: map.bins)
         w.counts.withUnsafeMutableBufferPointer { counts in
+            column.forEach { counts[map.bin($0)] &+= 1 }
+        }
+        return values(ofRanks: ranks, in: column, counted: map, workspace: &w, sizeLimit: Int.max)!
+    }
+
+    /// The second half of `values(ofRanks:in:minimum:maximum:workspace:)` for a column whose
+    /// values `w.counts` holds counted by `map`; nil (nothing copied) when a rank's bin holds more
+    /// than `sizeLimit` values — a guessed range that missed.
+    static func values(ofRanks ranks: [Int], in column: TimecourseColumn, counted map: BinMap, workspace w: inout Workspace,
+                       sizeLimit: Int? = nil) -> [Double]? {
+        let limit = sizeLimit ?? Swift.max(256, 16 * column.count / map.bins)
+        var result = [Double](repeating: 0, count: ranks.count)
+        let complete = w.counts.withUnsafeMutableBufferPointer { counts in
             w.slotOfBin.withUnsafeMutableBufferPointer { slotOfBin in
-                for i in 0..<bins { counts[i] = 0 }
-                column.forEach { counts[bin($0)] &+= 1 }
                 // The bin of each rank, and how many values lie in lower bins.
                 var targetBins: [Int] = [], below: [Int] = [], sizes: [Int] = []
                 var cumulative = 0, b = 0
@@ -318,6 +385,7 @@ enum OrderStatistics {
                         b += 1
                     }
                     if targetBins.last != b {
+                        guard Int(counts[b]) <= limit else { return false }
                         targetBins.append(b)
                         below.append(cumulative)
                         sizes.append(Int(counts[b]))
@@ -336,7 +404,7 @@ enum OrderStatistics {
                     var fill = offsets
                     fill.withUnsafeMutableBufferPointer { fill in
                         column.forEach { v in
-                            let slot = Int(slotOfBin[bin(v)])
+                            let slot = Int(slotOfBin[map.bin(v)])
                             if slot != Int(UInt8.max) {
                                 scratch[fill[slot]] = v
                                 fill[slot] += 1
@@ -353,9 +421,10 @@ enum OrderStatistics {
                         for rank in local { result[ranks.firstIndex(of: rank)!] = part[rank - below[slot]] }
                     }
                 }
+                return true
             }
         }
-        return result
+        return complete ? result : nil
     }
 
     /// Places the values of the given ranks (sorted) of a NaN-free buffer at their sorted

@@ -84,9 +84,18 @@ struct OrderStatisticsTests {
         // of the sorted column (NaN columns and short columns by sorting).
         var generator = SystemRandomNumberGenerator()
         var workspace = OrderStatistics.Workspace(capacity: 0)
-        for n in [1, 2, 63, 64, 500, 3001] {
-            for withNaN in [false, true] {
-                var values = (0..<n).map { _ in Double.random(in: 0...10, using: &generator) }
+        for n in [1, 2, 63, 64, 500, 3001, 20000] {
+            for (withNaN, shape) in [(false, 0), (true, 0), (false, 1), (false, 2), (false, 3)] {
+                // Shapes: uniform; a first run far narrower than the rest (the guessed histogram
+                // range misses and is redone); a first run of equal values (no guess); ±∞ inside.
+                var values = (0..<n).map { i -> Double in
+                    switch shape {
+                    case 1: return i < 32 ? 5 + Double.random(in: 0...1e-6, using: &generator) : exp(Double.random(in: -20...20, using: &generator))
+                    case 2: return i < 32 ? 1 : Double.random(in: 0...10, using: &generator)
+                    case 3: return i == n / 3 ? .infinity : (i == n / 4 ? -.infinity : Double.random(in: -1...1, using: &generator))
+                    default: return Double.random(in: 0...10, using: &generator)
+                    }
+                }
                 if withNaN { values[n / 2] = .nan }
                 let (mean, percentiles) = Self.withColumn(values) { TimecourseCollector.summarise($0, workspace: &workspace) }
                 var sum = CompensatedSum()
