@@ -93,20 +93,29 @@ struct ConcentrationModes: Sendable {
         let depotTerm: SIMD4<Double>
         let infusionTerm: SIMD4<Double>
 
-        /// C at τ ≥ 0 after the segment start.
+        /// C at τ ≥ 0 after the segment start: the modes' terms added in the order k = 0, 1, …
+        /// (written out rather than looped, so every coefficient is read at a constant index;
+        /// the same operations in the same order as a loop over `0..<compartments`).
         @inline(__always)
         func concentration(at tau: Double) -> Double {
             let ka = absorptionRate
             let eka = exp(-ka * tau)
             var c = 0.0
-            for k in 0..<compartments {
-                let lambda = rates[k]
-                let e = exp(lambda * tau)
-                c += initial[k] * e
-                if depotTerm[k] != 0 { c += depotTerm[k] * ConcentrationModes.phi(lambda, e, -ka, eka, tau) }
-                if infusionTerm[k] != 0 { c += infusionTerm[k] * ConcentrationModes.phi(lambda, e, 0, 1, tau) }
-            }
+            if compartments > 0 { addMode(0, to: &c, tau: tau, ka: ka, eka: eka) }
+            if compartments > 1 { addMode(1, to: &c, tau: tau, ka: ka, eka: eka) }
+            if compartments > 2 { addMode(2, to: &c, tau: tau, ka: ka, eka: eka) }
+            if compartments > 3 { addMode(3, to: &c, tau: tau, ka: ka, eka: eka) }
             return c
+        }
+
+        /// Adds mode k's terms to `c`.
+        @inline(__always)
+        private func addMode(_ k: Int, to c: inout Double, tau: Double, ka: Double, eka: Double) {
+            let lambda = rates[k]
+            let e = exp(lambda * tau)
+            c += initial[k] * e
+            if depotTerm[k] != 0 { c += depotTerm[k] * ConcentrationModes.phi(lambda, e, -ka, eka, tau) }
+            if infusionTerm[k] != 0 { c += infusionTerm[k] * ConcentrationModes.phi(lambda, e, 0, 1, tau) }
         }
     }
 
