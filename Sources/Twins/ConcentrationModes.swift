@@ -35,7 +35,7 @@ struct ConcentrationModes: Sendable {
     /// Sets the subject's disposition (eigen-decomposition of Σ by cyclic Jacobi rotations).
     mutating func setRates(_ r: LinearPKSystem.Rates) {
         let n = compartments
-        let volumes = [r.centralVolume, r.peripheralVolume[0], r.peripheralVolume[1]]
+        let volumes = SIMD4(r.centralVolume, r.peripheralVolume[0], r.peripheralVolume[1], 1)  // no heap array per subject
         for i in 0..<9 { symmetric[i] = 0 }
         symmetric[0] = -r.clearance
         for p in 1..<n {
@@ -123,6 +123,11 @@ struct ConcentrationModes: Sendable {
     /// Jacobi rotations (Golub & Van Loan, Matrix Computations, §8.5): on return the diagonal
     /// holds the eigenvalues and the columns of `v` the eigenvectors.
     private static func jacobiEigen(_ a: inout [Double], _ v: inout [Double], _ n: Int) {
+        a.withUnsafeMutableBufferPointer { a in v.withUnsafeMutableBufferPointer { v in jacobiEigen(a, v, n) } }
+    }
+
+    /// The rotations on the 3×3 buffers (no per-element bounds or uniqueness checks).
+    private static func jacobiEigen(_ a: UnsafeMutableBufferPointer<Double>, _ v: UnsafeMutableBufferPointer<Double>, _ n: Int) {
         for i in 0..<9 { v[i] = 0 }
         for i in 0..<n { v[i * 3 + i] = 1 }
         if n == 1 { return }
