@@ -131,7 +131,7 @@ import Foundation
         }
 
         var dormandPrince = Stepper(w)
-        /// The state reached, for errors.
+        // The state reached, for errors.
         func reached(_ w: StepWorkspace, _ dormandPrince: Stepper, stiff: Bool) -> [Double] {
             stiff ? currentState(w) : dormandPrince.currentState(w)
         }

@@ -16,6 +16,9 @@ import Foundation
 ///   `rodas.f` (safety 0.9, ratio in [0.2, 6], Gustafsson's predictive controller) and its
 ///   3rd-order dense output.
 /// - Initial step: Hairer's heuristic (`HINIT` of `dopri5.f`) unless a hint is passed.
+/// - One state: a ``ScalarODESystem`` is stepped with its Dormand–Prince stages in plain values
+///   and one evaluation of its time-dependent part for the two stages at `t + h`; the results
+///   are the general method's, bit for bit.
 ///
 /// Output times are read from the continuous extension of each accepted step: steps are never
 /// shortened to hit them. The last step lands exactly on the end of the interval, so the state
