@@ -11,7 +11,14 @@
     @inlinable static func evaluate(_ w: StepWorkspace, theta: Double, into out: UnsafeMutablePointer<Double>) {
         let theta1 = 1 - theta
         for i in 0..<w.n {
-            out[i] = w.dense0[i] + theta * (w.dense1[i] + theta1 * (w.dense2[i] + theta * (w.dense3[i] + theta1 * w.dense4[i])))
+            out[i] = value(w.dense0[i], w.dense1[i], w.dense2[i], w.dense3[i], w.dense4[i], theta: theta, theta1: theta1)
         }
+    }
+
+    /// One component of `u(θ)`, `theta1 = 1 − θ` (shared with the scalar path, so the same
+    /// rounding).
+    @inlinable @inline(__always)
+    static func value(_ d0: Double, _ d1: Double, _ d2: Double, _ d3: Double, _ d4: Double, theta: Double, theta1: Double) -> Double {
+        d0 + theta * (d1 + theta1 * (d2 + theta * (d3 + theta1 * d4)))
     }
 }

@@ -26,6 +26,54 @@
     /// Order of the error estimate plus one, the exponent base of the controller.
     @usableFromInline static let order = 5.0
 
+    // The arithmetic of one component, shared by the workspace loops below and the scalar path
+    // (`ScalarDormandPrince`), so both evaluate literally the same expressions in the same order
+    // and round identically (Swift does not contract `a * b + c` into a fused multiply-add).
+
+    /// The argument of stage 2.
+    @inlinable @inline(__always) static func stage2(_ y: Double, _ h: Double, _ k1: Double) -> Double {
+        y + h * a21 * k1
+    }
+    /// The argument of stage 3.
+    @inlinable @inline(__always) static func stage3(_ y: Double, _ h: Double, _ k1: Double, _ k2: Double) -> Double {
+        y + h * (a31 * k1 + a32 * k2)
+    }
+    /// The argument of stage 4.
+    @inlinable @inline(__always) static func stage4(_ y: Double, _ h: Double, _ k1: Double, _ k2: Double, _ k3: Double) -> Double {
+        y + h * (a41 * k1 + a42 * k2 + a43 * k3)
+    }
+    /// The argument of stage 5.
+    @inlinable @inline(__always)
+    static func stage5(_ y: Double, _ h: Double, _ k1: Double, _ k2: Double, _ k3: Double, _ k4: Double) -> Double {
+        y + h * (a51 * k1 + a52 * k2 + a53 * k3 + a54 * k4)
+    }
+    /// The argument of stage 6 (Hairer's `YSTI`).
+    @inlinable @inline(__always)
+    static func stage6(_ y: Double, _ h: Double, _ k1: Double, _ k2: Double, _ k3: Double, _ k4: Double, _ k5: Double) -> Double {
+        y + h * (a61 * k1 + a62 * k2 + a63 * k3 + a64 * k4 + a65 * k5)
+    }
+    /// The 5th-order solution (also the argument of stage 7).
+    @inlinable @inline(__always)
+    static func solution(_ y: Double, _ h: Double, _ k1: Double, _ k3: Double, _ k4: Double, _ k5: Double, _ k6: Double) -> Double {
+        y + h * (a71 * k1 + a73 * k3 + a74 * k4 + a75 * k5 + a76 * k6)
+    }
+    /// The component's error estimate divided by its weight `atol + rtol·max(|y|, |yNew|)`.
+    @inlinable @inline(__always)
+    static func weightedError(_ h: Double, _ k1: Double, _ k3: Double, _ k4: Double, _ k5: Double, _ k6: Double, _ k7: Double,
+                              y: Double, yNew: Double, rtol: Double, atol: Double) -> Double {
+        let e = h * (e1 * k1 + e3 * k3 + e4 * k4 + e5 * k5 + e6 * k6 + e7 * k7)
+        let scale = atol + rtol * max(abs(y), abs(yNew))
+        return e / scale
+    }
+    /// The dense-output coefficients d₀…d₄ of one component (see ``DenseOutput``).
+    @inlinable @inline(__always)
+    static func denseCoefficients(y: Double, yNew: Double, h: Double, _ k1: Double, _ k3: Double, _ k4: Double, _ k5: Double,
+                                  _ k6: Double, _ k7: Double) -> (Double, Double, Double, Double, Double) {
+        let yDiff = yNew - y
+        let bSpline = h * k1 - yDiff
+        return (y, yDiff, bSpline, yDiff - h * k7 - bSpline, h * (d1 * k1 + d3 * k3 + d4 * k4 + d5 * k5 + d6 * k6 + d7 * k7))
+    }
+
     /// One trial step from `(t, w.y)` with `w.f0 = f(t, y)`. Leaves the 5th-order solution in
     /// `w.yNew`, `f(t + h, yNew)` in `w.k7`, and the 6th stage argument in `w.stage` (Hairer's
     /// `YSTI`, used by the stiffness test). Returns the weighted RMS error, or NaN when a stage
@@ -35,23 +83,21 @@
         let n = w.n
         let y = w.y, k1 = w.f0, k2 = w.k2, k3 = w.k3, k4 = w.k4, k5 = w.k5, k6 = w.k6, k7 = w.k7
         let s = w.stage, yNew = w.yNew
-        for i in 0..<n { s[i] = y[i] + h * a21 * k1[i] }
+        for i in 0..<n { s[i] = stage2(y[i], h, k1[i]) }
         w.evaluate(system, t: t + c2 * h, at: s, into: k2)
-        for i in 0..<n { s[i] = y[i] + h * (a31 * k1[i] + a32 * k2[i]) }
+        for i in 0..<n { s[i] = stage3(y[i], h, k1[i], k2[i]) }
         w.evaluate(system, t: t + c3 * h, at: s, into: k3)
-        for i in 0..<n { s[i] = y[i] + h * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]) }
+        for i in 0..<n { s[i] = stage4(y[i], h, k1[i], k2[i], k3[i]) }
         w.evaluate(system, t: t + c4 * h, at: s, into: k4)
-        for i in 0..<n { s[i] = y[i] + h * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]) }
+        for i in 0..<n { s[i] = stage5(y[i], h, k1[i], k2[i], k3[i], k4[i]) }
         w.evaluate(system, t: t + c5 * h, at: s, into: k5)
-        for i in 0..<n { s[i] = y[i] + h * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]) }
+        for i in 0..<n { s[i] = stage6(y[i], h, k1[i], k2[i], k3[i], k4[i], k5[i]) }
         w.evaluate(system, t: t + h, at: s, into: k6)
-        for i in 0..<n { yNew[i] = y[i] + h * (a71 * k1[i] + a73 * k3[i] + a74 * k4[i] + a75 * k5[i] + a76 * k6[i]) }
+        for i in 0..<n { yNew[i] = solution(y[i], h, k1[i], k3[i], k4[i], k5[i], k6[i]) }
         w.evaluate(system, t: t + h, at: yNew, into: k7)
         var sum = 0.0
         for i in 0..<n {
-            let e = h * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i])
-            let scale = atol + rtol * max(abs(y[i]), abs(yNew[i]))
-            let r = e / scale
+            let r = weightedError(h, k1[i], k3[i], k4[i], k5[i], k6[i], k7[i], y: y[i], yNew: yNew[i], rtol: rtol, atol: atol)
             sum += r * r
             if !yNew[i].isFinite || !k7[i].isFinite { return .nan }
         }
@@ -60,15 +106,9 @@
 
     /// Fills the dense-output coefficients for the step just accepted (before `y` is replaced).
     @inlinable static func prepareDenseOutput(_ w: StepWorkspace, h: Double) {
-        let k1 = w.f0
         for i in 0..<w.n {
-            let yDiff = w.yNew[i] - w.y[i]
-            let bSpline = h * k1[i] - yDiff
-            w.dense0[i] = w.y[i]
-            w.dense1[i] = yDiff
-            w.dense2[i] = bSpline
-            w.dense3[i] = yDiff - h * w.k7[i] - bSpline
-            w.dense4[i] = h * (d1 * k1[i] + d3 * w.k3[i] + d4 * w.k4[i] + d5 * w.k5[i] + d6 * w.k6[i] + d7 * w.k7[i])
+            (w.dense0[i], w.dense1[i], w.dense2[i], w.dense3[i], w.dense4[i]) =
+                denseCoefficients(y: w.y[i], yNew: w.yNew[i], h: h, w.f0[i], w.k3[i], w.k4[i], w.k5[i], w.k6[i], w.k7[i])
         }
     }
 }

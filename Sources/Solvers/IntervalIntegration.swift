@@ -21,11 +21,12 @@ import Foundation
         self.initialStepSize = initialStepSize
     }
 
-    @inlinable mutating func integrate<System: ODESystem, Times: Sequence<Double>>(
+    /// Integrates with the Dormand–Prince state kept by a `Stepper` (see ``DormandPrinceStepper``).
+    @inlinable mutating func integrate<System: ODESystem, Times: Sequence<Double>, Stepper: DormandPrinceStepper>(
         _ system: System, _ workspace: StepWorkspace, _ linear: inout RosenbrockLinearSolver,
-        state: inout [Double], outputTimes: Times,
+        state: inout [Double], outputTimes: Times, stepper: Stepper.Type,
         onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void
-    ) throws(ODEError) {
+    ) throws(ODEError) where Stepper.System == System {
         var w = workspace
         let n = w.n
         for i in 0..<n { w.y[i] = state[i] }
@@ -49,7 +50,7 @@ import Foundation
             w.evaluate(system, t: t0, at: w.y, into: w.f0)
             statistics.derivativeEvaluations += 1
             guard w.allFinite(w.f0) else { throw .nonFiniteDerivative(t: t0, state: state) }
-            try step(system, &w, &linear, outputs: &outputs, times: &times, onOutput: onOutput)
+            try step(system, &w, &linear, stepper: stepper, outputs: &outputs, times: &times, onOutput: onOutput)
         }
         if let tau = outputs.next { throw .invalidOutputTime(tau) }
         for i in 0..<n { state[i] = w.y[i] }
@@ -106,11 +107,13 @@ import Foundation
         return min(100 * h, h1, maximum)
     }
 
-    @inlinable mutating func step<System: ODESystem, Times: IteratorProtocol<Double>>(
-        _ system: System, _ w: inout StepWorkspace, _ linear: inout RosenbrockLinearSolver,
+    /// The stepping loop. While the nonstiff method runs, the state lives where `Stepper` keeps
+    /// it; the stiff method (from the start, or after the switch) works in the workspace.
+    @inlinable mutating func step<System: ODESystem, Times: IteratorProtocol<Double>, Stepper: DormandPrinceStepper>(
+        _ system: System, _ w: inout StepWorkspace, _ linear: inout RosenbrockLinearSolver, stepper: Stepper.Type,
         outputs: inout PendingOutputs, times: inout Times,
         onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void
-    ) throws(ODEError) {
+    ) throws(ODEError) where Stepper.System == System {
         let rtol = options.rtol, atol = options.atol
         let fixed = options.fixedStepSize
         let maximumStep = min(options.maximumStepSize, t1 - t0)
@@ -127,6 +130,12 @@ import Foundation
             h = hairerInitialStep(system, w, maximum: maximumStep, order: stiff ? Rodas4.order : DormandPrince54.order)
         }
 
+        var dormandPrince = Stepper(w)
+        // The state reached, for errors.
+        func reached(_ w: StepWorkspace, _ dormandPrince: Stepper, stiff: Bool) -> [Double] {
+            stiff ? currentState(w) : dormandPrince.currentState(w)
+        }
+
         var t = t0
         var steps = 0
         var previousRejected = false
@@ -140,11 +149,11 @@ import Foundation
 
         while t < t1 {
             if steps >= options.maximumStepsPerInterval {
-                throw .tooManySteps(t: t, state: currentState(w), steps: steps)
+                throw .tooManySteps(t: t, state: reached(w, dormandPrince, stiff: stiff), steps: steps)
             }
             if fixed == nil && (0.1 * h <= abs(t) * Double.ulpOfOne || h < options.minimumStepSize || !(h > 0)) {
-                if lastTrialNonFinite { throw .nonFiniteState(t: t, state: currentState(w)) }
-                throw .stepSizeUnderflow(t: t, state: currentState(w), stepSize: h)
+                if lastTrialNonFinite { throw .nonFiniteState(t: t, state: reached(w, dormandPrince, stiff: stiff)) }
+                throw .stepSizeUnderflow(t: t, state: reached(w, dormandPrince, stiff: stiff), stepSize: h)
             }
             var last = false
             if t + 1.01 * h >= t1 {
@@ -179,12 +188,12 @@ import Foundation
                     error = estimate
                 }
             } else {
-                error = DormandPrince54.attemptStep(system, w, t: t, h: h, rtol: rtol, atol: atol)
+                error = dormandPrince.attemptStep(system, w, t: t, h: h, rtol: rtol, atol: atol)
                 statistics.derivativeEvaluations += 6
             }
 
             guard error.isFinite else {
-                if fixed != nil { throw .nonFiniteState(t: t, state: currentState(w)) }
+                if fixed != nil { throw .nonFiniteState(t: t, state: reached(w, dormandPrince, stiff: stiff)) }
                 // A stage left the region where f is finite: retreat sharply and try again.
                 lastTrialNonFinite = true
                 statistics.rejectedSteps += 1
@@ -215,10 +224,11 @@ import Foundation
             } else {
                 // `dopri5.f` PI control: fac = err^(0.2−0.75β) / facold^β, β = 0.04.
                 let beta = 0.04
+                // A rejected step ignores facold, so its `pow` is only taken after an accepted one.
                 let proportional = pow(error, 1 / DormandPrince54.order - 0.75 * beta)
-                let factor = max(0.1, min(5.0, proportional / pow(previousErrorRatio, beta) / 0.9))
-                hNew = h / factor
                 if accepted {
+                    let factor = max(0.1, min(5.0, proportional / pow(previousErrorRatio, beta) / 0.9))
+                    hNew = h / factor
                     previousErrorRatio = max(error, 1e-4)
                 } else {
                     hNew = h / min(5.0, proportional / 0.9)
@@ -238,29 +248,41 @@ import Foundation
             previousRejected = false
             let tNew = last ? t1 : t + h
 
-            if stiff { Rodas4.prepareDenseOutput(w) } else { DormandPrince54.prepareDenseOutput(w, h: h) }
+            if stiff { Rodas4.prepareDenseOutput(w) } else { dormandPrince.prepareDenseOutput(w, h: h) }
             while let tau = outputs.next, tau <= tNew {
                 try outputs.check(tau)
-                if tau == tNew {
-                    onOutput(tau, UnsafeBufferPointer(start: w.yNew, count: w.n))
+                let theta: Double? = tau == tNew ? nil : (tau - t) / h
+                if stiff {
+                    if let theta {
+                        DenseOutput.evaluate(w, theta: theta, into: w.output)
+                        onOutput(tau, UnsafeBufferPointer(start: w.output, count: w.n))
+                    } else {
+                        onOutput(tau, UnsafeBufferPointer(start: w.yNew, count: w.n))
+                    }
                 } else {
-                    DenseOutput.evaluate(w, theta: (tau - t) / h, into: w.output)
-                    onOutput(tau, UnsafeBufferPointer(start: w.output, count: w.n))
+                    onOutput(tau, dormandPrince.output(w, theta: theta))
                 }
                 outputs.next = times.next()
             }
 
-            let becameStiff = !stiff && detectStiffness && detector.recordAcceptedStep(w, h: h)
-            swap(&w.y, &w.yNew)
+            let becameStiff = !stiff && detectStiffness && dormandPrince.recordAcceptedStep(&detector, w, h: h)
+            if stiff {
+                swap(&w.y, &w.yNew)
+            } else {
+                dormandPrince.acceptStep(&w)
+                if becameStiff { dormandPrince.store(w) }
+            }
             if stiff || becameStiff {
                 w.evaluate(system, t: tNew, at: w.y, into: w.f0)
                 statistics.derivativeEvaluations += 1
                 jacobianIsCurrent = false
             } else {
-                swap(&w.f0, &w.k7)  // first same as last
+                dormandPrince.reuseLastStage(&w)  // first same as last
             }
             t = tNew
-            guard w.allFinite(w.f0) else { throw .nonFiniteDerivative(t: t, state: currentState(w)) }
+            guard stiff || becameStiff ? w.allFinite(w.f0) : dormandPrince.derivativeIsFinite(w) else {
+                throw .nonFiniteDerivative(t: t, state: reached(w, dormandPrince, stiff: stiff || becameStiff))
+            }
             if becameStiff {
                 stiff = true
                 acceptedWithCurrentMethod = 0
@@ -270,5 +292,6 @@ import Foundation
             stepSizeHint = min(hNew, options.maximumStepSize)
             h = fixed ?? min(hNew, maximumStep)
         }
+        if !stiff { dormandPrince.store(w) }
     }
 }

@@ -16,6 +16,9 @@ import Foundation
 ///   `rodas.f` (safety 0.9, ratio in [0.2, 6], Gustafsson's predictive controller) and its
 ///   3rd-order dense output.
 /// - Initial step: Hairer's heuristic (`HINIT` of `dopri5.f`) unless a hint is passed.
+/// - One state: a ``ScalarODESystem`` is stepped with its Dormand–Prince stages in plain values
+///   and one evaluation of its time-dependent part for the two stages at `t + h`; the results
+///   are the general method's, bit for bit.
 ///
 /// Output times are read from the continuous extension of each accepted step: steps are never
 /// shortened to hit them. The last step lands exactly on the end of the interval, so the state
@@ -80,6 +83,30 @@ public struct ODESolver: Sendable {
         outputTimes: Times, initialStepSize: Double? = nil,
         onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void
     ) throws(ODEError) {
+        try integrate(system, from: t0, to: t1, state: &state, outputTimes: outputTimes, initialStepSize: initialStepSize,
+                      stepper: WorkspaceDormandPrince<System>.self, onOutput: onOutput)
+    }
+
+    /// Integrates a one-state system with the Dormand–Prince stages in plain values and one
+    /// evaluation of the forcing for the two stages at `t + h` (see ``ScalarODESystem``). The
+    /// same steps, outputs, statistics and errors, bit for bit, as the general method with
+    /// `derivatives(t:y:dydt:)`; only faster.
+    @inlinable
+    public mutating func integrate<System: ScalarODESystem, Times: Sequence<Double>>(
+        _ system: System, from t0: Double, to t1: Double, state: inout [Double],
+        outputTimes: Times, initialStepSize: Double? = nil,
+        onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void
+    ) throws(ODEError) {
+        try integrate(system, from: t0, to: t1, state: &state, outputTimes: outputTimes, initialStepSize: initialStepSize,
+                      stepper: ScalarDormandPrince<System>.self, onOutput: onOutput)
+    }
+
+    @inlinable
+    mutating func integrate<System: ODESystem, Times: Sequence<Double>, Stepper: DormandPrinceStepper>(
+        _ system: System, from t0: Double, to t1: Double, state: inout [Double],
+        outputTimes: Times, initialStepSize: Double?, stepper: Stepper.Type,
+        onOutput: (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void
+    ) throws(ODEError) where Stepper.System == System {
         guard system.dimension == dimension else { throw .dimensionMismatch(expected: dimension, actual: system.dimension) }
         guard state.count == dimension else { throw .dimensionMismatch(expected: dimension, actual: state.count) }
         guard t0.isFinite, t1.isFinite, t1 >= t0 else { throw .invalidInterval(from: t0, to: t1) }
@@ -89,7 +116,8 @@ public struct ODESolver: Sendable {
         let failure: ODEError? = storage.withUnsafeMutableBufferPointer { buffer in
             let workspace = StepWorkspace(base: buffer.baseAddress!, dimension: dimension)
             do throws(ODEError) {
-                try run.integrate(system, workspace, &linearSolver, state: &state, outputTimes: outputTimes, onOutput: onOutput)
+                try run.integrate(system, workspace, &linearSolver, state: &state, outputTimes: outputTimes, stepper: stepper,
+                                  onOutput: onOutput)
                 return nil
             } catch {
                 return error

@@ -24,6 +24,12 @@
             numerator += dk * dk
             denominator += dy * dy
         }
+        return recordAcceptedStep(numerator: numerator, denominator: denominator, h: h)
+    }
+
+    /// Records one accepted step from the squared norms `‖k₇ − k₆‖²` and `‖y₁ − y₆‖²` (the
+    /// scalar path computes them without a workspace).
+    @inlinable mutating func recordAcceptedStep(numerator: Double, denominator: Double, h: Double) -> Bool {
         if denominator > 0 { hLambda = abs(h) * (numerator / denominator).squareRoot() }
         if hLambda > 3.25 {
             nonStiffCount = 0

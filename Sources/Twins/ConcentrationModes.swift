@@ -35,7 +35,7 @@ struct ConcentrationModes: Sendable {
     /// Sets the subject's disposition (eigen-decomposition of Σ by cyclic Jacobi rotations).
     mutating func setRates(_ r: LinearPKSystem.Rates) {
         let n = compartments
-        let volumes = [r.centralVolume, r.peripheralVolume[0], r.peripheralVolume[1]]
+        let volumes = SIMD4(r.centralVolume, r.peripheralVolume[0], r.peripheralVolume[1], 1)  // no heap array per subject
         for i in 0..<9 { symmetric[i] = 0 }
         symmetric[0] = -r.clearance
         for p in 1..<n {
@@ -93,20 +93,29 @@ struct ConcentrationModes: Sendable {
         let depotTerm: SIMD4<Double>
         let infusionTerm: SIMD4<Double>
 
-        /// C at τ ≥ 0 after the segment start.
+        /// C at τ ≥ 0 after the segment start: the modes' terms added in the order k = 0, 1, …
+        /// (written out rather than looped, so every coefficient is read at a constant index;
+        /// the same operations in the same order as a loop over `0..<compartments`).
         @inline(__always)
         func concentration(at tau: Double) -> Double {
             let ka = absorptionRate
             let eka = exp(-ka * tau)
             var c = 0.0
-            for k in 0..<compartments {
-                let lambda = rates[k]
-                let e = exp(lambda * tau)
-                c += initial[k] * e
-                if depotTerm[k] != 0 { c += depotTerm[k] * ConcentrationModes.phi(lambda, e, -ka, eka, tau) }
-                if infusionTerm[k] != 0 { c += infusionTerm[k] * ConcentrationModes.phi(lambda, e, 0, 1, tau) }
-            }
+            if compartments > 0 { addMode(0, to: &c, tau: tau, ka: ka, eka: eka) }
+            if compartments > 1 { addMode(1, to: &c, tau: tau, ka: ka, eka: eka) }
+            if compartments > 2 { addMode(2, to: &c, tau: tau, ka: ka, eka: eka) }
+            if compartments > 3 { addMode(3, to: &c, tau: tau, ka: ka, eka: eka) }
             return c
+        }
+
+        /// Adds mode k's terms to `c`.
+        @inline(__always)
+        private func addMode(_ k: Int, to c: inout Double, tau: Double, ka: Double, eka: Double) {
+            let lambda = rates[k]
+            let e = exp(lambda * tau)
+            c += initial[k] * e
+            if depotTerm[k] != 0 { c += depotTerm[k] * ConcentrationModes.phi(lambda, e, -ka, eka, tau) }
+            if infusionTerm[k] != 0 { c += infusionTerm[k] * ConcentrationModes.phi(lambda, e, 0, 1, tau) }
         }
     }
 
@@ -114,6 +123,11 @@ struct ConcentrationModes: Sendable {
     /// Jacobi rotations (Golub & Van Loan, Matrix Computations, §8.5): on return the diagonal
     /// holds the eigenvalues and the columns of `v` the eigenvectors.
     private static func jacobiEigen(_ a: inout [Double], _ v: inout [Double], _ n: Int) {
+        a.withUnsafeMutableBufferPointer { a in v.withUnsafeMutableBufferPointer { v in jacobiEigen(a, v, n) } }
+    }
+
+    /// The rotations on the 3×3 buffers (no per-element bounds or uniqueness checks).
+    private static func jacobiEigen(_ a: UnsafeMutableBufferPointer<Double>, _ v: UnsafeMutableBufferPointer<Double>, _ n: Int) {
         for i in 0..<9 { v[i] = 0 }
         for i in 0..<n { v[i * 3 + i] = 1 }
         if n == 1 { return }

@@ -66,20 +66,27 @@ struct ODESimulation {
             modes!.setSegment(depot: depot, amounts: { i in linearState[i == 0 ? system.central : system.peripherals[i - 1]] },
                               infusionRate: infusionRate)
         }
-        let system = TwinDynamics(layout: layout, dynamics: dynamics, parameters: parameters, modes: modes,
-                                  segmentStart: start, infusionRate: linearSystem == nil ? infusionRate : 0,
-                                  treatmentStart: treatmentStart)
         var rows: [Double] = []
         swap(&rows, &observedStates)
         defer { swap(&rows, &observedStates) }
+        if let idr = TwinDynamics.closedFormIDR(layout: layout, dynamics: dynamics, parameters: parameters, modes: modes,
+                                                segmentStart: start) {
+            try integrator.integrate(idr, from: start, to: end, state: &state, times: times, observations: observations, into: &rows)
+            return
+        }
+        let system = TwinDynamics(layout: layout, dynamics: dynamics, parameters: parameters, modes: modes,
+                                  segmentStart: start, infusionRate: linearSystem == nil ? infusionRate : 0,
+                                  treatmentStart: treatmentStart)
         try integrator.integrate(system, from: start, to: end, state: &state, times: times, observations: observations, into: &rows)
-        try checkDomain(rows, count: observations.count, times: times, first: observations.lowerBound)
-        try checkDomain(state, count: 1, times: [end], first: 0)
+        if case .myelosuppression = dynamics {
+            try checkDomain(rows, count: observations.count, times: times, first: observations.lowerBound)
+            try checkDomain(state, count: 1, times: [end], first: 0)
+        }
     }
 
     /// Friberg's states are amounts of cells: a non-positive one is a numerical failure (SPEC §4).
+    /// For the myelosuppression model only.
     private func checkDomain(_ rows: [Double], count: Int, times: [Double], first: Int) throws(SimulationError) {
-        guard case .myelosuppression = dynamics else { return }
         let n = layout.dimension
         for row in 0..<count {
             for i in layout.dynamicStates where !(rows[row * n + i] > 0) {

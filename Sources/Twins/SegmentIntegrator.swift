@@ -26,6 +26,33 @@ struct SegmentIntegrator {
     mutating func integrate<System: ODESystem>(_ system: System, from start: Double, to end: Double, state: inout [Double],
                                                times: [Double], observations: Range<Int>,
                                                into rows: inout [Double]) throws(SimulationError) {
+        try integrate(from: start, to: end, state: &state, times: times, observations: observations, into: &rows) {
+            solver, state, outputTimes, hint, onOutput throws(ODEError) in
+            try solver.integrate(system, from: start, to: end, state: &state, outputTimes: outputTimes, initialStepSize: hint,
+                                 onOutput: onOutput)
+        }
+    }
+
+    /// The same for a one-state system, on the solver's scalar path (bit-identical results,
+    /// see ``ScalarODESystem``).
+    mutating func integrate<System: ScalarODESystem>(_ system: System, from start: Double, to end: Double, state: inout [Double],
+                                                     times: [Double], observations: Range<Int>,
+                                                     into rows: inout [Double]) throws(SimulationError) {
+        try integrate(from: start, to: end, state: &state, times: times, observations: observations, into: &rows) {
+            solver, state, outputTimes, hint, onOutput throws(ODEError) in
+            try solver.integrate(system, from: start, to: end, state: &state, outputTimes: outputTimes, initialStepSize: hint,
+                                 onOutput: onOutput)
+        }
+    }
+
+    /// The segment around one call of the solver (`run`).
+    @inline(__always)
+    private mutating func integrate(
+        from start: Double, to end: Double, state: inout [Double], times: [Double], observations: Range<Int>,
+        into rows: inout [Double],
+        run: (inout ODESolver, inout [Double], ArraySlice<Double>, Double?,
+              (_ t: Double, _ state: UnsafeBufferPointer<Double>) -> Void) throws(ODEError) -> Void
+    ) throws(SimulationError) {
         let n = state.count
         guard end > start else {
             for row in 0..<observations.count { for i in 0..<n { rows[row * n + i] = state[i] } }
@@ -33,10 +60,12 @@ struct SegmentIntegrator {
         }
         var row = 0
         do throws(ODEError) {
-            try solver.integrate(system, from: start, to: end, state: &state, outputTimes: times[observations],
-                                 initialStepSize: stepHint) { _, y in
-                for i in 0..<n { rows[row * n + i] = y[i] }
-                row += 1
+            // The solver calls back once per observation, so `row` stays below `observations.count`.
+            try rows.withUnsafeMutableBufferPointer { (rows) throws(ODEError) in
+                try run(&solver, &state, times[observations], stepHint) { _, y in
+                    for i in 0..<n { rows[row * n + i] = y[i] }
+                    row += 1
+                }
             }
         } catch {
             throw SimulationError(time: error.time ?? start, message: "ODE solver failed: \(error)")

@@ -30,15 +30,49 @@ struct TwinDynamics: ODESystem {
     var dimension: Int { layout.dimension }
 
     /// The common case — linear PK in closed form driving one IDR response, no other states —
-    /// with everything the right-hand side reads copied into plain values, so an evaluation
-    /// touches no arrays and no reference counts. The same arithmetic as the general path.
-    struct ClosedFormIDR: Sendable {
+    /// as a one-state system, or nil for any other layout. See ``ClosedFormIDR``.
+    static func closedFormIDR(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters,
+                              modes: ConcentrationModes?, segmentStart: Double) -> ClosedFormIDR? {
+        guard case let .idr(type) = dynamics, let modes, layout.central == nil, layout.effect == nil,
+              layout.quadratureKinds.isEmpty, layout.dimension == 1, layout.dynamicStates.lowerBound == 0,
+              parameters.pd.count >= 4 else { return nil }
+        let p = parameters.pd
+        return ClosedFormIDR(curve: modes.segmentCurve, segmentStart: segmentStart, type: type,
+                             kin: p[0], kout: p[1], maximum: p[2], potency: p[3])
+    }
+
+    /// R′ of an IDR model driven by C(t) in closed form, R the only state: what `TwinDynamics`
+    /// computes for that layout, with everything the right-hand side reads copied into plain
+    /// values (no arrays, no reference counts, no optionals). The solver's scalar path
+    /// (``ScalarODESystem``) integrates it.
+    ///
+    /// Bit-identical to the general path: `forcing(at:)` is the inhibition (or stimulation)
+    /// fraction Imax·C/(IC50 + C) and `derivative(_:y:)` the IDR equation, each the same
+    /// expression as in `derivatives(t:y:dydt:)`; the fraction depends on `t` alone, so the solver
+    /// may evaluate it once for the two Dormand–Prince stages at the same time.
+    struct ClosedFormIDR: ScalarODESystem, Sendable {
         let curve: ConcentrationModes.Curve
+        let segmentStart: Double
         let type: PDType
         let kin: Double, kout: Double, maximum: Double, potency: Double
-        let response: Int
+
+        @inline(__always)
+        func forcing(at t: Double) -> Double {
+            let driver = curve.concentration(at: t - segmentStart)
+            return maximum * driver / (potency + driver)
+        }
+
+        @inline(__always)
+        func derivative(_ fraction: Double, y: Double) -> Double {
+            switch type {
+            case .idr1: return kin * (1 - fraction) - kout * y
+            case .idr2: return kin - kout * (1 - fraction) * y
+            case .idr3: return kin * (1 + fraction) - kout * y
+            case .idr4: return kin - kout * (1 + fraction) * y
+            case .emax: return 0
+            }
+        }
     }
-    let closedFormIDR: ClosedFormIDR?
 
     init(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters, modes: ConcentrationModes?,
          segmentStart: Double, infusionRate: Double, treatmentStart: Double) {
@@ -49,14 +83,6 @@ struct TwinDynamics: ODESystem {
         self.segmentStart = segmentStart
         self.infusionRate = infusionRate
         self.treatmentStart = treatmentStart
-        if case let .idr(type) = dynamics, let modes, layout.central == nil, layout.effect == nil,
-           layout.quadratureKinds.isEmpty, parameters.pd.count >= 4 {
-            let p = parameters.pd
-            closedFormIDR = ClosedFormIDR(curve: modes.segmentCurve, type: type, kin: p[0], kout: p[1], maximum: p[2],
-                                          potency: p[3], response: layout.dynamicStates.lowerBound)
-        } else {
-            closedFormIDR = nil
-        }
     }
 
     @inline(__always)
@@ -66,25 +92,7 @@ struct TwinDynamics: ODESystem {
         return 0
     }
 
-    @inline(__always)
     func derivatives(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
-        if let f = closedFormIDR {
-            let driver = f.curve.concentration(at: t - segmentStart)
-            let fraction = f.maximum * driver / (f.potency + driver)
-            let s = f.response
-            switch f.type {
-            case .idr1: dydt[s] = f.kin * (1 - fraction) - f.kout * y[s]
-            case .idr2: dydt[s] = f.kin - f.kout * (1 - fraction) * y[s]
-            case .idr3: dydt[s] = f.kin * (1 + fraction) - f.kout * y[s]
-            case .idr4: dydt[s] = f.kin - f.kout * (1 + fraction) * y[s]
-            case .emax: dydt[s] = 0
-            }
-            return
-        }
-        derivativesInGeneral(t: t, y: y, dydt: dydt)
-    }
-
-    private func derivativesInGeneral(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
         let p = parameters
         let c = concentration(t: t, y: y)
         if let central = layout.central {
