@@ -1,7 +1,4 @@
 import Dispatch
-#if os(Linux)
-import Glibc
-#endif
 import Statistics
 import Synchronization
 
@@ -208,33 +205,15 @@ final class TimecourseStore: @unchecked Sendable {
         TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: Self.lanes * stride, count: count)
     }
 
-    /// Large stores (hundreds of MB for 20,000 subjects × outputs × grid times) are aligned to 2 MiB
-    /// and marked for transparent huge pages where the kernel offers them (Linux `madvise` mode):
-    /// a few hundred page faults instead of ~50,000, and the column passes of `rows` do not miss
-    /// the TLB once per run of `lanes` values. Only a hint: without huge pages nothing changes.
-    private static let hugePage = 2 << 20
-
+    /// Plain 4 KiB pages. Transparent huge pages were tried (2 MiB-aligned, MADV_HUGEPAGE): far
+    /// fewer page faults, but on the benchmark machine (a VM whose free 2 MiB blocks go back to
+    /// the host) a huge page touched for the first time after a pause costs more than the 4 KiB
+    /// faults it saves (W1: 0.79–0.85 s against 0.73–0.78 s end to end; docs/performance.md).
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Double> {
-        let bytes = count * MemoryLayout<Double>.stride
-        #if os(Linux)
-        if bytes >= 2 * hugePage {
-            var raw: UnsafeMutableRawPointer?
-            if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
-                _ = madvise(raw, bytes, MADV_HUGEPAGE)
-                return raw.bindMemory(to: Double.self, capacity: count)
-            }
-        }
-        #endif
-        return .allocate(capacity: count)
+        .allocate(capacity: count)
     }
 
     private static func deallocate(_ buffer: UnsafeMutablePointer<Double>, _ count: Int) {
-        #if os(Linux)
-        if count * MemoryLayout<Double>.stride >= 2 * hugePage {
-            free(buffer)
-            return
-        }
-        #endif
         buffer.deallocate()
     }
 }
