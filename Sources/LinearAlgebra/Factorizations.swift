@@ -13,9 +13,10 @@ private let transpose = CChar(UInt8(ascii: "T"))
 private let nonUnit = CChar(UInt8(ascii: "N"))
 
 /// Configures OpenBLAS to use a single thread. VirtualTrial parallelises over subjects with
-/// Dispatch; letting OpenBLAS start its own pool as well would oversubscribe the cores.
+/// Dispatch; letting OpenBLAS keep its own pool as well would oversubscribe the cores (its idle
+/// threads spin for ~0.1 s after start-up). Call once, before the work starts.
 public enum BLASThreads {
-    public static func useSingleThread() { openblas_set_num_threads(1) }
+    public static func useSingleThread() { vt_openblas_single_thread() }
 }
 
 private func lapackInfo(_ info: Int32, _ routine: String, positive: (Int) -> LinearAlgebraError) throws {
