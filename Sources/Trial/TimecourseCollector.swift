@@ -164,7 +164,7 @@ final class TimecourseStore: @unchecked Sendable {
     static let lanes = 32
     let stride: Int
     let subjectsPerArm: [Int]
-    private let buffers: [UnsafeMutablePointer<Double>]
+    private var buffers: [UnsafeMutablePointer<Double>]
     private let sizes: [Int]
     /// Column c of a subject is `simulated[sourceIndex[c]]` of the simulator's output buffer.
     private let sourceIndex: [Int]
@@ -183,6 +183,13 @@ final class TimecourseStore: @unchecked Sendable {
 
     deinit {
         for (buffer, size) in zip(buffers, sizes) { Self.deallocate(buffer, size) }
+    }
+
+    /// Frees the values now (no column may be read afterwards). Unmapping a few hundred MB takes
+    /// tens of milliseconds: the runner does it on a background thread while the report is built.
+    func releaseMemory() {
+        for (buffer, size) in zip(buffers, sizes) { Self.deallocate(buffer, size) }
+        buffers = []
     }
 
     /// Stores subject `index` (0-based within `arm`, below `subjectsPerArm[arm]`) from a

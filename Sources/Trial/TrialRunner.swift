@@ -245,6 +245,9 @@ public struct TrialRunner {
         }
         try timecourseWriter.close()
         files["timecourse.csv"] = timecourseWriter.sha256
+        // Nothing reads the time courses any more: their memory is returned in the background.
+        let store = timecourse.store
+        DispatchQueue.global().async { store.releaseMemory() }
         trace.mark("power and time courses")
         if let error = closing.wait() { throw error }
         trace.mark("subject files closed")
