@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Statistics
 import TrialProtocol
 
@@ -82,7 +83,9 @@ struct ReplicateAnalysis {
     var safety: [SafetyRow] = []
     var comparisons: [ComparisonRow] = []
 
-    init(plan: TrialPlan, data: ReplicateData) {
+    /// - Parameter threads: workers for the efficacy rows (each sorts its group) of a large
+    ///   replicate; the rows are the same, in the same order, for any count.
+    init(plan: TrialPlan, data: ReplicateData, threads: Int = 1) {
         let armCount = plan.arms.count
         let alpha = plan.analysis?.alpha ?? 0.05
 
@@ -90,9 +93,30 @@ struct ReplicateAnalysis {
         var members = Array(repeating: [Int](), count: armCount)
         for (u, a) in data.arm.enumerated() { members[a].append(u) }
 
-        for (e, endpoint) in plan.endpoints.enumerated() {
-            for a in 0..<armCount {
-                efficacy.append(Self.efficacyRow(endpoint, arm: a, units: members[a], data: data, e: e))
+        let rowCount = plan.endpoints.count * armCount
+        let workers = data.arm.count >= 10_000 ? Swift.min(threads, rowCount) : 1
+        if workers > 1 {
+            // Row r = endpoint r / arms, arm r % arms, each into its own slot.
+            let slots = UnsafeMutablePointer<EfficacyRow?>.allocate(capacity: rowCount)
+            slots.initialize(repeating: nil, count: rowCount)
+            defer { slots.deinitialize(count: rowCount); slots.deallocate() }
+            let shared = UncheckedSendable((slots, members))
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                let (slots, members) = shared.value
+                while true {
+                    let r = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if r >= rowCount { return }
+                    let e = r / armCount, a = r % armCount
+                    slots[r] = Self.efficacyRow(plan.endpoints[e], arm: a, units: members[a], data: data, e: e)
+                }
+            }
+            for r in 0..<rowCount { efficacy.append(slots[r]!) }
+        } else {
+            for (e, endpoint) in plan.endpoints.enumerated() {
+                for a in 0..<armCount {
+                    efficacy.append(Self.efficacyRow(endpoint, arm: a, units: members[a], data: data, e: e))
+                }
             }
         }
         for (k, term) in plan.adverseEvents.enumerated() {

@@ -204,9 +204,12 @@ public struct TrialRunner {
                 if let done = result.analysis {
                     analysis = done
                 } else {
+                    // The replicate's arrays are sized once, not grown chunk by chunk (copies and
+                    // fresh pages at every doubling).
+                    if item % chunksPerReplicate == 0 { data.reserve(unitsPerReplicate) }
                     data.appendChunk(result.data)
                     guard item % chunksPerReplicate == chunksPerReplicate - 1 else { return }
-                    analysis = ReplicateAnalysis(plan: plan, data: data)
+                    analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads)
                     data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
                 }
                 writeReplicateStatistics(analysis, replicate: replicate, efficacy: efficacyWriter, safety: safetyWriter, comparisons: comparisonWriter)
