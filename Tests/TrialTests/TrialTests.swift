@@ -50,6 +50,29 @@ analysis: { control: placebo }
         #expect(p.subjectLabel(replicate: 2, patient: 2) == "T-2-3")   // 4 subjects: width 1
     }
 
+    @Test func aLargeReplicatesEfficacyRowsDoNotDependOnTheThreadCount() throws {
+        // Above 10,000 units the efficacy rows are computed on several workers; they must be the
+        // rows of the sequential computation, in the same order.
+        let p = try plan(bolusProtocol)
+        var data = ReplicateData(endpoints: p.endpoints.count, terms: p.adverseEvents.count)
+        var generator = SystemRandomNumberGenerator()
+        for u in 0..<12_001 {
+            let endpoints = (0..<p.endpoints.count).map { e -> EndpointOutcome in
+                var o = EndpointOutcome()
+                if (u + e) % 97 != 0 { o.analysed = Double.random(in: 0...10, using: &generator); o.value = o.analysed }
+                return o
+            }
+            data.append(arm: u % 2, endpoints: endpoints, adverseEvents: [AdverseEventOutcome(grade: u % 3, onset: 1)])
+        }
+        let one = ReplicateAnalysis(plan: p, data: data, threads: 1)
+        let two = ReplicateAnalysis(plan: p, data: data, threads: 2)
+        #expect(one.efficacy.count == p.endpoints.count * 2)
+        #expect(one.efficacy.map(\.endpoint) == two.efficacy.map(\.endpoint))
+        #expect(one.efficacy.map(\.arm) == two.efficacy.map(\.arm))
+        #expect(one.efficacy.map(\.summary) == two.efficacy.map(\.summary))
+        #expect(one.efficacy.map(\.n) == two.efficacy.map(\.n))
+    }
+
     @Test func subjectLabelsArePaddedToTheWidthOfTheSubjectCount() throws {
         for (subjects, patient, replicate, expected) in [(100000, 0, 12, "T-12-000001"), (100000, 99999, 1, "T-1-100000"),
                                                           (10, 9, 3, "T-3-10"), (9, 8, 1, "T-1-9"), (1000, 41, 200, "T-200-0042")] {
