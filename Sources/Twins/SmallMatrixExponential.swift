@@ -48,6 +48,7 @@ struct SmallMatrixExponential {
     }
 
     private static func multiply(_ n: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+        if n == 5 { return multiply5(a, b, into: c) }
         for i in 0..<n {
             let row = c + i * n
             for j in 0..<n { row[j] = 0 }
@@ -57,6 +58,24 @@ struct SmallMatrixExponential {
                 let bRow = b + k * n
                 for j in 0..<n { row[j] += aik * bRow[j] }
             }
+        }
+    }
+
+    /// `multiply` for order 5 (a 4-state linear PK system with its infusion column, e.g. the oral
+    /// 2-compartment model): each element of a row accumulates in a register instead of in
+    /// memory, in the same order (k ascending, terms with aᵢₖ = 0 skipped), so the same bits.
+    @inline(__always)
+    private static func multiply5(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+        for i in 0..<5 {
+            var c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0, c4 = 0.0
+            for k in 0..<5 {
+                let aik = a[i * 5 + k]
+                if aik == 0 { continue }
+                let row = b + k * 5
+                c0 += aik * row[0]; c1 += aik * row[1]; c2 += aik * row[2]; c3 += aik * row[3]; c4 += aik * row[4]
+            }
+            let out = c + i * 5
+            out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3; out[4] = c4
         }
     }
 
