@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VirtualTrial
 
@@ -75,9 +76,12 @@ enum E2E {
 
     /// A fresh temporary directory (not created: callers get a path that does not exist yet unless
     /// `create` is true).
+    /// Every such directory is also removed when the test process exits (the shared runs below
+    /// live as long as the process, and a failing test may not reach its own clean-up).
     static func temporaryDirectory(create: Bool = true) throws -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("vtrial-e2e-\(UUID().uuidString)", isDirectory: true)
+        TemporaryDirectories.register(url)
         if create { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         return url
     }
@@ -159,4 +163,24 @@ enum E2E {
 
     static let resultFiles = ["subjects.csv", "endpoints.csv", "adverse_events.csv", "efficacy.csv", "safety.csv",
                               "comparisons.csv", "power.csv", "timecourse.csv"]
+}
+
+/// The temporary directories of this test process, removed at exit.
+enum TemporaryDirectories {
+    private static let paths = Mutex<[String]?>(nil)
+
+    static func register(_ url: URL) {
+        paths.withLock { list in
+            if list == nil {
+                list = []
+                atexit { TemporaryDirectories.removeAll() }
+            }
+            list!.append(url.path)
+        }
+    }
+
+    private static func removeAll() {
+        let all = paths.withLock { list -> [String] in defer { list = [] }; return list ?? [] }
+        for path in all { try? FileManager.default.removeItem(atPath: path) }
+    }
 }
