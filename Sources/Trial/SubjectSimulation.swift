@@ -77,6 +77,72 @@ extension TrialPlan {
     /// matched design the patient number shared by all arms (common random numbers, SPEC §2).
     func simulateSubject(replicate: Int, patient: Int, arm: Int,
                          cohort: CohortReplicate, space: inout SubjectWorkspace) throws -> SubjectFacts {
+        let prepared = try prepareSubject(replicate: replicate, patient: patient, arm: arm, cohort: cohort, space: &space)
+        var facts = SubjectFacts(dropoutTime: prepared.dropoutTime, dosesTaken: space.doses.count, lastDose: prepared.lastDose, doseChanges: 0)
+        let armPlan = arms[arm]
+        do {
+            if prepared.hasRules {
+                var rules = try doseRuleDecider(arm: armPlan, dropoutTime: prepared.dropoutTime, space: space)
+                let checkpoints = rules.checkpoints
+                try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: [], steadyState: prepared.steadyState,
+                                             treatmentStart: space.doses.first?.time ?? 0, checkpoints: checkpoints, decider: &rules,
+                                             times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
+                facts.doseChanges = rules.changes
+                facts.dosesTaken = rules.given
+                facts.lastDose = rules.lastDose
+                space.givenDoses = rules.log
+            } else {
+                try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: space.doses, steadyState: prepared.steadyState,
+                                             times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
+            }
+        } catch let error as SimulationError {
+            throw failure(replicate, patient: patient, arm: arm, error.time, error.message, space)
+        }
+
+        try readEndpoints(replicate: replicate, patient: patient, arm: arm, dropoutTime: prepared.dropoutTime, space: &space)
+        gradeAdverseEvents(dropoutTime: prepared.dropoutTime, space: &space)
+        return facts
+    }
+
+    /// Two subjects simulated together (`ModelSimulator.simulatePair`: the two in the lanes of one
+    /// walk), each with exactly `simulateSubject`'s results, or nil — nothing to use in either
+    /// workspace — when they cannot be paired (dose rules, steady state, another model, different
+    /// event times) or anything fails; the caller then simulates them one by one, which reports
+    /// any failure in subject order.
+    func simulateSubjectPair(replicate: Int, first: (patient: Int, arm: Int), second: (patient: Int, arm: Int),
+                             cohort: CohortReplicate, spaces a: inout SubjectWorkspace, _ b: inout SubjectWorkspace) -> (SubjectFacts, SubjectFacts)? {
+        guard let pa = try? prepareSubject(replicate: replicate, patient: first.patient, arm: first.arm, cohort: cohort, space: &a),
+              !pa.hasRules, pa.steadyState == nil,
+              let pb = try? prepareSubject(replicate: replicate, patient: second.patient, arm: second.arm, cohort: cohort, space: &b),
+              !pb.hasRules, pb.steadyState == nil,
+              ModelSimulator.simulatePair(&a.simulator, parameters: a.parameters, doses: a.doses, outputs: &a.outputs, baseline: &a.baseline,
+                                          integrals: &a.integrals,
+                                          &b.simulator, parameters: b.parameters, doses: b.doses, outputs: &b.outputs, baseline: &b.baseline,
+                                          integrals: &b.integrals, times: observationTimes) else { return nil }
+        do {
+            try readEndpoints(replicate: replicate, patient: first.patient, arm: first.arm, dropoutTime: pa.dropoutTime, space: &a)
+            gradeAdverseEvents(dropoutTime: pa.dropoutTime, space: &a)
+            try readEndpoints(replicate: replicate, patient: second.patient, arm: second.arm, dropoutTime: pb.dropoutTime, space: &b)
+            gradeAdverseEvents(dropoutTime: pb.dropoutTime, space: &b)
+        } catch {
+            return nil
+        }
+        return (SubjectFacts(dropoutTime: pa.dropoutTime, dosesTaken: a.doses.count, lastDose: pa.lastDose, doseChanges: 0),
+                SubjectFacts(dropoutTime: pb.dropoutTime, dosesTaken: b.doses.count, lastDose: pb.lastDose, doseChanges: 0))
+    }
+
+    /// What `prepareSubject` found besides what it wrote to the workspace.
+    struct SubjectPreparation {
+        var dropoutTime: Double?
+        var lastDose: Double?
+        var steadyState: SteadyStateRegimen?
+        var hasRules: Bool
+    }
+
+    /// Everything before the simulation: covariates, parameters, dropout, the doses taken (into
+    /// `space`) and the steady-state regimen.
+    func prepareSubject(replicate: Int, patient: Int, arm: Int,
+                        cohort: CohortReplicate, space: inout SubjectWorkspace) throws -> SubjectPreparation {
         // Covariates: the patient's own stream (PopulationSpec register layout).
         try cohort.subject(patient, into: &space.covariates)
 
@@ -148,31 +214,7 @@ extension TrialPlan {
             }
             steadyState = SteadyStateRegimen(dose: Dose(time: 0, amount: amount, route: ss.route, target: ss.target), interval: ss.interval)
         }
-
-        var doseChanges = 0
-        var dosesTaken = space.doses.count
-        do {
-            if hasRules {
-                var rules = try doseRuleDecider(arm: armPlan, dropoutTime: dropoutTime, space: space)
-                let checkpoints = rules.checkpoints
-                try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: [], steadyState: steadyState,
-                                             treatmentStart: space.doses.first?.time ?? 0, checkpoints: checkpoints, decider: &rules,
-                                             times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
-                doseChanges = rules.changes
-                dosesTaken = rules.given
-                lastDose = rules.lastDose
-                space.givenDoses = rules.log
-            } else {
-                try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: space.doses, steadyState: steadyState,
-                                             times: observationTimes, outputs: &space.outputs, baseline: &space.baseline, integrals: &space.integrals)
-            }
-        } catch let error as SimulationError {
-            throw failure(replicate, patient: patient, arm: arm, error.time, error.message, space)
-        }
-
-        try readEndpoints(replicate: replicate, patient: patient, arm: arm, dropoutTime: dropoutTime, space: &space)
-        gradeAdverseEvents(dropoutTime: dropoutTime, space: &space)
-        return SubjectFacts(dropoutTime: dropoutTime, dosesTaken: dosesTaken, lastDose: lastDose, doseChanges: doseChanges)
+        return SubjectPreparation(dropoutTime: dropoutTime, lastDose: lastDose, steadyState: steadyState, hasRules: hasRules)
     }
 
     /// The failure of one subject, naming it with its arm (a matched design's USUBJID is the same

@@ -147,8 +147,8 @@ public struct TrialRunner {
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
             chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
-            makeWorkspace: { _ in SubjectWorkspace(plan: plan) },
-            body: { space, item in
+            makeWorkspace: { _ in WorkerSpace(plan: plan) },
+            body: { worker, item in
                 let replicate = replicateList[item / chunksPerReplicate]
                 let chunk = item % chunksPerReplicate
                 let writeSubjects = plan.output.subjects == .all || (plan.output.subjects == .first && replicate == 1)
@@ -168,15 +168,14 @@ public struct TrialRunner {
                     result.endpoints.reserve(bytes: (last - first) * plan.endpoints.count * 96)
                 }
                 var label: [UInt8] = []
-                for unit in first..<last {
-                    let arm: Int, patient: Int, indexInArm: Int
-                    if matched {
-                        arm = unit / plan.subjects; patient = unit % plan.subjects; indexInArm = patient
-                    } else {
-                        arm = plan.arm(ofSubject: unit); patient = unit; indexInArm = unit - plan.armStart[arm]
-                    }
-                    let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm,
-                                                         cohort: cohortReplicate, space: &space)
+                func place(_ unit: Int) -> (arm: Int, patient: Int, indexInArm: Int) {
+                    if matched { return (unit / plan.subjects, unit % plan.subjects, unit % plan.subjects) }
+                    let arm = plan.arm(ofSubject: unit)
+                    return (arm, unit, unit - plan.armStart[arm])
+                }
+                // One simulated subject's rows, outcomes and time course, in subject order.
+                func record(_ unit: Int, _ facts: SubjectFacts, _ space: SubjectWorkspace) {
+                    let (arm, patient, indexInArm) = place(unit)
                     result.data.append(arm: arm, endpoints: space.endpoints, adverseEvents: space.adverseEvents)
                     if writeSubjects {
                         label.removeAll(keepingCapacity: true)
@@ -188,6 +187,30 @@ public struct TrialRunner {
                         result.timecourseArms.append(arm)
                         timecourseStore.write(arm: arm, index: indexInArm, from: space.outputs)
                     }
+                }
+                var unit = first
+                var missedPairs = 0
+                while unit < last {
+                    // Two subjects in one walk where the model allows (same results as one by one);
+                    // after a few pairs that do not fit (e.g. adherence shifting dose times) the
+                    // chunk goes on one by one rather than preparing subjects twice.
+                    if worker.pairs, missedPairs < 4, unit + 1 < last {
+                        let a = place(unit), b = place(unit + 1)
+                        if let (factsA, factsB) = plan.simulateSubjectPair(replicate: replicate, first: (a.patient, a.arm),
+                                                                           second: (b.patient, b.arm), cohort: cohortReplicate,
+                                                                           spaces: &worker.space, &worker.partner) {
+                            record(unit, factsA, worker.space)
+                            record(unit + 1, factsB, worker.partner)
+                            unit += 2
+                            continue
+                        }
+                        missedPairs += 1
+                    }
+                    let (arm, patient, _) = place(unit)
+                    let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm,
+                                                         cohort: cohortReplicate, space: &worker.space)
+                    record(unit, facts, worker.space)
+                    unit += 1
                 }
                 // A replicate that is one chunk is analysed on the worker too.
                 if chunksPerReplicate == 1 { result.analysis = ReplicateAnalysis(plan: plan, data: result.data) }
@@ -389,5 +412,19 @@ private final class BackgroundClose: @unchecked Sendable {
     func wait() -> OutputError? {
         group.wait()
         return error
+    }
+}
+
+/// A worker's subject workspaces: one, and a second for pairs of subjects simulated in one walk
+/// when the model allows it (`ModelSimulator.simulatePair`).
+private struct WorkerSpace {
+    var space: SubjectWorkspace
+    var partner: SubjectWorkspace
+    let pairs: Bool
+
+    init(plan: TrialPlan) {
+        space = SubjectWorkspace(plan: plan)
+        pairs = space.simulator.oralTwoCompartment
+        partner = pairs ? SubjectWorkspace(plan: plan) : space
     }
 }

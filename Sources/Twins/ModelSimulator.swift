@@ -26,7 +26,7 @@ public struct ModelSimulator {
     /// Set for the plain-PK shape of a 2-compartment oral model — states (depot, central,
     /// peripheral, AUC) and every integral read from AUC — which `walkOralTwoCompartment` steps
     /// without the transition matrix's structural zeros.
-    let oralTwoCompartment: Bool
+    public let oralTwoCompartment: Bool
 
     init(model: CompiledModel) {
         self.model = model
@@ -398,6 +398,139 @@ public struct ModelSimulator {
         return true
     }
 
+    /// Simulates two subjects of the same oral 2-compartment model together: `begin` for each,
+    /// then one walk with subject `a` in lane 0 and `b` in lane 1 of every SIMD2 operation (each
+    /// lane's arithmetic is `walkOralTwoCompartment`'s, in the same order, so each subject gets
+    /// exactly the numbers `simulate` gives it). The two lanes hide each other's latencies, the
+    /// walk's bound for one subject.
+    ///
+    /// Returns false — and nothing in either buffer may be used — when the pair cannot be walked
+    /// together (another model shape, a steady state, infusions, events at different times or of
+    /// different kinds, a transition matrix without the structure, a non-finite state) or when
+    /// `begin` fails for either; the caller then runs `simulate` for each, which reports errors.
+    public static func simulatePair(_ a: inout ModelSimulator, parameters pa: [Double], doses da: [Dose], outputs oa: inout [Double],
+                                    baseline ba: inout [Double], integrals ia: inout [Double],
+                                    _ b: inout ModelSimulator, parameters pb: [Double], doses db: [Dose], outputs ob: inout [Double],
+                                    baseline bb: inout [Double], integrals ib: inout [Double], times: [Double]) -> Bool {
+        guard a.oralTwoCompartment, b.oralTwoCompartment, a.odeSimulation == nil, b.odeSimulation == nil,
+              a.customSimulation == nil, b.customSimulation == nil,
+              a.linearState.count == 4, b.linearState.count == 4, da.count == db.count,
+              let propagatorA = a.propagator, let propagatorB = b.propagator else { return false }
+        do {
+            try a.begin(values: pa, doses: da, treatmentStart: da.first?.time ?? 0, steadyState: nil, times: times,
+                        outputs: oa, baseline: &ba, integrals: ia)
+            try b.begin(values: pb, doses: db, treatmentStart: db.first?.time ?? 0, steadyState: nil, times: times,
+                        outputs: ob, baseline: &bb, integrals: ib)
+        } catch {
+            return false
+        }
+        let eventsA = a.events.events, eventsB = b.events.events
+        guard eventsA.count == eventsB.count else { return false }
+        for (ea, eb) in zip(eventsA, eventsB) {
+            guard ea.time == eb.time else { return false }
+            switch (ea.kind, eb.kind) {
+            case (.depot, .depot), (.central, .central): continue
+            default: return false
+            }
+        }
+        var state = OralTwoCompartmentPairState(
+            x0: SIMD2(a.linearState[0], b.linearState[0]), x1: SIMD2(a.linearState[1], b.linearState[1]),
+            x2: SIMD2(a.linearState[2], b.linearState[2]), x3: SIMD2(a.linearState[3], b.linearState[3]))
+        let integralCount = a.plainPKIntegrals?.count ?? 0
+        guard integralCount == (b.plainPKIntegrals?.count ?? 0) else { return false }
+        let volume = SIMD2(a.parameters.centralVolume, b.parameters.centralVolume)
+        let completed = times.withUnsafeBufferPointer { t in
+            oa.withUnsafeMutableBufferPointer { outA in
+                ob.withUnsafeMutableBufferPointer { outB in
+                    ia.withUnsafeMutableBufferPointer { intA in
+                        ib.withUnsafeMutableBufferPointer { intB in
+                            eventsA.withUnsafeBufferPointer { evA in
+                                eventsB.withUnsafeBufferPointer { evB in
+                                    walkOralTwoCompartmentPair(&state, propagators: (propagatorA, propagatorB), events: (evA, evB), times: t,
+                                                               volume: volume, outputs: (outA.baseAddress!, outB.baseAddress!),
+                                                               integrals: (intA.baseAddress, intB.baseAddress), integralCount: integralCount)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let finite = state.x0.x.isFinite && state.x0.y.isFinite && state.x1.x.isFinite && state.x1.y.isFinite
+            && state.x2.x.isFinite && state.x2.y.isFinite && state.x3.x.isFinite && state.x3.y.isFinite
+        guard completed, finite else { return false }
+        a.linearState[0] = state.x0.x; a.linearState[1] = state.x1.x; a.linearState[2] = state.x2.x; a.linearState[3] = state.x3.x
+        b.linearState[0] = state.x0.y; b.linearState[1] = state.x1.y; b.linearState[2] = state.x2.y; b.linearState[3] = state.x3.y
+        return true
+    }
+
+    /// `walkOralTwoCompartment` for two subjects with the same event and observation times, lane
+    /// by lane.
+    private static func walkOralTwoCompartmentPair(_ state: inout OralTwoCompartmentPairState,
+                                                   propagators: (LinearPKPropagator, LinearPKPropagator),
+                                                   events: (UnsafeBufferPointer<DosingEvent>, UnsafeBufferPointer<DosingEvent>),
+                                                   times t: UnsafeBufferPointer<Double>, volume: SIMD2<Double>,
+                                                   outputs: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                                   integrals: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?),
+                                                   integralCount: Int) -> Bool {
+        let count = t.count
+        let (cA, cB) = (outputs.0, outputs.1)
+        let (aucA, aucB) = (outputs.0 + count, outputs.1 + count)
+        var x = state
+        var step = OralTwoCompartmentPairStep()
+        var cachedLength = -1.0
+        var time = 0.0
+        var eventIndex = 0
+        var observation = 0
+        let eventCount = events.0.count
+        while observation < count {
+            while eventIndex < eventCount, events.0[eventIndex].time <= time {
+                switch (events.0[eventIndex].kind, events.1[eventIndex].kind) {
+                case let (.depot(amountA), .depot(amountB)): x.x0 += SIMD2(amountA, amountB)
+                case let (.central(amountA), .central(amountB)): x.x1 += SIMD2(amountA, amountB)
+                default: return false
+                }
+                eventIndex += 1
+            }
+            let segmentEnd = eventIndex < eventCount ? events.0[eventIndex].time : Double.infinity
+            while observation < count, t[observation] < segmentEnd {
+                let k = observation
+                let length = t[k] - time
+                if length > 0 {  // `advance`: nothing for a length ≤ 0
+                    if length != cachedLength {
+                        guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
+                        step = loaded
+                        cachedLength = length
+                    }
+                    step.apply(&x)
+                }
+                time = t[k]
+                let concentration = x.x1 / volume
+                cA[k] = concentration.x; cB[k] = concentration.y
+                aucA[k] = x.x3.x; aucB[k] = x.x3.y
+                for j in 0..<integralCount {
+                    integrals.0![j * count + k] = x.x3.x
+                    integrals.1![j * count + k] = x.x3.y
+                }
+                observation += 1
+            }
+            if segmentEnd.isFinite {
+                let length = segmentEnd - time
+                if length > 0 {
+                    if length != cachedLength {
+                        guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
+                        step = loaded
+                        cachedLength = length
+                    }
+                    step.apply(&x)
+                }
+            }
+            time = segmentEnd
+        }
+        state = x
+        return true
+    }
+
     /// The loop of `walkOralTwoCompartmentCourse` over raw memory, with everything it updates in
     /// local values (no captured variables, so no exclusivity checks in the loop).
     private static func walkOralTwoCompartment(_ state: inout OralTwoCompartmentState, propagator: LinearPKPropagator,
@@ -529,5 +662,41 @@ struct OralTwoCompartmentStep {
         let y12 = SIMD2<Double>() + q0 * x.x0 + q1 * x.x12[0] + q2 * x.x12[1]
         let y3 = 0 + p12 * x.x0 + p13 * x.x12[0] + p14 * x.x12[1] + x.x3
         x = OralTwoCompartmentState(x0: y0, x12: y12, x3: y3)
+    }
+}
+
+/// Two subjects' states side by side (lane 0: the first subject).
+struct OralTwoCompartmentPairState {
+    var x0: SIMD2<Double>, x1: SIMD2<Double>, x2: SIMD2<Double>, x3: SIMD2<Double>
+}
+
+/// Two subjects' transition matrices, entry by entry in the lanes (`OralTwoCompartmentStep`).
+struct OralTwoCompartmentPairStep {
+    var p0 = SIMD2<Double>(), p4 = SIMD2<Double>(), p5 = SIMD2<Double>(), p6 = SIMD2<Double>()
+    var p8 = SIMD2<Double>(), p9 = SIMD2<Double>(), p10 = SIMD2<Double>()
+    var p12 = SIMD2<Double>(), p13 = SIMD2<Double>(), p14 = SIMD2<Double>()
+
+    init() {}
+
+    @inline(never)
+    init?(propagators: (LinearPKPropagator, LinearPKPropagator), length: Double) {
+        guard let a = OralTwoCompartmentStep(propagator: propagators.0, length: length),
+              let b = OralTwoCompartmentStep(propagator: propagators.1, length: length) else { return nil }
+        p0 = SIMD2(a.p0, b.p0)
+        p4 = SIMD2(a.q0.x, b.q0.x); p8 = SIMD2(a.q0.y, b.q0.y)
+        p5 = SIMD2(a.q1.x, b.q1.x); p9 = SIMD2(a.q1.y, b.q1.y)
+        p6 = SIMD2(a.q2.x, b.q2.x); p10 = SIMD2(a.q2.y, b.q2.y)
+        p12 = SIMD2(a.p12, b.p12); p13 = SIMD2(a.p13, b.p13); p14 = SIMD2(a.p14, b.p14)
+    }
+
+    /// `OralTwoCompartmentStep.apply` in each lane.
+    @inline(__always)
+    func apply(_ x: inout OralTwoCompartmentPairState) {
+        let zero = SIMD2<Double>()
+        let x0 = x.x0, x1 = x.x1, x2 = x.x2
+        x.x0 = zero + p0 * x0
+        x.x1 = zero + p4 * x0 + p5 * x1 + p6 * x2
+        x.x2 = zero + p8 * x0 + p9 * x1 + p10 * x2
+        x.x3 = zero + p12 * x0 + p13 * x1 + p14 * x2 + x.x3
     }
 }

@@ -90,4 +90,52 @@ struct OralTwoCompartmentWalkTests {
             }
         }
     }
+
+    @Test func twoSubjectsInOneWalkGetTheirOwnBits() throws {
+        // `simulatePair` walks two subjects in the lanes of one loop: each must get exactly what
+        // `simulate` gives it alone; pairs whose events differ in time are declined.
+        let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk), integratedOutputs: ["C"])
+        let names = model.parameterNames
+        var g = SplitMix(state: 99)
+        let times = grid(until: 240)
+        var paired = 0, declined = 0
+        for index in 0..<30 {
+            var pa = Self.parameters(&g, case: index), pb = Self.parameters(&g, case: index + 1)
+            // A lag time moves the depot events: the same for both (paired), except in every
+            // fifth pair, whose second subject's doses are shifted instead.
+            pa["TLAG"] = index % 3 == 0 ? 0.5 : 0
+            pb["TLAG"] = pa["TLAG"]
+            let va = names.map { pa[$0] ?? 0 }, vb = names.map { pb[$0] ?? 0 }
+            // Same dose times for most pairs; every fifth pair has the second subject's doses shifted.
+            let da = (0..<10).map { Dose(time: Double($0) * 24, amount: 50 + Double($0), route: .oral) }
+            let db = (0..<10).map { Dose(time: Double($0) * 24 + (index % 5 == 4 ? 1 : 0), amount: 80, route: .oral) }
+            func alone(_ values: [Double], _ doses: [Dose]) throws -> ([Double], [Double]) {
+                var simulator = model.makeSimulator()
+                var outputs = [Double](repeating: .nan, count: 2 * times.count), baseline = [0.0, 0.0]
+                var integrals = [Double](repeating: .nan, count: times.count)
+                try simulator.simulate(parameters: values, doses: doses, times: times, outputs: &outputs, baseline: &baseline, integrals: &integrals)
+                return (outputs, integrals)
+            }
+            var a = model.makeSimulator(), b = model.makeSimulator()
+            var oa = [Double](repeating: .nan, count: 2 * times.count), ob = oa
+            var ba = [0.0, 0.0], bb = [0.0, 0.0]
+            var ia = [Double](repeating: .nan, count: times.count), ib = ia
+            let together = ModelSimulator.simulatePair(&a, parameters: va, doses: da, outputs: &oa, baseline: &ba, integrals: &ia,
+                                                       &b, parameters: vb, doses: db, outputs: &ob, baseline: &bb, integrals: &ib, times: times)
+            if index % 5 == 4 {
+                #expect(!together, "pair \(index): different dose times must not be walked together")
+                declined += 1
+                continue
+            }
+            // (A pair may also be declined when a transition matrix lacks the structural zeros,
+            // as a single walk would be; then `simulate` does each.)
+            guard together else { continue }
+            paired += 1
+            let (ea, eia) = try alone(va, da), (eb, eib) = try alone(vb, db)
+            #expect(oa.map(\.bitPattern) == ea.map(\.bitPattern), "pair \(index), first subject's outputs")
+            #expect(ob.map(\.bitPattern) == eb.map(\.bitPattern), "pair \(index), second subject's outputs")
+            #expect(ia.map(\.bitPattern) == eia.map(\.bitPattern) && ib.map(\.bitPattern) == eib.map(\.bitPattern), "pair \(index), integrals")
+        }
+        #expect(paired >= 20 && declined == 6, "paired \(paired) of 24")
+    }
 }
