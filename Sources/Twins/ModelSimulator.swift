@@ -479,6 +479,17 @@ public struct ModelSimulator {
         var x = state
         var step = OralTwoCompartmentPairStep()
         var cachedLength = -1.0
+        // `advance` for both lanes.
+        @inline(__always) func advance(_ length: Double) -> Bool {
+            guard length > 0 else { return true }
+            if length != cachedLength {
+                guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
+                step = loaded
+                cachedLength = length
+            }
+            step.apply(&x)
+            return true
+        }
         var time = 0.0
         var eventIndex = 0
         var observation = 0
@@ -495,15 +506,7 @@ public struct ModelSimulator {
             let segmentEnd = eventIndex < eventCount ? events.0[eventIndex].time : Double.infinity
             while observation < count, t[observation] < segmentEnd {
                 let k = observation
-                let length = t[k] - time
-                if length > 0 {  // `advance`: nothing for a length ≤ 0
-                    if length != cachedLength {
-                        guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
-                        step = loaded
-                        cachedLength = length
-                    }
-                    step.apply(&x)
-                }
+                guard advance(t[k] - time) else { return false }
                 time = t[k]
                 let concentration = x.x1 / volume
                 cA[k] = concentration.x; cB[k] = concentration.y
@@ -514,17 +517,7 @@ public struct ModelSimulator {
                 }
                 observation += 1
             }
-            if segmentEnd.isFinite {
-                let length = segmentEnd - time
-                if length > 0 {
-                    if length != cachedLength {
-                        guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
-                        step = loaded
-                        cachedLength = length
-                    }
-                    step.apply(&x)
-                }
-            }
+            if segmentEnd.isFinite, !advance(segmentEnd - time) { return false }
             time = segmentEnd
         }
         state = x
@@ -542,6 +535,17 @@ public struct ModelSimulator {
         var x = state
         var step = OralTwoCompartmentStep()
         var cachedLength = -1.0
+        // `advance`: nothing for a length ≤ 0; Φ looked up when the length changes.
+        @inline(__always) func advance(_ length: Double) -> Bool {
+            guard length > 0 else { return true }
+            if length != cachedLength {
+                guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
+                step = loaded
+                cachedLength = length
+            }
+            step.apply(&x)
+            return true
+        }
         var time = 0.0
         var eventIndex = 0
         var observation = 0
@@ -557,15 +561,7 @@ public struct ModelSimulator {
             let segmentEnd = eventIndex < events.count ? events[eventIndex].time : Double.infinity
             while observation < count, t[observation] < segmentEnd {
                 let k = observation
-                let length = t[k] - time
-                if length > 0 {  // `advance`: nothing for a length ≤ 0
-                    if length != cachedLength {
-                        guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
-                        step = loaded
-                        cachedLength = length
-                    }
-                    step.apply(&x)
-                }
+                guard advance(t[k] - time) else { return false }
                 time = t[k]
                 concentration[k] = x.x12[0] / volume
                 area[k] = x.x3
@@ -576,17 +572,7 @@ public struct ModelSimulator {
                 }
                 observation += 1
             }
-            if segmentEnd.isFinite {
-                let length = segmentEnd - time
-                if length > 0 {
-                    if length != cachedLength {
-                        guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
-                        step = loaded
-                        cachedLength = length
-                    }
-                    step.apply(&x)
-                }
-            }
+            if segmentEnd.isFinite, !advance(segmentEnd - time) { return false }
             time = segmentEnd
         }
         state = x
