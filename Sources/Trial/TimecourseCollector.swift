@@ -164,8 +164,10 @@ final class TimecourseStore: @unchecked Sendable {
     static let lanes = 32
     let stride: Int
     let subjectsPerArm: [Int]
+    /// Per arm, plain 4 KiB pages. (Transparent huge pages were tried: far fewer page faults, but
+    /// on the benchmark machine — a VM whose free 2 MiB blocks go back to the host — a huge page
+    /// touched first after a pause costs more than the faults it saves; docs/performance.md.)
     private var buffers: [UnsafeMutablePointer<Double>]
-    private let sizes: [Int]
     /// Column c of a subject is `simulated[sourceIndex[c]]` of the simulator's output buffer.
     private let sourceIndex: [Int]
     private let requiredSourceCount: Int
@@ -177,18 +179,19 @@ final class TimecourseStore: @unchecked Sendable {
         sourceIndex = outputs.flatMap { o in grid.map { k in o * timeCount + plan.gridTimeIndex[k] } }
         requiredSourceCount = (sourceIndex.max() ?? -1) + 1
         let stride = self.stride
-        sizes = subjectsPerArm.map { subjects in Swift.max(1, (subjects + Self.lanes - 1) / Self.lanes * Self.lanes * stride) }
-        buffers = sizes.map { Self.allocate($0) }
+        buffers = subjectsPerArm.map { subjects in
+            .allocate(capacity: Swift.max(1, (subjects + Self.lanes - 1) / Self.lanes * Self.lanes * stride))
+        }
     }
 
     deinit {
-        for (buffer, size) in zip(buffers, sizes) { Self.deallocate(buffer, size) }
+        releaseMemory()
     }
 
     /// Frees the values now (no column may be read afterwards). Unmapping a few hundred MB takes
     /// tens of milliseconds: the runner does it on a background thread while the report is built.
     func releaseMemory() {
-        for (buffer, size) in zip(buffers, sizes) { Self.deallocate(buffer, size) }
+        for buffer in buffers { buffer.deallocate() }
         buffers = []
     }
 
@@ -210,18 +213,6 @@ final class TimecourseStore: @unchecked Sendable {
     /// Column `column` of the first `count` subjects of `arm`.
     func column(arm: Int, column: Int, count: Int) -> TimecourseColumn {
         TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: Self.lanes * stride, count: count)
-    }
-
-    /// Plain 4 KiB pages. Transparent huge pages were tried (2 MiB-aligned, MADV_HUGEPAGE): far
-    /// fewer page faults, but on the benchmark machine (a VM whose free 2 MiB blocks go back to
-    /// the host) a huge page touched for the first time after a pause costs more than the 4 KiB
-    /// faults it saves (W1: 0.79–0.85 s against 0.73–0.78 s end to end; docs/performance.md).
-    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Double> {
-        .allocate(capacity: count)
-    }
-
-    private static func deallocate(_ buffer: UnsafeMutablePointer<Double>, _ count: Int) {
-        buffer.deallocate()
     }
 }
 
