@@ -381,20 +381,22 @@ public struct ModelSimulator {
         guard let propagator, odeSimulation == nil, linearState.count == 4 else { return false }
         let eventList = events.events
         for event in eventList { if case .infusionRate = event.kind { return false } }
-        var state = OralTwoCompartmentState(x0: linearState[0], x12: SIMD2(linearState[1], linearState[2]), x3: linearState[3])
-        let completed = times.withUnsafeBufferPointer { t in
+        let state = OralTwoCompartmentState(x0: linearState[0], x12: SIMD2(linearState[1], linearState[2]), x3: linearState[3])
+        let volume = parameters.centralVolume, integralCount = plainPKIntegrals?.count ?? 0
+        let final = times.withUnsafeBufferPointer { t in
             outputs.withUnsafeMutableBufferPointer { out in
                 integrals.withUnsafeMutableBufferPointer { integ in
-                    eventList.withUnsafeBufferPointer { events in
-                        Self.walkOralTwoCompartment(&state, propagator: propagator, events: events, times: t,
-                                                    volume: parameters.centralVolume, outputs: out.baseAddress!,
-                                                    integrals: integ.baseAddress, integralCount: plainPKIntegrals?.count ?? 0)
+                    eventList.withUnsafeBufferPointer { events -> OralTwoCompartmentState? in
+                        var lane = OralTwoCompartmentLane(state: state, propagator: propagator, events: events, volume: volume,
+                                                          outputs: out.baseAddress!, integrals: integ.baseAddress,
+                                                          integralCount: integralCount, timeCount: t.count)
+                        return Self.walkOralTwoCompartment(&lane, times: t) ? lane.state : nil
                     }
                 }
             }
         }
-        guard completed, state.x0.isFinite, state.x12[0].isFinite, state.x12[1].isFinite, state.x3.isFinite else { return false }
-        linearState[0] = state.x0; linearState[1] = state.x12[0]; linearState[2] = state.x12[1]; linearState[3] = state.x3
+        guard let final, final.x0.isFinite, final.x12[0].isFinite, final.x12[1].isFinite, final.x3.isFinite else { return false }
+        linearState[0] = final.x0; linearState[1] = final.x12[0]; linearState[2] = final.x12[1]; linearState[3] = final.x3
         return true
     }
 
@@ -433,22 +435,24 @@ public struct ModelSimulator {
             default: return false
             }
         }
-        var state = OralTwoCompartmentPairState(
-            x0: SIMD2(a.linearState[0], b.linearState[0]), x1: SIMD2(a.linearState[1], b.linearState[1]),
-            x2: SIMD2(a.linearState[2], b.linearState[2]), x3: SIMD2(a.linearState[3], b.linearState[3]))
         let integralCount = a.plainPKIntegrals?.count ?? 0
         guard integralCount == (b.plainPKIntegrals?.count ?? 0) else { return false }
+        let state = OralTwoCompartmentPairState(
+            x0: SIMD2(a.linearState[0], b.linearState[0]), x1: SIMD2(a.linearState[1], b.linearState[1]),
+            x2: SIMD2(a.linearState[2], b.linearState[2]), x3: SIMD2(a.linearState[3], b.linearState[3]))
         let volume = SIMD2(a.parameters.centralVolume, b.parameters.centralVolume)
-        let completed = times.withUnsafeBufferPointer { t in
+        let walked = times.withUnsafeBufferPointer { t in
             oa.withUnsafeMutableBufferPointer { outA in
                 ob.withUnsafeMutableBufferPointer { outB in
                     ia.withUnsafeMutableBufferPointer { intA in
                         ib.withUnsafeMutableBufferPointer { intB in
                             eventsA.withUnsafeBufferPointer { evA in
-                                eventsB.withUnsafeBufferPointer { evB in
-                                    walkOralTwoCompartmentPair(&state, propagators: (propagatorA, propagatorB), events: (evA, evB), times: t,
-                                                               volume: volume, outputs: (outA.baseAddress!, outB.baseAddress!),
-                                                               integrals: (intA.baseAddress, intB.baseAddress), integralCount: integralCount)
+                                eventsB.withUnsafeBufferPointer { evB -> OralTwoCompartmentPairState? in
+                                    var lanes = OralTwoCompartmentLanePair(
+                                        state: state, propagators: (propagatorA, propagatorB), events: (evA, evB), volume: volume,
+                                        outputs: (outA.baseAddress!, outB.baseAddress!), integrals: (intA.baseAddress, intB.baseAddress),
+                                        integralCount: integralCount, timeCount: t.count)
+                                    return walkOralTwoCompartment(&lanes, times: t) ? lanes.state : nil
                                 }
                             }
                         }
@@ -456,126 +460,53 @@ public struct ModelSimulator {
                 }
             }
         }
+        guard let state = walked else { return false }
         let finite = state.x0.x.isFinite && state.x0.y.isFinite && state.x1.x.isFinite && state.x1.y.isFinite
             && state.x2.x.isFinite && state.x2.y.isFinite && state.x3.x.isFinite && state.x3.y.isFinite
-        guard completed, finite else { return false }
+        guard finite else { return false }
         a.linearState[0] = state.x0.x; a.linearState[1] = state.x1.x; a.linearState[2] = state.x2.x; a.linearState[3] = state.x3.x
         b.linearState[0] = state.x0.y; b.linearState[1] = state.x1.y; b.linearState[2] = state.x2.y; b.linearState[3] = state.x3.y
         return true
     }
 
-    /// `walkOralTwoCompartment` for two subjects with the same event and observation times, lane
-    /// by lane.
-    private static func walkOralTwoCompartmentPair(_ state: inout OralTwoCompartmentPairState,
-                                                   propagators: (LinearPKPropagator, LinearPKPropagator),
-                                                   events: (UnsafeBufferPointer<DosingEvent>, UnsafeBufferPointer<DosingEvent>),
-                                                   times t: UnsafeBufferPointer<Double>, volume: SIMD2<Double>,
-                                                   outputs: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-                                                   integrals: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?),
-                                                   integralCount: Int) -> Bool {
+    /// The walk of `walkOralTwoCompartmentCourse` and `simulatePair` (the loop of `simulate` and
+    /// `walkObservations`: the same events, steps and outputs) over raw memory, for one subject or
+    /// two in lanes. Everything it updates is in local values (no captured variables, so no
+    /// exclusivity checks in the loop). False when an event or a matrix does not fit.
+    private static func walkOralTwoCompartment<Lanes: OralTwoCompartmentLanes>(_ lanes: inout Lanes,
+                                                                               times t: UnsafeBufferPointer<Double>) -> Bool {
         let count = t.count
-        let (cA, cB) = (outputs.0, outputs.1)
-        let (aucA, aucB) = (outputs.0 + count, outputs.1 + count)
-        var x = state
-        var step = OralTwoCompartmentPairStep()
-        var cachedLength = -1.0
-        // `advance` for both lanes.
-        @inline(__always) func advance(_ length: Double) -> Bool {
-            guard length > 0 else { return true }
-            if length != cachedLength {
-                guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
-                step = loaded
-                cachedLength = length
-            }
-            step.apply(&x)
-            return true
-        }
-        var time = 0.0
-        var eventIndex = 0
-        var observation = 0
-        let eventCount = events.0.count
-        while observation < count {
-            while eventIndex < eventCount, events.0[eventIndex].time <= time {
-                switch (events.0[eventIndex].kind, events.1[eventIndex].kind) {
-                case let (.depot(amountA), .depot(amountB)): x.x0 += SIMD2(amountA, amountB)
-                case let (.central(amountA), .central(amountB)): x.x1 += SIMD2(amountA, amountB)
-                default: return false
-                }
-                eventIndex += 1
-            }
-            let segmentEnd = eventIndex < eventCount ? events.0[eventIndex].time : Double.infinity
-            while observation < count, t[observation] < segmentEnd {
-                let k = observation
-                guard advance(t[k] - time) else { return false }
-                time = t[k]
-                let concentration = x.x1 / volume
-                cA[k] = concentration.x; cB[k] = concentration.y
-                aucA[k] = x.x3.x; aucB[k] = x.x3.y
-                for j in 0..<integralCount {
-                    integrals.0![j * count + k] = x.x3.x
-                    integrals.1![j * count + k] = x.x3.y
-                }
-                observation += 1
-            }
-            if segmentEnd.isFinite, !advance(segmentEnd - time) { return false }
-            time = segmentEnd
-        }
-        state = x
-        return true
-    }
-
-    /// The loop of `walkOralTwoCompartmentCourse` over raw memory, with everything it updates in
-    /// local values (no captured variables, so no exclusivity checks in the loop).
-    private static func walkOralTwoCompartment(_ state: inout OralTwoCompartmentState, propagator: LinearPKPropagator,
-                                               events: UnsafeBufferPointer<DosingEvent>, times t: UnsafeBufferPointer<Double>,
-                                               volume: Double, outputs: UnsafeMutablePointer<Double>,
-                                               integrals: UnsafeMutablePointer<Double>?, integralCount: Int) -> Bool {
-        let count = t.count
-        let concentration = outputs, area = outputs + count
-        var x = state
-        var step = OralTwoCompartmentStep()
         var cachedLength = -1.0
         // `advance`: nothing for a length ≤ 0; Φ looked up when the length changes.
         @inline(__always) func advance(_ length: Double) -> Bool {
             guard length > 0 else { return true }
             if length != cachedLength {
-                guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
-                step = loaded
+                guard lanes.load(length: length) else { return false }
                 cachedLength = length
             }
-            step.apply(&x)
+            lanes.step()
             return true
         }
         var time = 0.0
         var eventIndex = 0
         var observation = 0
+        let eventCount = lanes.eventCount
         while observation < count {
-            while eventIndex < events.count, events[eventIndex].time <= time {
-                switch events[eventIndex].kind {
-                case let .depot(amount): x.x0 += amount
-                case let .central(amount): x.x12[0] += amount
-                case .infusionRate: return false
-                }
+            while eventIndex < eventCount, lanes.eventTime(eventIndex) <= time {
+                guard lanes.apply(event: eventIndex) else { return false }
                 eventIndex += 1
             }
-            let segmentEnd = eventIndex < events.count ? events[eventIndex].time : Double.infinity
+            let segmentEnd = eventIndex < eventCount ? lanes.eventTime(eventIndex) : Double.infinity
             while observation < count, t[observation] < segmentEnd {
                 let k = observation
                 guard advance(t[k] - time) else { return false }
                 time = t[k]
-                concentration[k] = x.x12[0] / volume
-                area[k] = x.x3
-                if integralCount == 1 {
-                    integrals![k] = x.x3
-                } else if integralCount > 1 {
-                    for j in 0..<integralCount { integrals![j * count + k] = x.x3 }
-                }
+                lanes.write(k)
                 observation += 1
             }
             if segmentEnd.isFinite, !advance(segmentEnd - time) { return false }
             time = segmentEnd
         }
-        state = x
         return true
     }
 
@@ -684,5 +615,129 @@ struct OralTwoCompartmentPairStep {
         x.x1 = zero + p4 * x0 + p5 * x1 + p6 * x2
         x.x2 = zero + p8 * x0 + p9 * x1 + p10 * x2
         x.x3 = zero + p12 * x0 + p13 * x1 + p14 * x2 + x.x3
+    }
+}
+
+/// The subjects one walk of the oral 2-compartment course advances together
+/// (`ModelSimulator.walkOralTwoCompartment`): one subject, or two in SIMD2 lanes.
+protocol OralTwoCompartmentLanes {
+    var eventCount: Int { get }
+    func eventTime(_ index: Int) -> Double
+    /// Adds event `index`'s amounts; false for an infusion or events of different kinds.
+    mutating func apply(event index: Int) -> Bool
+    /// Φ for `length`; false when it is not finite or lacks the structure.
+    mutating func load(length: Double) -> Bool
+    /// x ← Φ·x.
+    mutating func step()
+    /// C, AUC and the integrals at observation `k`.
+    func write(_ k: Int)
+}
+
+/// One subject's walk: its state, transition matrix, events and output buffers.
+struct OralTwoCompartmentLane: OralTwoCompartmentLanes {
+    var state: OralTwoCompartmentState
+    var matrix = OralTwoCompartmentStep()
+    let propagator: LinearPKPropagator
+    let events: UnsafeBufferPointer<DosingEvent>
+    let volume: Double
+    let concentration: UnsafeMutablePointer<Double>, area: UnsafeMutablePointer<Double>
+    let integrals: UnsafeMutablePointer<Double>?
+    let integralCount: Int, timeCount: Int
+
+    init(state: OralTwoCompartmentState, propagator: LinearPKPropagator, events: UnsafeBufferPointer<DosingEvent>, volume: Double,
+         outputs: UnsafeMutablePointer<Double>, integrals: UnsafeMutablePointer<Double>?, integralCount: Int, timeCount: Int) {
+        self.state = state
+        self.propagator = propagator
+        self.events = events
+        self.volume = volume
+        concentration = outputs
+        area = outputs + timeCount
+        self.integrals = integrals
+        self.integralCount = integralCount
+        self.timeCount = timeCount
+    }
+
+    var eventCount: Int { events.count }
+    @inline(__always) func eventTime(_ index: Int) -> Double { events[index].time }
+
+    @inline(__always) mutating func apply(event index: Int) -> Bool {
+        switch events[index].kind {
+        case let .depot(amount): state.x0 += amount
+        case let .central(amount): state.x12[0] += amount
+        case .infusionRate: return false
+        }
+        return true
+    }
+
+    mutating func load(length: Double) -> Bool {
+        guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
+        matrix = loaded
+        return true
+    }
+
+    @inline(__always) mutating func step() { matrix.apply(&state) }
+
+    @inline(__always) func write(_ k: Int) {
+        concentration[k] = state.x12[0] / volume
+        area[k] = state.x3
+        for j in 0..<integralCount { integrals![j * timeCount + k] = state.x3 }
+    }
+}
+
+/// Two subjects' walk, the first in lane 0 and the second in lane 1 (same event and grid times).
+struct OralTwoCompartmentLanePair: OralTwoCompartmentLanes {
+    var state: OralTwoCompartmentPairState
+    var matrix = OralTwoCompartmentPairStep()
+    let propagators: (LinearPKPropagator, LinearPKPropagator)
+    let events: (UnsafeBufferPointer<DosingEvent>, UnsafeBufferPointer<DosingEvent>)
+    let volume: SIMD2<Double>
+    let concentration: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+    let area: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+    let integrals: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?)
+    let integralCount: Int, timeCount: Int
+
+    init(state: OralTwoCompartmentPairState, propagators: (LinearPKPropagator, LinearPKPropagator),
+         events: (UnsafeBufferPointer<DosingEvent>, UnsafeBufferPointer<DosingEvent>), volume: SIMD2<Double>,
+         outputs: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+         integrals: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?), integralCount: Int, timeCount: Int) {
+        self.state = state
+        self.propagators = propagators
+        self.events = events
+        self.volume = volume
+        concentration = outputs
+        area = (outputs.0 + timeCount, outputs.1 + timeCount)
+        self.integrals = integrals
+        self.integralCount = integralCount
+        self.timeCount = timeCount
+    }
+
+    var eventCount: Int { events.0.count }
+    @inline(__always) func eventTime(_ index: Int) -> Double { events.0[index].time }
+
+    @inline(__always) mutating func apply(event index: Int) -> Bool {
+        switch (events.0[index].kind, events.1[index].kind) {
+        case let (.depot(amountA), .depot(amountB)): state.x0 += SIMD2(amountA, amountB)
+        case let (.central(amountA), .central(amountB)): state.x1 += SIMD2(amountA, amountB)
+        default: return false
+        }
+        return true
+    }
+
+    mutating func load(length: Double) -> Bool {
+        guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
+        matrix = loaded
+        return true
+    }
+
+    @inline(__always) mutating func step() { matrix.apply(&state) }
+
+    @inline(__always) func write(_ k: Int) {
+        let c = state.x1 / volume
+        concentration.0[k] = c.x; concentration.1[k] = c.y
+        area.0[k] = state.x3.x; area.1[k] = state.x3.y
+        for j in 0..<integralCount {
+            integrals.0![j * timeCount + k] = state.x3.x
+            integrals.1![j * timeCount + k] = state.x3.y
+        }
     }
 }
