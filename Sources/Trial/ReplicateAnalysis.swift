@@ -93,31 +93,31 @@ struct ReplicateAnalysis {
         var members = Array(repeating: [Int](), count: armCount)
         for (u, a) in data.arm.enumerated() { members[a].append(u) }
 
+        // Row r: endpoint r / arms, arm r % arms (efficacy.csv's order).
         let rowCount = plan.endpoints.count * armCount
+        let memberList = members
+        func row(_ r: Int) -> EfficacyRow {
+            Self.efficacyRow(plan.endpoints[r / armCount], arm: r % armCount, units: memberList[r % armCount], data: data, e: r / armCount)
+        }
         let workers = data.arm.count >= 10_000 ? Swift.min(threads, rowCount) : 1
         if workers > 1 {
-            // Row r = endpoint r / arms, arm r % arms, each into its own slot.
+            // Each row into its own slot, claimed through an atomic counter.
             let slots = UnsafeMutablePointer<EfficacyRow?>.allocate(capacity: rowCount)
             slots.initialize(repeating: nil, count: rowCount)
             defer { slots.deinitialize(count: rowCount); slots.deallocate() }
-            let shared = UncheckedSendable((slots, members))
+            let shared = UncheckedSendable((slots, row))
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                let (slots, members) = shared.value
+                let (slots, row) = shared.value
                 while true {
                     let r = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     if r >= rowCount { return }
-                    let e = r / armCount, a = r % armCount
-                    slots[r] = Self.efficacyRow(plan.endpoints[e], arm: a, units: members[a], data: data, e: e)
+                    slots[r] = row(r)
                 }
             }
-            for r in 0..<rowCount { efficacy.append(slots[r]!) }
+            efficacy = (0..<rowCount).map { slots[$0]! }
         } else {
-            for (e, endpoint) in plan.endpoints.enumerated() {
-                for a in 0..<armCount {
-                    efficacy.append(Self.efficacyRow(endpoint, arm: a, units: members[a], data: data, e: e))
-                }
-            }
+            efficacy = (0..<rowCount).map(row)
         }
         for (k, term) in plan.adverseEvents.enumerated() {
             for a in 0..<armCount {
