@@ -31,8 +31,6 @@ struct TimecourseCollector {
 
     var stride: Int { outputs.count * grid.count }
 
-    /// Whether subject number `n` (0-based, within its arm) is collected.
-    func wants(indexInArm n: Int) -> Bool { n < limit && stride > 0 }
 
     /// Counts one more subject of `arm` whose values a worker has written to `store`.
     mutating func add(arm: Int) {
@@ -194,6 +192,9 @@ final class TimecourseStore: @unchecked Sendable {
         for buffer in buffers { buffer.deallocate() }
         buffers = []
     }
+
+    /// Whether replicate 1's subject `index` (0-based within `arm`) has a time course to store.
+    func wants(arm: Int, index: Int) -> Bool { index < subjectsPerArm[arm] && stride > 0 }
 
     /// Stores subject `index` (0-based within `arm`, below `subjectsPerArm[arm]`) from a
     /// simulator output buffer (`outputs[o * times + k]`). Called by the worker that simulated

@@ -143,7 +143,6 @@ public struct TrialRunner {
         // on another worker at the same time) mutates the collector itself. The store is shared:
         // each subject has its own place in it.
         let timecourseStore = timecourse.store
-        let timecourseLimit = timecourse.limit, timecourseStride = timecourse.stride
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
             chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
@@ -183,7 +182,7 @@ public struct TrialRunner {
                         Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
                                            space: space, into: &result)
                     }
-                    if replicate == 1 && indexInArm < timecourseLimit && timecourseStride > 0 {  // `TimecourseCollector.wants`
+                    if replicate == 1 && timecourseStore.wants(arm: arm, index: indexInArm) {
                         result.timecourseArms.append(arm)
                         timecourseStore.write(arm: arm, index: indexInArm, from: space.outputs)
                     }
