@@ -7,6 +7,17 @@ import Testing
 // give exactly the values a full sort puts at the requested ranks, duplicates, signed zeros,
 // infinities and extreme ranges included.
 struct OrderStatisticsTests {
+    /// The ranks type-7 P05…P95 read from n sorted values (⌊(n − 1)p⌋ and the next), ascending.
+    private static func type7Ranks(_ n: Int) -> [Int] {
+        var ranks = Set<Int>()
+        for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
+            let lo = Int((Double(n - 1) * p).rounded(.down))
+            ranks.insert(lo)
+            if lo + 1 < n { ranks.insert(lo + 1) }
+        }
+        return ranks.sorted()
+    }
+
     @Test func selectionPlacesTheSortedValuesAtTheRequestedRanks() {
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<200 {
@@ -16,15 +27,10 @@ struct OrderStatisticsTests {
                 pool.isEmpty ? Double.random(in: -5...5, using: &generator) : pool.randomElement(using: &generator)!
             }
             let sorted = values.sorted()
-            var ranks = Set<Int>()
-            for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
-                let lo = Int((Double(n - 1) * p).rounded(.down))
-                ranks.insert(lo)
-                if lo + 1 < n { ranks.insert(lo + 1) }
-            }
+            let ranks = Self.type7Ranks(n)
             var work = values
             work.withUnsafeMutableBufferPointer { buffer in
-                OrderStatistics.select(buffer, ranks: ranks.sorted()[...], low: 0, high: n - 1, budget: 40)
+                OrderStatistics.select(buffer, ranks: ranks[...], low: 0, high: n - 1, budget: 40)
             }
             for r in ranks { #expect(work[r] == sorted[r], "n = \(n), rank \(r)") }
             #expect(work.sorted() == sorted)
@@ -63,13 +69,8 @@ struct OrderStatisticsTests {
                 }
             }
             let sorted = values.sorted()
-            var ranks = Set<Int>()
-            for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
-                let lo = Int((Double(n - 1) * p).rounded(.down))
-                ranks.insert(lo)
-                if lo + 1 < n { ranks.insert(lo + 1) }
-            }
-            let ordered = ranks.sorted()
+            let ranks = Self.type7Ranks(n)
+            let ordered = ranks
             let found = Self.withColumn(values) { column in
                 OrderStatistics.values(ofRanks: ordered, in: column, minimum: sorted.first!, maximum: sorted.last!, workspace: &workspace)
             }
