@@ -8,6 +8,16 @@ public struct CompensatedSum: Sendable, Equatable {
 
     public init() {}
 
+    /// A sum carried on from `parts` of another (the same state: adding the same values next
+    /// gives the same bits as if they had been added to that sum).
+    public init(sum: Double, compensation: Double) {
+        self.sum = sum
+        self.compensation = compensation
+    }
+
+    /// The running sum and its compensation (`value` is their sum).
+    public var parts: (sum: Double, compensation: Double) { (sum, compensation) }
+
     public var value: Double { sum + compensation }
 
     public mutating func add(_ x: Double) {

@@ -7,8 +7,11 @@ import Synchronization
 /// writes exact type-7 percentiles (SPEC §6). Memory: limit × outputs × times doubles per arm.
 ///
 /// The workers write each subject's values straight into `store` (every (arm, subject) has its
-/// own place, so no copy passes through the in-order consumer); `consume` only counts the
-/// subjects, in order, so `rows` summarises exactly the subjects of completed chunks.
+/// own place, so no copy passes through the in-order consumer). `consume` counts the subjects in
+/// order and, as each tile of `TimecourseStore.lanes` subjects of an arm completes, folds it into
+/// that arm's `TimecourseFirstPass` (sums in subject order, ranges, histograms) while the workers
+/// go on simulating; `rows` then needs only the second, selecting pass over exactly the subjects
+/// of completed chunks.
 struct TimecourseCollector {
     let outputs: [Int]
     let grid: [Int]
@@ -16,6 +19,9 @@ struct TimecourseCollector {
     /// Where the workers put the values (shared with them; see `TimecourseStore`).
     let store: TimecourseStore
     private(set) var counts: [Int]
+    /// Per arm, the first pass over the subjects folded so far (`counts` rounded down to whole
+    /// tiles; `rows` folds the rest).
+    private let firstPasses: [TimecourseFirstPass]
 
     init(plan: TrialPlan) {
         outputs = plan.output.timecourseOutputs
@@ -27,14 +33,26 @@ struct TimecourseCollector {
             Swift.min(limit, plan.design == .matched ? plan.subjects : plan.armSizes[arm])
         }
         store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected)
+        let stride = outputs.count * grid.count
+        firstPasses = expected.map { TimecourseFirstPass(columns: stride, expectedCount: $0) }
     }
 
     var stride: Int { outputs.count * grid.count }
 
+    /// Tiles folded into the first pass at a time: each column then takes a few hundred values
+    /// while its histogram is in the cache (one tile at a time, the histograms of all columns
+    /// would go through the cache for every 32 values).
+    static let tilesPerFold = 8
 
-    /// Counts one more subject of `arm` whose values a worker has written to `store`.
+    /// Counts one more subject of `arm` whose values a worker has written to `store` (called in
+    /// subject order); a tile that this completes is folded into the arm's first pass.
     mutating func add(arm: Int) {
         counts[arm] += 1
+        let batch = Self.tilesPerFold * TimecourseStore.lanes
+        if counts[arm] % batch == 0, stride > 0 {
+            firstPasses[arm].fold(tile: store.tile(arm: arm, index: counts[arm] / TimecourseStore.lanes - Self.tilesPerFold),
+                                  tileStride: store.tileStride, count: batch)
+        }
     }
 
     /// Rows of timecourse.csv: arm, variable, time; N, MEAN, P05, P25, P50, P75, P95.
@@ -53,6 +71,13 @@ struct TimecourseCollector {
         let workers = Swift.max(1, Swift.min(threads, stride))
         for arm in plan.arms.indices {
             let n = counts[arm]
+            // The subjects after the last whole batch of tiles (those were folded as they completed).
+            let pass = firstPasses[arm]
+            if n > pass.folded {
+                pass.fold(tile: store.tile(arm: arm, index: pass.folded / TimecourseStore.lanes), tileStride: store.tileStride,
+                          count: n - pass.folded)
+            }
+            precondition(pass.folded == n, "time-course first pass out of step with the subjects counted")
             // Slot 6·column: the mean, then the five percentiles.
             let summaries = UnsafeMutablePointer<Double?>.allocate(capacity: 6 * stride)
             summaries.initialize(repeating: nil, count: 6 * stride)
@@ -66,7 +91,8 @@ struct TimecourseCollector {
                     let first = nextColumn.wrappingAdd(4, ordering: .relaxed).oldValue
                     if first >= stride { return }
                     for column in first..<Swift.min(stride, first + 4) {
-                        let (mean, percentiles) = Self.summarise(store.column(arm: arm, column: column, count: n), workspace: &workspace)
+                        let (mean, percentiles) = Self.summarise(store.column(arm: arm, column: column, count: n), firstPass: pass,
+                                                                 index: column, workspace: &workspace)
                         let slot = summaries + 6 * column
                         slot[0] = mean
                         for (q, value) in percentiles.enumerated() { slot[1 + q] = value }
@@ -77,7 +103,7 @@ struct TimecourseCollector {
                 work(0)
             } else {
                 // Workers write disjoint slots (claimed through the atomic counter) and only read
-                // the store; the results are read after concurrentPerform returns.
+                // the store and the first pass; the results are read after concurrentPerform returns.
                 let unchecked = UncheckedSendable(work)
                 DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
             }
@@ -91,35 +117,26 @@ struct TimecourseCollector {
 
     private static let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
 
-    /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column.
+    /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column, with
+    /// its first pass made here (`TimecourseFirstPass` over this column alone).
     static func summarise(_ column: TimecourseColumn, workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
+        let pass = TimecourseFirstPass(columns: 1, expectedCount: column.count)
+        pass.fold(tile: column.base, tileStride: column.tileStride, count: column.count)
+        return summarise(column, firstPass: pass, index: 0, workspace: &workspace)
+    }
+
+    /// The mean and P05…P95 of `column`, which is column `index` of `firstPass`, whose first
+    /// pass has folded every value of the column. A NaN makes the sum NaN (and so does +∞ with
+    /// −∞): such columns are sorted, which gives the same order statistics as selection wherever
+    /// selection applies. Otherwise the second pass selects the ranks from the histogram over the
+    /// guessed range, or (no guess, or a guess that crowded a rank's bin) counts again over the
+    /// column's true range.
+    static func summarise(_ column: TimecourseColumn, firstPass: TimecourseFirstPass, index: Int,
+                          workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
         let n = column.count
-        // One pass: the compensated sum, the range, and (for long columns) a histogram over a
-        // range guessed from the first run of values, which usually spares `values` its own
-        // counting pass. A NaN makes the sum NaN (and so does +∞ with −∞): such columns are
-        // sorted, which gives the same order statistics as selection wherever selection applies.
-        var sum = CompensatedSum()
-        var minimum = Double.infinity, maximum = -Double.infinity
-        let guess = n >= 64 ? OrderStatistics.BinMap(guessingFrom: column, count: n) : nil
-        if let guess {
-            workspace.prepare(bins: guess.bins)
-            workspace.counts.withUnsafeMutableBufferPointer { counts in
-                column.forEach { v in
-                    sum.add(v)
-                    if v < minimum { minimum = v }
-                    if v > maximum { maximum = v }
-                    counts[guess.bin(v)] &+= 1
-                }
-            }
-        } else {
-            column.forEach { v in
-                sum.add(v)
-                if v < minimum { minimum = v }
-                if v > maximum { maximum = v }
-            }
-        }
-        let mean = n > 0 ? sum.value / Double(n) : nil
-        if sum.value.isNaN || n < 64 {
+        let sum = firstPass.sum(index)
+        let mean = n > 0 ? sum / Double(n) : nil
+        if sum.isNaN || n < 64 {
             var sorted = column.gathered()
             sorted.sort()
             return (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
@@ -135,9 +152,14 @@ struct TimecourseCollector {
             }
         }
         ranks.sort()
-        let values = guess.flatMap { OrderStatistics.values(ofRanks: ranks, in: column, counted: $0, workspace: &workspace) }
-            ?? OrderStatistics.values(ofRanks: ranks, in: column, minimum: minimum, maximum: maximum, workspace: &workspace)
-        func value(_ rank: Int) -> Double { values[ranks.firstIndex(of: rank)!] }
+        var values: [Double]? = nil
+        if let guess = firstPass.guess(index) {
+            workspace.load(counts: firstPass.histogram(index), bins: guess.bins)
+            values = OrderStatistics.values(ofRanks: ranks, in: column, counted: guess, workspace: &workspace)
+        }
+        let (minimum, maximum) = firstPass.range(index)
+        let found = values ?? OrderStatistics.values(ofRanks: ranks, in: column, minimum: minimum, maximum: maximum, workspace: &workspace)
+        func value(_ rank: Int) -> Double { found[ranks.firstIndex(of: rank)!] }
         return (mean, probabilities.map { p -> Double? in
             let h = Double(n - 1) * p
             let lo = Int(h.rounded(.down))
@@ -146,6 +168,145 @@ struct TimecourseCollector {
             if fraction == 0 { return value(lo) }
             return value(lo) + fraction * (value(lo + 1) - value(lo))
         })
+    }
+}
+
+/// The first pass of the time-course summaries over every column of one arm, fed whole tiles of
+/// `TimecourseStore` in subject order: per column the compensated sum in subject order (exactly
+/// `CompensatedSum.add`, value after value), the minimum and maximum, and a histogram of the
+/// values over a range guessed from the column's first `TimecourseStore.lanes` values
+/// (`OrderStatistics.BinMap(guessingFrom:)`), which spares the second pass its own counting.
+///
+/// Two columns are folded together in the lanes of SIMD2 operations: each lane does the scalar
+/// operations of its column (the branch of the compensated sum becomes a select between the two
+/// values the scalar code chooses from), so the results are bit for bit those of one column at a
+/// time, while the two columns' dependency chains overlap.
+final class TimecourseFirstPass: @unchecked Sendable {
+    let columns: Int
+    /// Histogram bins per column: `BinMap.binCount` of the expected count, at most 1,024 — the
+    /// histograms of all columns then stay within a few MB (they are updated as tiles arrive,
+    /// column after column) and below 1/16 of the values' own memory.
+    let bins: Int
+    /// Values folded per column so far.
+    private(set) var folded = 0
+    private let sums: UnsafeMutablePointer<Double>, compensations: UnsafeMutablePointer<Double>
+    private let minima: UnsafeMutablePointer<Double>, maxima: UnsafeMutablePointer<Double>
+    /// The guessed bin map per column (`low`, `scale`); `hasGuess[c]` is false until the first
+    /// whole tile, or when its values give no range.
+    private let lows: UnsafeMutablePointer<Double>, scales: UnsafeMutablePointer<Double>
+    private let hasGuess: UnsafeMutablePointer<Bool>
+    private let counts: UnsafeMutablePointer<Int32>
+
+    init(columns: Int, expectedCount: Int) {
+        self.columns = columns
+        bins = Swift.min(1024, OrderStatistics.BinMap.binCount(expectedCount))
+        let slots = Swift.max(2, columns + 1)  // room for a SIMD2 load of the last column's pair
+        func doubles(_ value: Double) -> UnsafeMutablePointer<Double> {
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: slots)
+            p.initialize(repeating: value, count: slots)
+            return p
+        }
+        sums = doubles(0); compensations = doubles(0)
+        minima = doubles(.infinity); maxima = doubles(-.infinity)
+        lows = doubles(0); scales = doubles(0)
+        hasGuess = .allocate(capacity: slots)
+        hasGuess.initialize(repeating: false, count: slots)
+        counts = .allocate(capacity: Swift.max(1, columns * bins))
+        counts.initialize(repeating: 0, count: Swift.max(1, columns * bins))
+    }
+
+    deinit {
+        for p in [sums, compensations, minima, maxima, lows, scales] { p.deallocate() }
+        hasGuess.deallocate()
+        counts.deallocate()
+    }
+
+    /// The compensated sum of column `c`'s values (`CompensatedSum.value`).
+    func sum(_ c: Int) -> Double { sums[c] + compensations[c] }
+    func range(_ c: Int) -> (minimum: Double, maximum: Double) { (minima[c], maxima[c]) }
+    func guess(_ c: Int) -> OrderStatistics.BinMap? {
+        hasGuess[c] ? OrderStatistics.BinMap(low: lows[c], scale: scales[c], bins: bins) : nil
+    }
+    func histogram(_ c: Int) -> UnsafePointer<Int32> { UnsafePointer(counts + c * bins) }
+
+    /// Folds the next `count` values of every column, in subject order: they start at tile
+    /// `tile` (column c's run at `tile + c · TimecourseStore.lanes`) and go on in the tiles
+    /// `tileStride` apart, whole tiles except perhaps the last. Only the last fold may end with a
+    /// partial tile. Each column (pair) goes through all of its values before the next, so its
+    /// histogram stays in the cache for a few hundred increments.
+    func fold(tile: UnsafePointer<Double>, tileStride: Int, count: Int) {
+        let run = TimecourseStore.lanes
+        precondition(folded % run == 0, "time-course tiles folded out of order")
+        if folded == 0 && count >= run {
+            for c in 0..<columns {
+                guard let map = OrderStatistics.BinMap(guessingFrom: tile + c * run, count: run, bins: bins) else { continue }
+                lows[c] = map.low; scales[c] = map.scale; hasGuess[c] = true
+            }
+        }
+        let column = { (c: Int) in TimecourseColumn(base: tile + c * run, tileStride: tileStride, count: count) }
+        var c = 0
+        while c + 1 < columns {
+            if hasGuess[c] && hasGuess[c + 1] {
+                foldPair(c, column(c))
+            } else {
+                foldOne(c, column(c))
+                foldOne(c + 1, column(c + 1))
+            }
+            c += 2
+        }
+        if c < columns { foldOne(c, column(c)) }
+        folded += count
+    }
+
+    /// Columns c and c + 1 (both with a guess) in the two lanes; `first` is column c's values.
+    @inline(__always)
+    private func foldPair(_ c: Int, _ first: TimecourseColumn) {
+        func load(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> { SIMD2(p[c], p[c + 1]) }
+        var sum = load(sums), compensation = load(compensations), minimum = load(minima), maximum = load(maxima)
+        let low = load(lows), scale = load(scales)
+        let upper = SIMD2(repeating: Double(bins - 1))
+        let histogramA = counts + c * bins, histogramB = histogramA + bins
+        first.forEachRun { run, width in
+            let second = run + TimecourseStore.lanes
+            for i in 0..<width {
+                let v = SIMD2(run[i], second[i])
+                // CompensatedSum.add in each lane.
+                let t = sum + v
+                let kept = (sum - t) + v, taken = (v - t) + sum
+                compensation += kept.replacing(with: taken, where: .!(magnitude(sum) .>= magnitude(v)))
+                sum = t
+                minimum.replace(with: v, where: v .< minimum)
+                maximum.replace(with: v, where: v .> maximum)
+                let bin = OrderStatistics.BinMap.bins(v, low: low, scale: scale, upper: upper)
+                histogramA[bin.x] &+= 1
+                histogramB[bin.y] &+= 1
+            }
+        }
+        sums[c] = sum.x; sums[c + 1] = sum.y
+        compensations[c] = compensation.x; compensations[c + 1] = compensation.y
+        minima[c] = minimum.x; minima[c + 1] = minimum.y
+        maxima[c] = maximum.x; maxima[c + 1] = maximum.y
+    }
+
+    /// |x| in each lane (the sign bit cleared, as `abs`).
+    @inline(__always)
+    private func magnitude(_ x: SIMD2<Double>) -> SIMD2<Double> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD2<UInt64>.self) & SIMD2(repeating: ~(1 << 63)), to: SIMD2<Double>.self)
+    }
+
+    /// One column, scalar (its histogram only when it has a guess).
+    private func foldOne(_ c: Int, _ column: TimecourseColumn) {
+        var sum = CompensatedSum(sum: sums[c], compensation: compensations[c])
+        var minimum = minima[c], maximum = maxima[c]
+        let map = guess(c), histogram = counts + c * bins
+        column.forEach { v in
+            sum.add(v)
+            if v < minimum { minimum = v }
+            if v > maximum { maximum = v }
+            if let map { histogram[map.bin(v)] &+= 1 }
+        }
+        (sums[c], compensations[c]) = (sum.parts.sum, sum.parts.compensation)
+        minima[c] = minimum; maxima[c] = maximum
     }
 }
 
@@ -211,9 +372,18 @@ final class TimecourseStore: @unchecked Sendable {
         }
     }
 
+    /// Tile `index` of `arm` (subjects lanes·index …): column c's run starts at c · lanes.
+    func tile(arm: Int, index: Int) -> UnsafePointer<Double> {
+        precondition(index * Self.lanes < subjectsPerArm[arm], "time-course tile beyond the reserved count")
+        return UnsafePointer(buffers[arm] + index * Self.lanes * stride)
+    }
+
+    /// Distance from a tile to the next.
+    var tileStride: Int { Self.lanes * stride }
+
     /// Column `column` of the first `count` subjects of `arm`.
     func column(arm: Int, column: Int, count: Int) -> TimecourseColumn {
-        TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: Self.lanes * stride, count: count)
+        TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: tileStride, count: count)
     }
 }
 
@@ -224,16 +394,21 @@ struct TimecourseColumn {
     let tileStride: Int
     let count: Int
 
-    /// Calls `body` with every value, in subject order.
-    @inline(__always) func forEach(_ body: (Double) -> Void) {
+    /// Calls `body` with each run of adjacent values (and its length), in subject order.
+    @inline(__always) func forEachRun(_ body: (UnsafePointer<Double>, Int) -> Void) {
         var remaining = count
         var run = base
         while remaining > 0 {
             let width = Swift.min(remaining, TimecourseStore.lanes)
-            for i in 0..<width { body(run[i]) }
+            body(run, width)
             remaining -= width
             run += tileStride
         }
+    }
+
+    /// Calls `body` with every value, in subject order.
+    @inline(__always) func forEach(_ body: (Double) -> Void) {
+        forEachRun { run, width in for i in 0..<width { body(run[i]) } }
     }
 
     /// The values, in subject order, as one array.
@@ -258,6 +433,12 @@ enum OrderStatistics {
             slotOfBin = []
             scratch = []
             scratch.reserveCapacity(capacity)
+        }
+
+        /// The counts of a histogram made elsewhere (`bins` of them).
+        mutating func load(counts histogram: UnsafePointer<Int32>, bins: Int) {
+            prepare(bins: bins)
+            counts.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: histogram, count: bins) }
         }
 
         /// `bins` zeroed counts.
@@ -288,24 +469,49 @@ enum OrderStatistics {
         }
 
         init?(low: Double, high: Double, count: Int) {
+            self.init(low: low, high: high, bins: Self.binCount(count))
+        }
+
+        init?(low: Double, high: Double, bins: Int) {
             let span = high - low
-            bins = Self.binCount(count)
+            self.bins = bins
             scale = Double(bins) / span
             self.low = low
             guard span > 0, span.isFinite, scale.isFinite, scale > 0 else { return nil }
         }
 
-        /// A range guessed from the column's first run of values, widened by its width on each
-        /// side (nil when those values are all equal or not finite).
-        init?(guessingFrom column: TimecourseColumn, count: Int) {
+        /// A map made before (`low` and `scale` as that map computed them).
+        init(low: Double, scale: Double, bins: Int) {
+            self.low = low
+            self.scale = scale
+            self.bins = bins
+        }
+
+        /// A range guessed from the first `count` values at `values`, widened by its width on
+        /// each side (nil when those values are all equal or not finite).
+        init?(guessingFrom values: UnsafePointer<Double>, count: Int, bins: Int) {
             var low = Double.infinity, high = -Double.infinity
-            for i in 0..<Swift.min(count, TimecourseStore.lanes) {
-                let v = column.base[i]
+            for i in 0..<count {
+                let v = values[i]
                 if v < low { low = v }
                 if v > high { high = v }
             }
             let width = high - low
-            self.init(low: low - width, high: high + width, count: count)
+            self.init(low: low - width, high: high + width, bins: bins)
+        }
+
+        /// `bin` of each lane (the same operations lane by lane).
+        @inline(__always) func bins(_ v: SIMD2<Double>) -> (x: Int, y: Int) {
+            Self.bins(v, low: SIMD2(repeating: low), scale: SIMD2(repeating: scale), upper: SIMD2(repeating: Double(bins - 1)))
+        }
+
+        /// The bins of two values under two maps, one per lane (`bin` lane by lane).
+        @inline(__always) static func bins(_ v: SIMD2<Double>, low: SIMD2<Double>, scale: SIMD2<Double>, upper: SIMD2<Double>) -> (x: Int, y: Int) {
+            let zero = SIMD2<Double>(), magic = SIMD2<Double>(repeating: 0x1p52)
+            let x = (v - low) * scale
+            let clamped = x.replacing(with: upper, where: .!(x .< upper)).replacing(with: zero, where: x .< zero)
+            let bin = unsafeBitCast(clamped + magic, to: SIMD2<UInt64>.self) &- unsafeBitCast(magic, to: SIMD2<UInt64>.self)
+            return (Int(truncatingIfNeeded: bin.x), Int(truncatingIfNeeded: bin.y))
         }
 
         @inline(__always) func bin(_ v: Double) -> Int {
@@ -381,12 +587,24 @@ enum OrderStatistics {
                 w.scratch.withUnsafeMutableBufferPointer { scratch in
                     var fill = offsets
                     fill.withUnsafeMutableBufferPointer { fill in
-                        column.forEach { v in
-                            let slot = Int(slotOfBin[map.bin(v)])
+                        @inline(__always) func take(_ v: Double, _ bin: Int) {
+                            let slot = Int(slotOfBin[bin])
                             if slot != Int(UInt8.max) {
                                 scratch[fill[slot]] = v
                                 fill[slot] += 1
                             }
+                        }
+                        // Two values' bins at a time (the lanes of `bins`), in subject order.
+                        column.forEachRun { run, width in
+                            var i = 0
+                            while i + 1 < width {
+                                let v = SIMD2(run[i], run[i + 1])
+                                let b = map.bins(v)
+                                take(v.x, b.x)
+                                take(v.y, b.y)
+                                i += 2
+                            }
+                            if i < width { take(run[i], map.bin(run[i])) }
                         }
                     }
                     for (slot, t) in targetBins.enumerated() {

@@ -112,3 +112,61 @@ struct OrderStatisticsTests {
         }
     }
 }
+
+// The runner folds the time courses into the first pass while the run goes on, a batch of tiles
+// at a time and two columns per SIMD2 operation; the summaries must not depend on how.
+struct TimecourseFirstPassTests {
+    @Test func foldingInBatchesGivesTheSummariesOfTheWholeColumns() {
+        var generator = SystemRandomNumberGenerator()
+        let lanes = TimecourseStore.lanes
+        for (n, columns) in [(20, 3), (64, 5), (1000, 4), (4101, 7)] {
+            // Tiles as the store lays them out: column c's run of `lanes` values at c · lanes.
+            let tiles = (n + lanes - 1) / lanes, tileStride = columns * lanes
+            var storage = [Double](repeating: 0, count: tiles * tileStride)
+            for s in 0..<n {
+                for c in 0..<columns {
+                    let v: Double
+                    switch c % 5 {
+                    case 0: v = Double.random(in: 0...10, using: &generator)
+                    case 1: v = exp(Double.random(in: -8...8, using: &generator))
+                    case 2: v = s < lanes ? 3 : Double.random(in: -1...1, using: &generator)   // first tile constant: no guess
+                    case 3: v = s == n / 2 ? .nan : Double(s % 11)                          // NaN: sorted
+                    default: v = s == n / 3 ? .infinity : (s % 2 == 0 ? -0.0 : 0.5)
+                    }
+                    storage[(s / lanes) * tileStride + c * lanes + s % lanes] = v
+                }
+            }
+            storage.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                let pass = TimecourseFirstPass(columns: columns, expectedCount: n)
+                // Batches of 1, 8 and 3 tiles, then the rest.
+                var folded = 0
+                for tilesInBatch in [1, 8, 3] where (folded / lanes + tilesInBatch) * lanes <= n {
+                    pass.fold(tile: base + (folded / lanes) * tileStride, tileStride: tileStride, count: tilesInBatch * lanes)
+                    folded += tilesInBatch * lanes
+                }
+                if folded < n { pass.fold(tile: base + (folded / lanes) * tileStride, tileStride: tileStride, count: n - folded) }
+                #expect(pass.folded == n)
+                var workspace = OrderStatistics.Workspace(capacity: 0)
+                for c in 0..<columns {
+                    let column = TimecourseColumn(base: base + c * lanes, tileStride: tileStride, count: n)
+                    let values = column.gathered()
+                    var sum = CompensatedSum()
+                    for v in values { sum.add(v) }
+                    #expect(pass.sum(c).bitPattern == sum.value.bitPattern || (pass.sum(c).isNaN && sum.value.isNaN), "n = \(n), column \(c)")
+                    let finite = values.filter { !$0.isNaN }
+                    #expect(pass.range(c).minimum == finite.min() && pass.range(c).maximum == finite.max())
+                    let (mean, percentiles) = TimecourseCollector.summarise(column, firstPass: pass, index: c, workspace: &workspace)
+                    let (alone, alonePercentiles) = TimecourseCollector.summarise(column, workspace: &workspace)
+                    #expect(mean?.bitPattern == alone?.bitPattern || (mean?.isNaN == true && alone?.isNaN == true))
+                    let sorted = values.sorted()
+                    let expected = [0.05, 0.25, 0.5, 0.75, 0.95].map { SampleQuantile.type7(sorted: sorted, probability: $0) }
+                    for (i, (a, e)) in zip(percentiles, expected).enumerated() {
+                        #expect(a?.bitPattern == e?.bitPattern || (a?.isNaN == true && e?.isNaN == true), "n = \(n), column \(c)")
+                        #expect(a?.bitPattern == alonePercentiles[i]?.bitPattern || (a?.isNaN == true && alonePercentiles[i]?.isNaN == true))
+                    }
+                }
+            }
+        }
+    }
+}
