@@ -20,9 +20,11 @@ public enum ReportBuilder {
     /// (readers see the old page or the complete new one).
     /// - Returns: the SHA-256 of the page's bytes, for a manifest.
     /// - Throws: `ReportError` naming the file (row, column) at fault, or `.writeFailed`.
+    /// `known`: what the caller (the runner that wrote the folder) already holds of it, which is
+    /// then not read back (`ResultsFolderData.Known`); the page is the same.
     @discardableResult
-    public static func writeReport(resultsDirectory: String) throws(ReportError) -> String {
-        let html = try html(resultsDirectory: resultsDirectory)
+    public static func writeReport(resultsDirectory: String, known: ResultsFolderData.Known = .init()) throws(ReportError) -> String {
+        let html = html(for: try ResultsFolderData(resultsDirectory: resultsDirectory, known: known))
         do {
             return try writeFileAtomically(html, to: resultsDirectory + "/" + fileName)
         } catch {

@@ -187,6 +187,21 @@ public struct TimecourseRecord: Equatable, Sendable {
 
     static let columns = ["ARM", "VARIABLE", "TIME", "N", "MEAN", "P05", "P25", "P50", "P75", "P95"]
 
+    /// A row as written (`percentiles`: P05, P25, P50, P75, P95).
+    public init(arm: String, variable: String, time: Double, count: Int, mean: Double?, percentiles: [Double?]) {
+        precondition(percentiles.count == 5, "a time-course row has five percentiles")
+        self.arm = arm
+        self.variable = variable
+        self.time = time
+        self.count = count
+        self.mean = mean
+        percentile5 = percentiles[0]
+        percentile25 = percentiles[1]
+        percentile50 = percentiles[2]
+        percentile75 = percentiles[3]
+        percentile95 = percentiles[4]
+    }
+
     init(_ row: CSVRow) throws(ReportError) {
         arm = try row.requiredText("ARM")
         variable = try row.requiredText("VARIABLE")

@@ -18,15 +18,30 @@ public struct ResultsFolderData: Equatable, Sendable {
     public static let fileNames = ["manifest.json", "subjects.csv", "endpoints.csv", "adverse_events.csv",
                                    "efficacy.csv", "safety.csv", "comparisons.csv", "power.csv", "timecourse.csv"]
 
-    /// Reads every file of the results folder at `directory`.
+    /// What a writer of the results folder already holds of it, so the report need not read it
+    /// back: exactly what reading the files would give (the writer wrote them from the same
+    /// numbers, and every number written parses back to itself).
+    public struct Known: Sendable {
+        /// subjects.csv's summary (`SubjectSummary`).
+        public var subjects: SubjectSummary?
+        /// timecourse.csv's rows.
+        public var timecourse: [TimecourseRecord]?
+
+        public init(subjects: SubjectSummary? = nil, timecourse: [TimecourseRecord]? = nil) {
+            self.subjects = subjects
+            self.timecourse = timecourse
+        }
+    }
+
+    /// Reads every file of the results folder at `directory`, except what `known` holds.
     /// - Throws: `ReportError` naming the file (and row and column) at fault.
-    public init(resultsDirectory directory: String) throws(ReportError) {
+    public init(resultsDirectory directory: String, known: Known = Known()) throws(ReportError) {
         manifest = try ManifestSummary(jsonBytes: try Self.contents(of: "manifest.json", in: directory))
         // The subject-level files are large (rows per subject); the page uses only their first
         // replicate (the files are in replicate order), of subjects.csv only counts per arm and,
         // of endpoints.csv, only the time-to-event rows. They are streamed and cut there, so
         // memory does not grow with the number of subjects × replicates.
-        subjects = try SubjectSummary(resultsDirectory: directory)
+        if let summary = known.subjects { subjects = summary } else { subjects = try SubjectSummary(resultsDirectory: directory) }
         efficacy = try Self.records(in: directory, file: "efficacy.csv", columns: EfficacyRecord.columns,
                                     EfficacyRecord.init)
         // Only time-to-event endpoints (EVENTS in efficacy.csv) have rows the page draws; without
@@ -41,8 +56,11 @@ public struct ResultsFolderData: Equatable, Sendable {
         comparisons = try Self.records(in: directory, file: "comparisons.csv", columns: ComparisonRecord.columns,
                                        ComparisonRecord.init)
         power = try Self.records(in: directory, file: "power.csv", columns: PowerRecord.columns, PowerRecord.init)
-        timecourse = try Self.records(in: directory, file: "timecourse.csv", columns: TimecourseRecord.columns,
-                                      TimecourseRecord.init)
+        if let rows = known.timecourse {
+            timecourse = rows
+        } else {
+            timecourse = try Self.records(in: directory, file: "timecourse.csv", columns: TimecourseRecord.columns, TimecourseRecord.init)
+        }
     }
 
     /// Builds the data directly (for callers that already hold it, and for tests).

@@ -33,6 +33,18 @@ public struct SubjectSummary: Equatable, Sendable {
         self.arms = arms
     }
 
+    /// Counts `subjects` more subjects (`dropouts` of them with a DROPOUT_TIME) of the arm named
+    /// `name` — a new arm after the others when no arm has that name yet — as reading their rows
+    /// in file order would (for a writer that already holds the numbers).
+    public mutating func count(arm name: String, subjects: Int, dropouts: Int) {
+        if let index = arms.firstIndex(where: { $0.name == name }) {
+            arms[index].subjects += subjects
+            arms[index].dropouts += dropouts
+        } else {
+            arms.append(Arm(name: name, subjects: subjects, dropouts: dropouts))
+        }
+    }
+
     /// The arm named `name`, if it has subjects here.
     public func arm(named name: String) -> Arm? {
         arms.first { $0.name == name }

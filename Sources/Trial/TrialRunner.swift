@@ -53,7 +53,7 @@ public struct TrialRunner {
         let cohort = plan.cohort
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
-            var files = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop, trace: &trace)
+            var (files, known) = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop, trace: &trace)
             var manifest = Manifest(specVersion: Self.specVersion, engineVersion: Self.engineVersion,
                                     protocolFile: protocolFileName, protocolSHA256: SHA256.hash(protocolBytes),
                                     seed: plan.seed, replicates: plan.replicates, subjects: plan.subjects,
@@ -69,7 +69,7 @@ public struct TrialRunner {
                 // `vtrial report` rebuilds it); then the manifest is rewritten with its hash. A
                 // shard has no report: `vtrial merge` writes the merged folder's.
                 try manifest.write(to: folder.path(for: "manifest.json"))
-                files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath)
+                files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known)
                 trace.mark("report.html")
                 manifest.files = files
             }
@@ -111,11 +111,16 @@ public struct TrialRunner {
         var data: ReplicateData
         /// The arm of each replicate-1 subject of the chunk whose time course the worker stored.
         var timecourseArms: [Int]
+        /// The chunk's rows of subjects.csv as runs of one arm, in order (for the report's
+        /// `SubjectSummary`).
+        var armRuns: [(arm: Int, subjects: Int, dropouts: Int)]
         var analysis: ReplicateAnalysis?
     }
 
+    /// Writes every CSV file; returns their hashes and what the report would otherwise read back
+    /// (subjects.csv's summary, timecourse.csv's rows).
     private func writeResults(into folder: ResultsFolder, cohort: CohortSynthesizer, shouldStop: @escaping @Sendable () -> Bool,
-                              trace: inout PhaseTrace) throws -> [String: String] {
+                              trace: inout PhaseTrace) throws -> (files: [String: String], known: ResultsFolderData.Known) {
         trace.mark("start")
         let plan = self.plan
         let subjectsWriter = try CSVWriter(path: folder.path(for: "subjects.csv"),
@@ -143,6 +148,9 @@ public struct TrialRunner {
         // on another worker at the same time) mutates the collector itself. The store is shared:
         // each subject has its own place in it.
         let timecourseStore = timecourse.store
+        // subjects.csv's summary for the report: the first replicate with rows (SubjectSummary).
+        let summaryReplicate = replicateList.first { plan.output.subjects == .all || (plan.output.subjects == .first && $0 == 1) }
+        var subjectSummary = SubjectSummary()
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
             chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
@@ -156,7 +164,7 @@ public struct TrialRunner {
                                          endpoints: CSVRowEncoder(columnCount: Self.endpointHeader.count),
                                          adverseEvents: CSVRowEncoder(columnCount: Self.adverseEventHeader.count),
                                          data: ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count),
-                                         timecourseArms: [], analysis: nil)
+                                         timecourseArms: [], armRuns: [], analysis: nil)
                 let first = chunk * Self.chunkSize
                 let last = min(unitsPerReplicate, first + Self.chunkSize)
                 result.data.reserve(last - first)
@@ -181,6 +189,12 @@ public struct TrialRunner {
                         plan.appendSubjectLabel(replicate: replicate, patient: patient, to: &label)
                         Self.encodeSubject(plan: plan, replicate: replicate, label: label, arm: arm, facts: facts,
                                            space: space, into: &result)
+                        let dropout = facts.dropoutTime == nil ? 0 : 1
+                        if let last = result.armRuns.last, last.arm == arm {
+                            result.armRuns[result.armRuns.count - 1] = (arm, last.subjects + 1, last.dropouts + dropout)
+                        } else {
+                            result.armRuns.append((arm, 1, dropout))
+                        }
                     }
                     if replicate == 1 && timecourseStore.wants(arm: arm, index: indexInArm) {
                         result.timecourseArms.append(arm)
@@ -221,6 +235,12 @@ public struct TrialRunner {
                 endpointsWriter.append(result.endpoints)
                 aeWriter.append(result.adverseEvents)
                 for arm in result.timecourseArms { timecourse.add(arm: arm) }
+                if replicate == summaryReplicate {
+                    subjectSummary.replicate = replicate
+                    for run in result.armRuns {
+                        subjectSummary.count(arm: plan.arms[run.arm].name, subjects: run.subjects, dropouts: run.dropouts)
+                    }
+                }
                 progress.advance(units: result.data.arm.count)
                 let analysis: ReplicateAnalysis
                 if let done = result.analysis {
@@ -256,8 +276,12 @@ public struct TrialRunner {
         files["power.csv"] = powerWriter.sha256
 
         let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
+        var timecourseRecords: [TimecourseRecord] = []
         if replicateNumbers.contains(1) {
             let names = plan.model.outputNames
+            // The report's rows: the numbers as timecourse.csv gives them back (a non-finite
+            // value is an empty field, −0 is written 0).
+            func asWritten(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? ($0 == 0 ? 0 : $0) : nil } }
             timecourse.rows(plan: plan, threads: options.threads) { arm, output, time, n, mean, percentiles in
                 timecourseWriter.field(plan.arms[arm].name)
                 timecourseWriter.field(names[output])
@@ -266,6 +290,8 @@ public struct TrialRunner {
                 timecourseWriter.field(mean)
                 for p in percentiles { timecourseWriter.field(p) }
                 timecourseWriter.endRow()
+                timecourseRecords.append(TimecourseRecord(arm: plan.arms[arm].name, variable: names[output], time: asWritten(time)!, count: n,
+                                                          mean: asWritten(mean), percentiles: percentiles.map(asWritten)))
             }
         }
         try timecourseWriter.close()
@@ -277,7 +303,7 @@ public struct TrialRunner {
         if let error = closing.wait() { throw error }
         trace.mark("subject files closed")
         for writer in finished { files[(writer.path as NSString).lastPathComponent] = writer.sha256 }
-        return files
+        return (files, ResultsFolderData.Known(subjects: subjectSummary, timecourse: timecourseRecords))
     }
 
     private static func encodeSubject(plan: TrialPlan, replicate: Int, label: [UInt8], arm: Int, facts: SubjectFacts,
