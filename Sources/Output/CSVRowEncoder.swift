@@ -78,8 +78,11 @@ public struct CSVRowEncoder: Sendable {
 
     /// Text, quoted only when it holds a comma, a quote, CR or LF.
     public mutating func field(_ text: String) {
-        var text = text
-        text.withUTF8 { field(utf8: $0) }
+        // Native strings are contiguous UTF-8: read in place (no copy, no retain of the text).
+        if text.utf8.withContiguousStorageIfAvailable({ field(utf8: $0) }) == nil {
+            var copy = text
+            copy.withUTF8 { field(utf8: $0) }
+        }
     }
 
     /// Text given as UTF-8 bytes (for text built without a `String`), quoted as `field(_: String)`.

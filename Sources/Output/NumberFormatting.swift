@@ -145,14 +145,22 @@ public func formatNumber(_ x: Double) -> String {
 /// Appends the decimal text of an integer (counts, replicate numbers, 0/1 flags) to `buffer`:
 /// plain digits, a leading "-" for negatives, no grouping, no allocation beyond `buffer`'s growth.
 public func appendInteger(_ value: Int, to buffer: inout [UInt8]) {
-    if value < 0 { buffer.append(asciiMinus) }
-    var magnitude = value.magnitude  // UInt, so Int.min is right too
-    let start = buffer.count
-    repeat {
-        buffer.append(asciiZero + UInt8(truncatingIfNeeded: magnitude % 10))
-        magnitude /= 10
-    } while magnitude != 0
-    buffer[start...].reverse()
+    if value >= 0 && value < 10 {  // most integers written (flags, grades, small counts)
+        buffer.append(asciiZero &+ UInt8(truncatingIfNeeded: value))
+        return
+    }
+    // Digits from the right into a local buffer, then one append (not one per digit).
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+        var magnitude = value.magnitude  // UInt, so Int.min is right too
+        var start = 20
+        repeat {
+            start -= 1
+            digits[start] = asciiZero &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+        } while magnitude != 0
+        if value < 0 { buffer.append(asciiMinus) }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+    }
 }
 
 /// The decimal text of an integer as the output files write it: `"42"`, `"-7"`, `"0"`.

@@ -79,10 +79,9 @@ extension TrialPlan {
                          cohort: CohortReplicate, space: inout SubjectWorkspace) throws -> SubjectFacts {
         let prepared = try prepareSubject(replicate: replicate, patient: patient, arm: arm, cohort: cohort, space: &space)
         var facts = SubjectFacts(dropoutTime: prepared.dropoutTime, dosesTaken: space.doses.count, lastDose: prepared.lastDose, doseChanges: 0)
-        let armPlan = arms[arm]
         do {
             if prepared.hasRules {
-                var rules = try doseRuleDecider(arm: armPlan, dropoutTime: prepared.dropoutTime, space: space)
+                var rules = try doseRuleDecider(arm: arms[arm], dropoutTime: prepared.dropoutTime, space: space)
                 let checkpoints = rules.checkpoints
                 try space.simulator.simulate(parameters: space.parameters, covariates: space.covariates, doses: [], steadyState: prepared.steadyState,
                                              treatmentStart: space.doses.first?.time ?? 0, checkpoints: checkpoints, decider: &rules,
@@ -149,33 +148,38 @@ extension TrialPlan {
         // Individual parameters: typical · covariate effects · exp(η).
         var etaStream = RandomStream(seed: seed, replicate: replicate, subject: patient, stream: .eta)
         for i in space.etaNormals.indices { space.etaNormals[i] = etaStream.nextNormal() }
-        let armPlan = arms[arm]
-        for (i, p) in parameters.enumerated() {
-            var theta = (armPlan.parameterOverrides[i] ?? p.typical).value(covariates: space.covariates)
-            for effect in p.covariateEffects {
-                let c = space.covariates[effect.covariate]
-                switch effect.kind {
-                case let .power(exponent, reference): theta *= Foundation.pow(c / reference, exponent)
-                case let .categorical(multipliers): theta *= multipliers[Int(c)]
+        // The plans are read in place: copies would retain and release their arrays and
+        // expressions (shared by every worker) for every subject.
+        parameters.withUnsafeBufferPointer { plans in typicalByArm.withUnsafeBufferPointer { typicals in
+            for i in plans.indices {
+                var theta = typicals[arm * plans.count + i].value(covariates: space.covariates)
+                if !plans[i].covariateEffects.isEmpty {
+                    for effect in plans[i].covariateEffects {
+                        let c = space.covariates[effect.covariate]
+                        switch effect.kind {
+                        case let .power(exponent, reference): theta *= Foundation.pow(c / reference, exponent)
+                        case let .categorical(multipliers): theta *= multipliers[Int(c)]
+                        }
+                    }
+                }
+                space.typical[i] = theta
+                space.parameters[i] = theta
+            }
+            // η = L·z for the parameters with variability (Ω = L·Lᵀ).
+            for (row, parameterIndex) in etaParameters.enumerated() {
+                var eta = 0.0
+                for col in 0...row { eta += etaCholesky[row, col] * space.etaNormals[col] }
+                let theta = space.typical[parameterIndex]
+                switch plans[parameterIndex].scale {
+                case .logNormal, .signed:
+                    space.parameters[parameterIndex] = theta * Foundation.exp(eta)
+                case .logit:
+                    let clamped = Swift.min(Swift.max(theta, 1e-300), 1 - 1e-16)
+                    let logit = Foundation.log(clamped / (1 - clamped)) + eta
+                    space.parameters[parameterIndex] = theta <= 0 ? 0 : (theta >= 1 ? 1 : 1 / (1 + Foundation.exp(-logit)))
                 }
             }
-            space.typical[i] = theta
-            space.parameters[i] = theta
-        }
-        // η = L·z for the parameters with variability (Ω = L·Lᵀ).
-        for (row, parameterIndex) in etaParameters.enumerated() {
-            var eta = 0.0
-            for col in 0...row { eta += etaCholesky[row, col] * space.etaNormals[col] }
-            let theta = space.typical[parameterIndex]
-            switch parameters[parameterIndex].scale {
-            case .logNormal, .signed:
-                space.parameters[parameterIndex] = theta * Foundation.exp(eta)
-            case .logit:
-                let clamped = Swift.min(Swift.max(theta, 1e-300), 1 - 1e-16)
-                let logit = Foundation.log(clamped / (1 - clamped)) + eta
-                space.parameters[parameterIndex] = theta <= 0 ? 0 : (theta >= 1 ? 1 : 1 / (1 + Foundation.exp(-logit)))
-            }
-        }
+        } }
         for (i, value) in space.parameters.enumerated() where !value.isFinite {
             throw failure(replicate, patient: patient, arm: arm, nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
         }
@@ -192,23 +196,27 @@ extension TrialPlan {
         space.doses.removeAll(keepingCapacity: true)
         var lastDose: Double?
         let adherence = definition.adherence
-        let hasRules = !armPlan.rules.isEmpty
+        let hasRules = !arms[arm].rules.isEmpty
         if hasRules { space.doseEntries.removeAll(keepingCapacity: true) }
-        for scheduled in armPlan.doses {
-            let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
-            if let d = dropoutTime, scheduled.time >= d { continue }
-            if !taken { continue }
-            let amount = scheduled.amount.milligrams(covariates: space.covariates)
-            space.doses.append(Dose(time: scheduled.time, amount: amount, route: scheduled.route, target: scheduled.target))
-            if hasRules { space.doseEntries.append(scheduled.entry) }
-            lastDose = amount
-        }
+        // The schedule is read in place too (each dose holds an amount that may be an expression).
+        arms.withUnsafeBufferPointer { armPlans in armPlans[arm].doses.withUnsafeBufferPointer { schedule in
+            for scheduled in schedule.indices {
+                let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
+                let time = schedule[scheduled].time
+                if let d = dropoutTime, time >= d { continue }
+                if !taken { continue }
+                let amount = schedule[scheduled].amount.milligrams(covariates: space.covariates)
+                space.doses.append(Dose(time: time, amount: amount, route: schedule[scheduled].route, target: schedule[scheduled].target))
+                if hasRules { space.doseEntries.append(schedule[scheduled].entry) }
+                lastDose = amount
+            }
+        } }
         for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
             throw failure(replicate, patient: patient, arm: arm, dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
         }
         var steadyState: SteadyStateRegimen?
-        if let ss = armPlan.steadyState {
-            let amount = armPlan.entryAmounts[ss.entry].milligrams(covariates: space.covariates)
+        if let ss = arms[arm].steadyState {
+            let amount = arms[arm].entryAmounts[ss.entry].milligrams(covariates: space.covariates)
             guard amount.isFinite && amount >= 0 else {
                 throw failure(replicate, patient: patient, arm: arm, 0, "dose amount \(amount) mg is not a finite, non-negative number", space)
             }
@@ -233,102 +241,106 @@ extension TrialPlan {
     /// SPEC §6 "Assessments": BASE, AVAL, CHG, PCHG, responder, or time-to-event per endpoint.
     private func readEndpoints(replicate: Int, patient: Int, arm: Int, dropoutTime: Double?, space: inout SubjectWorkspace) throws {
         let timeCount = observationTimes.count
-        for (e, endpoint) in endpoints.enumerated() {
-            var outcome = EndpointOutcome()
-            let o = endpoint.output
-            let definition = endpoint.definition
-            if definition.kind == .timeToEvent, let rule = definition.event {
-                let o = rule.variable
-                let baseValue = space.baseline[o]
-                var nadir = baseValue
-                var eventTime: Double?
-                var lastAssessed = 0.0
-                for k in endpoint.assessments {
-                    let t = gridTime(k)
-                    if let d = dropoutTime, !(t < d) { break }
-                    let v = modelValue(space, o, gridTimeIndex[k])
-                    let reference: Double?
-                    switch rule.relativeTo {
-                    case nil: reference = nil
-                    case .baseline?: reference = baseValue
-                    case .nadir?: reference = nadir
+        // Each plan is read in place: copying it (or its definition) would retain and release
+        // its strings and arrays — shared by every worker — for every subject.
+        try endpoints.withUnsafeBufferPointer { plans in
+            for e in plans.indices {
+                let endpoint = plans.baseAddress! + e
+                var outcome = EndpointOutcome()
+                let o = endpoint.pointee.definition.variable
+                if endpoint.pointee.definition.kind == .timeToEvent, let rule = endpoint.pointee.definition.event {
+                    let o = rule.variable
+                    let baseValue = space.baseline[o]
+                    var nadir = baseValue
+                    var eventTime: Double?
+                    var lastAssessed = 0.0
+                    for k in endpoint.pointee.assessments {
+                        let t = gridTime(k)
+                        if let d = dropoutTime, !(t < d) { break }
+                        let v = modelValue(space, o, gridTimeIndex[k])
+                        let reference: Double?
+                        switch rule.relativeTo {
+                        case nil: reference = nil
+                        case .baseline?: reference = baseValue
+                        case .nadir?: reference = nadir
+                        }
+                        let threshold = reference.map { rule.value * $0 } ?? rule.value
+                        var holds = rule.op.holds(v, threshold)
+                        if holds, let minimum = rule.minimumChange {
+                            holds = Swift.abs(v - (reference ?? baseValue)) >= minimum
+                        }
+                        lastAssessed = t
+                        if holds { eventTime = t; break }
+                        nadir = Swift.min(nadir, v)
                     }
-                    let threshold = reference.map { rule.value * $0 } ?? rule.value
-                    var holds = rule.op.holds(v, threshold)
-                    if holds, let minimum = rule.minimumChange {
-                        holds = Swift.abs(v - (reference ?? baseValue)) >= minimum
-                    }
-                    lastAssessed = t
-                    if holds { eventTime = t; break }
-                    nadir = Swift.min(nadir, v)
-                }
-                outcome.value = eventTime ?? lastAssessed
-                outcome.analysed = outcome.value
-                outcome.censored = eventTime == nil ? 1 : 0
-            } else {
-                let missing = dropoutTime.map { $0 < gridTime(endpoint.readGridIndex) } ?? false
-                var base: Double?
-                var aval: Double?
-                switch definition.summary {
-                case .at:
-                    let k = endpoint.readGridIndex
-                    base = measured(replicate: replicate, patient: patient, output: o, block: 0, model: space.baseline[o])
-                    if !missing {
-                        aval = measured(replicate: replicate, patient: patient, output: o, block: UInt64(k) + 1,
-                                        model: modelValue(space, o, gridTimeIndex[k]))
-                    }
-                case .max, .min:
-                    base = space.baseline[o]
-                    if !missing {
-                        // `modelValue` over the window, through pointers.
-                        let isMax = definition.summary == .max
-                        let row = o * timeCount
-                        let window = endpoint.windowGrid
-                        aval = space.outputs.withUnsafeBufferPointer { values in
-                            gridTimeIndex.withUnsafeBufferPointer { timeIndex in
-                                Self.extreme(values.baseAddress! + row, at: timeIndex, window, isMax: isMax)
+                    outcome.value = eventTime ?? lastAssessed
+                    outcome.analysed = outcome.value
+                    outcome.censored = eventTime == nil ? 1 : 0
+                } else {
+                    let missing = dropoutTime.map { $0 < gridTime(endpoint.pointee.readGridIndex) } ?? false
+                    var base: Double?
+                    var aval: Double?
+                    switch endpoint.pointee.definition.summary {
+                    case .at:
+                        let k = endpoint.pointee.readGridIndex
+                        base = measured(replicate: replicate, patient: patient, output: o, block: 0, model: space.baseline[o])
+                        if !missing {
+                            aval = measured(replicate: replicate, patient: patient, output: o, block: UInt64(k) + 1,
+                                            model: modelValue(space, o, gridTimeIndex[k]))
+                        }
+                    case .max, .min:
+                        base = space.baseline[o]
+                        if !missing {
+                            // `modelValue` over the window, through pointers.
+                            let isMax = endpoint.pointee.definition.summary == .max
+                            let row = o * timeCount
+                            let window = endpoint.pointee.windowGrid
+                            aval = space.outputs.withUnsafeBufferPointer { values in
+                                gridTimeIndex.withUnsafeBufferPointer { timeIndex in
+                                    Self.extreme(values.baseAddress! + row, at: timeIndex, window, isMax: isMax)
+                                }
                             }
                         }
+                    case .mean, .auc:
+                        let j = endpoint.pointee.integralIndex!
+                        let a = space.integrals[j * timeCount + endpoint.pointee.windowTimeIndices.start]
+                        let b = space.integrals[j * timeCount + endpoint.pointee.windowTimeIndices.end]
+                        if endpoint.pointee.definition.summary == .mean {
+                            base = space.baseline[o]
+                            if !missing { aval = (b - a) / (endpoint.pointee.definition.window.upperBound - endpoint.pointee.definition.window.lowerBound) }
+                        } else if !missing {
+                            aval = b - a
+                        }
                     }
-                case .mean, .auc:
-                    let j = endpoint.integralIndex!
-                    let a = space.integrals[j * timeCount + endpoint.windowTimeIndices.start]
-                    let b = space.integrals[j * timeCount + endpoint.windowTimeIndices.end]
-                    if definition.summary == .mean {
-                        base = space.baseline[o]
-                        if !missing { aval = (b - a) / (definition.window.upperBound - definition.window.lowerBound) }
-                    } else if !missing {
-                        aval = b - a
+                    outcome.base = base
+                    outcome.value = aval
+                    if let b = base, let v = aval {
+                        outcome.change = v - b
+                        if b != 0 { outcome.percentChange = 100 * (v - b) / b }
                     }
-                }
-                outcome.base = base
-                outcome.value = aval
-                if let b = base, let v = aval {
-                    outcome.change = v - b
-                    if b != 0 { outcome.percentChange = 100 * (v - b) / b }
-                }
-                var analysed: Double?
-                switch definition.measure {
-                case .value: analysed = outcome.value
-                case .change: analysed = outcome.change
-                case .percentChange: analysed = outcome.percentChange
-                }
-                if let rule = definition.responder {
-                    if let x = analysed { outcome.responder = rule.op.holds(x, rule.value) ? 1 : 0 }
-                    else if missing && rule.missing == .failure { outcome.responder = 0 }
-                }
-                if endpoint.logScale, let x = analysed {
-                    guard x > 0 else {
-                        throw failure(replicate, patient: patient, arm: arm, nil,
-                                      "endpoint \(endpoint.id) has scale: log but its analysed value is \(x) (must be > 0)", space)
+                    var analysed: Double?
+                    switch endpoint.pointee.definition.measure {
+                    case .value: analysed = outcome.value
+                    case .change: analysed = outcome.change
+                    case .percentChange: analysed = outcome.percentChange
                     }
+                    if let rule = endpoint.pointee.definition.responder {
+                        if let x = analysed { outcome.responder = rule.op.holds(x, rule.value) ? 1 : 0 }
+                        else if missing && rule.missing == .failure { outcome.responder = 0 }
+                    }
+                    if endpoint.pointee.definition.scale == .log, let x = analysed {
+                        guard x > 0 else {
+                            throw failure(replicate, patient: patient, arm: arm, nil,
+                                          "endpoint \(endpoint.pointee.definition.id) has scale: log but its analysed value is \(x) (must be > 0)", space)
+                        }
+                    }
+                    if let x = analysed, !x.isFinite {
+                        throw failure(replicate, patient: patient, arm: arm, nil, "endpoint \(endpoint.pointee.definition.id) is not finite (\(x))", space)
+                    }
+                    outcome.analysed = analysed
                 }
-                if let x = analysed, !x.isFinite {
-                    throw failure(replicate, patient: patient, arm: arm, nil, "endpoint \(endpoint.id) is not finite (\(x))", space)
-                }
-                outcome.analysed = analysed
+                space.endpoints[e] = outcome
             }
-            space.endpoints[e] = outcome
         }
     }
 

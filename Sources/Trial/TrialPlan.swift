@@ -42,6 +42,9 @@ public struct TrialPlan: Sendable {
     public let residual: [ResidualError?]
 
     public let arms: [ArmPlan]
+    /// Per arm, each parameter's typical value (the arm's override or the model's), arm-major:
+    /// `typicalByArm[arm · parameters.count + i]`.
+    public let typicalByArm: [ParameterValue]
     /// Subjects per arm in each replicate and the first subject index of each arm (parallel
     /// design; subjects are numbered in arm order).
     public let armSizes: [Int]
@@ -204,6 +207,8 @@ public struct TrialPlan: Sendable {
             return ks.map { Double($0) * gridStepValue }
         }
         arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition, ruleTimes: ruleTimes) }
+        let parameterPlans = parameters
+        typicalByArm = arms.flatMap { arm in parameterPlans.indices.map { arm.parameterOverrides[$0] ?? parameterPlans[$0].typical } }
         armSizes = definition.allocation
         var start: [Int] = []
         var next = 0

@@ -327,12 +327,13 @@ public struct TrialRunner {
         result.subjects.field(facts.lastDose)
         result.subjects.endRow()
 
-        for (e, endpoint) in plan.endpoints.enumerated() {
+        // Endpoints read in place (a copy of each plan would retain and release its contents).
+        plan.endpoints.withUnsafeBufferPointer { endpoints in for e in endpoints.indices {
             let o = space.endpoints[e]
             result.endpoints.field(replicate)
             result.endpoints.field(utf8: label)
             result.endpoints.field(armName)
-            result.endpoints.field(endpoint.id)
+            result.endpoints.field(endpoints[e].definition.id)
             result.endpoints.field(o.base)
             result.endpoints.field(o.value)
             result.endpoints.field(o.change)
@@ -340,7 +341,7 @@ public struct TrialRunner {
             result.endpoints.field(o.responder)
             result.endpoints.field(o.censored)
             result.endpoints.endRow()
-        }
+        } }
         for (k, event) in plan.adverseEvents.enumerated() where space.adverseEvents[k].grade > 0 {
             result.adverseEvents.field(replicate)
             result.adverseEvents.field(utf8: label)

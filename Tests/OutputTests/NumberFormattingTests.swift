@@ -23,6 +23,14 @@ import Testing
                               (Int.max, "9223372036854775807"), (Int.min, "-9223372036854775808")] {
             #expect(formatInteger(value) == text)
         }
+        var generator = SplitMix64(seed: 7)
+        for digits in 1...19 {
+            for _ in 0..<50 {
+                let limit = digits == 19 ? Int.max : Int(pow(10, Double(digits)))
+                let value = Int(truncatingIfNeeded: generator.next()) % limit
+                #expect(formatInteger(value) == String(value))
+            }
+        }
     }
 
     @Test func appendingAddsExactlyTheTextAfterExistingBytes() {
