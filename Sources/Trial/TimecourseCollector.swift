@@ -183,10 +183,13 @@ struct TimecourseCollector {
 /// time, while the two columns' dependency chains overlap.
 final class TimecourseFirstPass: @unchecked Sendable {
     let columns: Int
-    /// Histogram bins per column: `BinMap.binCount` of the expected count, at most 1,024 — the
-    /// histograms of all columns then stay within a few MB (they are updated as tiles arrive,
-    /// column after column) and below 1/16 of the values' own memory.
+    /// Histogram bins per column: `BinMap.binCount` of the expected count, at most 512 — the
+    /// histograms of all columns (updated batch by batch, column after column) then take 1 KB per
+    /// column, which keeps the cache misses of the increments low, and the target bins of the
+    /// second pass still hold only a few hundred of 20,000 values.
     let bins: Int
+    /// Whether the expected count fits the 16-bit histograms.
+    private let countsFit: Bool
     /// Values folded per column so far.
     private(set) var folded = 0
     private let sums: UnsafeMutablePointer<Double>, compensations: UnsafeMutablePointer<Double>
@@ -195,11 +198,15 @@ final class TimecourseFirstPass: @unchecked Sendable {
     /// whole tile, or when its values give no range.
     private let lows: UnsafeMutablePointer<Double>, scales: UnsafeMutablePointer<Double>
     private let hasGuess: UnsafeMutablePointer<Bool>
-    private let counts: UnsafeMutablePointer<Int32>
+    /// 16-bit counts (each column's histogram is 1 KB, so a batch's increments stay in a few
+    /// cache lines); a column longer than `UInt16.max` values gets no guess (its second pass
+    /// counts for itself).
+    private let counts: UnsafeMutablePointer<UInt16>
 
     init(columns: Int, expectedCount: Int) {
         self.columns = columns
-        bins = Swift.min(1024, OrderStatistics.BinMap.binCount(expectedCount))
+        bins = Swift.min(512, OrderStatistics.BinMap.binCount(expectedCount))
+        countsFit = expectedCount <= Int(UInt16.max)
         let slots = Swift.max(2, columns + 1)  // room for a SIMD2 load of the last column's pair
         func doubles(_ value: Double) -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: slots)
@@ -227,7 +234,7 @@ final class TimecourseFirstPass: @unchecked Sendable {
     func guess(_ c: Int) -> OrderStatistics.BinMap? {
         hasGuess[c] ? OrderStatistics.BinMap(low: lows[c], scale: scales[c], bins: bins) : nil
     }
-    func histogram(_ c: Int) -> UnsafePointer<Int32> { UnsafePointer(counts + c * bins) }
+    func histogram(_ c: Int) -> UnsafePointer<UInt16> { UnsafePointer(counts + c * bins) }
 
     /// Folds the next `count` values of every column, in subject order: they start at tile
     /// `tile` (column c's run at `tile + c · TimecourseStore.lanes`) and go on in the tiles
@@ -237,7 +244,7 @@ final class TimecourseFirstPass: @unchecked Sendable {
     func fold(tile: UnsafePointer<Double>, tileStride: Int, count: Int) {
         let run = TimecourseStore.lanes
         precondition(folded % run == 0, "time-course tiles folded out of order")
-        if folded == 0 && count >= run {
+        if folded == 0 && count >= run && countsFit {
             for c in 0..<columns {
                 guard let map = OrderStatistics.BinMap(guessingFrom: tile + c * run, count: run, bins: bins) else { continue }
                 lows[c] = map.low; scales[c] = map.scale; hasGuess[c] = true
@@ -436,9 +443,9 @@ enum OrderStatistics {
         }
 
         /// The counts of a histogram made elsewhere (`bins` of them).
-        mutating func load(counts histogram: UnsafePointer<Int32>, bins: Int) {
+        mutating func load(counts histogram: UnsafePointer<UInt16>, bins: Int) {
             prepare(bins: bins)
-            counts.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: histogram, count: bins) }
+            counts.withUnsafeMutableBufferPointer { counts in for b in 0..<bins { counts[b] = Int32(histogram[b]) } }
         }
 
         /// `bins` zeroed counts.
