@@ -85,14 +85,15 @@ struct TimecourseCollector {
             let nextColumn = Atomic<Int>(0)
             let store = self.store
             let work = { (_: Int) in
-                var workspace = OrderStatistics.Workspace(capacity: n)
+                var workspace = OrderStatistics.Workspace()
                 while true {
-                    // Columns are claimed a few at a time: adjacent columns share the tiles' pages.
-                    let first = nextColumn.wrappingAdd(4, ordering: .relaxed).oldValue
+                    // Blocks of columns that share the tiles' pages (see `summarise(columns:)`).
+                    let first = nextColumn.wrappingAdd(Self.columnsPerBlock, ordering: .relaxed).oldValue
                     if first >= stride { return }
-                    for column in first..<Swift.min(stride, first + 4) {
-                        let (mean, percentiles) = Self.summarise(store.column(arm: arm, column: column, count: n), firstPass: pass,
-                                                                 index: column, workspace: &workspace)
+                    let block = first..<Swift.min(stride, first + Self.columnsPerBlock)
+                    let results = Self.summarise(columns: block, of: { store.column(arm: arm, column: $0, count: n) },
+                                                 firstPass: pass, workspace: &workspace)
+                    for (column, (mean, percentiles)) in zip(block, results) {
                         let slot = summaries + 6 * column
                         slot[0] = mean
                         for (q, value) in percentiles.enumerated() { slot[1 + q] = value }
@@ -117,30 +118,28 @@ struct TimecourseCollector {
 
     private static let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
 
+    /// Columns summarised together: 16 adjacent columns' runs fill one 4 KiB page of each tile,
+    /// so the second pass reads whole pages tile after tile instead of 256 bytes per tile and
+    /// column.
+    static let columnsPerBlock = 16
+
     /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column, with
     /// its first pass made here (`TimecourseFirstPass` over this column alone).
     static func summarise(_ column: TimecourseColumn, workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
         let pass = TimecourseFirstPass(columns: 1, expectedCount: column.count)
         pass.fold(tile: column.base, tileStride: column.tileStride, count: column.count)
-        return summarise(column, firstPass: pass, index: 0, workspace: &workspace)
+        return summarise(columns: 0..<1, of: { _ in column }, firstPass: pass, workspace: &workspace)[0]
     }
 
-    /// The mean and P05…P95 of `column`, which is column `index` of `firstPass`, whose first
-    /// pass has folded every value of the column. A NaN makes the sum NaN (and so does +∞ with
-    /// −∞): such columns are sorted, which gives the same order statistics as selection wherever
-    /// selection applies. Otherwise the second pass selects the ranks from the histogram over the
-    /// guessed range, or (no guess, or a guess that crowded a rank's bin) counts again over the
-    /// column's true range.
-    static func summarise(_ column: TimecourseColumn, firstPass: TimecourseFirstPass, index: Int,
-                          workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
-        let n = column.count
-        let sum = firstPass.sum(index)
-        let mean = n > 0 ? sum / Double(n) : nil
-        if sum.isNaN || n < 64 {
-            var sorted = column.gathered()
-            sorted.sort()
-            return (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
-        }
+    /// The means and P05…P95 of `columns` (`column(c)` gives column c's values; `firstPass` has
+    /// folded all of them). A NaN makes the sum NaN (and so does +∞ with −∞): such columns are
+    /// sorted, which gives the same order statistics as selection wherever selection applies.
+    /// Otherwise the ranks are selected from the histogram over the guessed range — the target
+    /// bins of all the block's columns copied out in one sweep over the tiles — or (no guess, or
+    /// a guess that crowded a rank's bin) by counting again over the column's true range.
+    static func summarise(columns: Range<Int>, of column: (Int) -> TimecourseColumn, firstPass: TimecourseFirstPass,
+                          workspace: inout OrderStatistics.Workspace) -> [(Double?, [Double?])] {
+        guard let n = columns.first.map({ column($0).count }) else { return [] }
         // SampleQuantile.type7, with the order statistics it reads found by selection.
         var ranks: [Int] = []
         for p in probabilities {
@@ -151,23 +150,52 @@ struct TimecourseCollector {
                 if h - Double(lo) != 0 { ranks.append(lo + 1) }
             }
         }
-        ranks.sort()
-        var values: [Double]? = nil
-        if let guess = firstPass.guess(index) {
-            workspace.load(counts: firstPass.histogram(index), bins: guess.bins)
-            values = OrderStatistics.values(ofRanks: ranks, in: column, counted: guess, workspace: &workspace)
+        ranks = Array(Set(ranks)).sorted()
+        func percentiles(_ found: [Double]) -> [Double?] {
+            func value(_ rank: Int) -> Double { found[ranks.firstIndex(of: rank)!] }
+            return probabilities.map { p -> Double? in
+                let h = Double(n - 1) * p
+                let lo = Int(h.rounded(.down))
+                if lo >= n - 1 { return value(n - 1) }
+                let fraction = h - Double(lo)
+                if fraction == 0 { return value(lo) }
+                return value(lo) + fraction * (value(lo + 1) - value(lo))
+            }
         }
-        let (minimum, maximum) = firstPass.range(index)
-        let found = values ?? OrderStatistics.values(ofRanks: ranks, in: column, minimum: minimum, maximum: maximum, workspace: &workspace)
-        func value(_ rank: Int) -> Double { found[ranks.firstIndex(of: rank)!] }
-        return (mean, probabilities.map { p -> Double? in
-            let h = Double(n - 1) * p
-            let lo = Int(h.rounded(.down))
-            if lo >= n - 1 { return value(n - 1) }
-            let fraction = h - Double(lo)
-            if fraction == 0 { return value(lo) }
-            return value(lo) + fraction * (value(lo + 1) - value(lo))
-        })
+        var results = [(Double?, [Double?])](repeating: (nil, []), count: columns.count)
+        var selections: [(slot: Int, column: TimecourseColumn, selection: OrderStatistics.BinSelection)] = []
+        for (slot, c) in columns.enumerated() {
+            let values = column(c)
+            let sum = firstPass.sum(c)
+            let mean = n > 0 ? sum / Double(n) : nil
+            if sum.isNaN || n < 64 {
+                var sorted = values.gathered()
+                sorted.sort()
+                results[slot] = (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
+                continue
+            }
+            if let guess = firstPass.guess(c) {
+                workspace.load(counts: firstPass.histogram(c), bins: guess.bins)
+                if let selection = OrderStatistics.BinSelection(ranks: ranks, counted: guess, workspace: workspace, count: n) {
+                    results[slot] = (mean, [])
+                    selections.append((slot, values, selection))
+                    continue
+                }
+            }
+            let (minimum, maximum) = firstPass.range(c)
+            results[slot] = (mean, percentiles(OrderStatistics.values(ofRanks: ranks, in: values, minimum: minimum, maximum: maximum,
+                                                                      workspace: &workspace)))
+        }
+        // One sweep over the tiles for every column with a selection, tile after tile.
+        var offset = 0
+        while offset < n {
+            let width = Swift.min(TimecourseStore.lanes, n - offset)
+            let tile = offset / TimecourseStore.lanes
+            for entry in selections { entry.selection.take(entry.column.base + tile * entry.column.tileStride, width) }
+            offset += width
+        }
+        for entry in selections { results[entry.slot].1 = percentiles(entry.selection.values()) }
+        return results
     }
 }
 
@@ -431,16 +459,7 @@ struct TimecourseColumn {
 enum OrderStatistics {
     /// Scratch memory reused from column to column.
     struct Workspace {
-        var counts: [Int32]
-        var slotOfBin: [UInt8]
-        var scratch: [Double]
-
-        init(capacity: Int) {
-            counts = []
-            slotOfBin = []
-            scratch = []
-            scratch.reserveCapacity(capacity)
-        }
+        var counts: [Int32] = []
 
         /// The counts of a histogram made elsewhere (`bins` of them).
         mutating func load(counts histogram: UnsafePointer<UInt16>, bins: Int) {
@@ -452,7 +471,6 @@ enum OrderStatistics {
         mutating func prepare(bins: Int) {
             if counts.count != bins {
                 counts = [Int32](repeating: 0, count: bins)
-                slotOfBin = [UInt8](repeating: .max, count: bins)
             } else {
                 counts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             }
@@ -563,71 +581,97 @@ enum OrderStatistics {
     /// than `sizeLimit` values — a guessed range that missed.
     static func values(ofRanks ranks: [Int], in column: TimecourseColumn, counted map: BinMap, workspace w: inout Workspace,
                        sizeLimit: Int? = nil) -> [Double]? {
-        let limit = sizeLimit ?? Swift.max(256, 16 * column.count / map.bins)
-        var result = [Double](repeating: 0, count: ranks.count)
-        let complete = w.counts.withUnsafeMutableBufferPointer { counts in
-            w.slotOfBin.withUnsafeMutableBufferPointer { slotOfBin in
-                // The bin of each rank, and how many values lie in lower bins.
-                var targetBins: [Int] = [], below: [Int] = [], sizes: [Int] = []
-                var cumulative = 0, b = 0
-                for rank in ranks {
-                    while cumulative + Int(counts[b]) <= rank {
-                        cumulative += Int(counts[b])
-                        b += 1
-                    }
-                    if targetBins.last != b {
-                        guard Int(counts[b]) <= limit else { return false }
-                        targetBins.append(b)
-                        below.append(cumulative)
-                        sizes.append(Int(counts[b]))
-                    }
-                }
-                // Copy the target bins' values out, bin after bin.
-                var offsets: [Int] = [], total = 0
-                for (slot, t) in targetBins.enumerated() {
-                    slotOfBin[t] = UInt8(slot)
-                    offsets.append(total)
-                    total += sizes[slot]
-                }
-                w.scratch.removeAll(keepingCapacity: true)
-                w.scratch.append(contentsOf: repeatElement(0, count: total))
-                w.scratch.withUnsafeMutableBufferPointer { scratch in
-                    var fill = offsets
-                    fill.withUnsafeMutableBufferPointer { fill in
-                        @inline(__always) func take(_ v: Double, _ bin: Int) {
-                            let slot = Int(slotOfBin[bin])
-                            if slot != Int(UInt8.max) {
-                                scratch[fill[slot]] = v
-                                fill[slot] += 1
-                            }
-                        }
-                        // Two values' bins at a time (the lanes of `bins`), in subject order.
-                        column.forEachRun { run, width in
-                            var i = 0
-                            while i + 1 < width {
-                                let v = SIMD2(run[i], run[i + 1])
-                                let b = map.bins(v)
-                                take(v.x, b.x)
-                                take(v.y, b.y)
-                                i += 2
-                            }
-                            if i < width { take(run[i], map.bin(run[i])) }
-                        }
-                    }
-                    for (slot, t) in targetBins.enumerated() {
-                        slotOfBin[t] = .max
-                        let start = offsets[slot], end = start + sizes[slot]
-                        let local = ranks.filter { $0 >= below[slot] && $0 < below[slot] + sizes[slot] }
-                        let part = UnsafeMutableBufferPointer(rebasing: scratch[start..<end])
-                        select(part, ranks: local.map { $0 - below[slot] }[...], low: 0, high: part.count - 1,
-                               budget: 2 * (64 - part.count.leadingZeroBitCount) + 8)
-                        for rank in local { result[ranks.firstIndex(of: rank)!] = part[rank - below[slot]] }
-                    }
-                }
-                return true
-            }
+        guard let selection = BinSelection(ranks: ranks, counted: map, workspace: w, count: column.count, sizeLimit: sizeLimit) else {
+            return nil
         }
-        return complete ? result : nil
+        column.forEachRun { run, width in selection.take(run, width) }
+        return selection.values()
+    }
+
+    /// The second pass of histogram selection for one column: the bins that hold the requested
+    /// ranks (from the counts), those bins' values copied out run by run as the column is read
+    /// (in subject order), and the ranks selected among them.
+    final class BinSelection {
+        private let map: BinMap
+        private let ranks: [Int]
+        /// Per target bin (slot): the bin, the values in lower bins, its size, where its values go.
+        private var targetBins: [Int] = [], below: [Int] = [], sizes: [Int] = [], offsets: [Int] = []
+        private let slotOfBin: UnsafeMutablePointer<UInt8>
+        private let fill: UnsafeMutablePointer<Int>
+        private let scratch: UnsafeMutablePointer<Double>
+
+        /// nil when a rank's bin holds more than `sizeLimit` values (default: 16 × the mean bin
+        /// size, at least 256) — a guessed range that missed.
+        init?(ranks: [Int], counted map: BinMap, workspace w: Workspace, count: Int, sizeLimit: Int? = nil) {
+            let limit = sizeLimit ?? Swift.max(256, 16 * count / map.bins)
+            var cumulative = 0, b = 0
+            for rank in ranks {
+                while cumulative + Int(w.counts[b]) <= rank {
+                    cumulative += Int(w.counts[b])
+                    b += 1
+                }
+                if targetBins.last != b {
+                    guard Int(w.counts[b]) <= limit else { return nil }
+                    targetBins.append(b)
+                    below.append(cumulative)
+                    sizes.append(Int(w.counts[b]))
+                }
+            }
+            self.map = map
+            self.ranks = ranks
+            slotOfBin = .allocate(capacity: map.bins)
+            slotOfBin.initialize(repeating: .max, count: map.bins)
+            var total = 0
+            for (slot, t) in targetBins.enumerated() {
+                slotOfBin[t] = UInt8(slot)
+                offsets.append(total)
+                total += sizes[slot]
+            }
+            fill = .allocate(capacity: Swift.max(1, offsets.count))
+            fill.initialize(from: offsets, count: offsets.count)
+            scratch = .allocate(capacity: Swift.max(1, total))
+        }
+
+        deinit {
+            slotOfBin.deallocate()
+            fill.deallocate()
+            scratch.deallocate()
+        }
+
+        /// Copies out the values of `width` adjacent values at `run` (the column's next run)
+        /// that fall in a target bin; two values' bins at a time (the lanes of `bins`).
+        @inline(__always)
+        func take(_ run: UnsafePointer<Double>, _ width: Int) {
+            @inline(__always) func take(_ v: Double, _ bin: Int) {
+                let slot = Int(slotOfBin[bin])
+                if slot != Int(UInt8.max) {
+                    scratch[fill[slot]] = v
+                    fill[slot] += 1
+                }
+            }
+            var i = 0
+            while i + 1 < width {
+                let v = SIMD2(run[i], run[i + 1])
+                let b = map.bins(v)
+                take(v.x, b.x)
+                take(v.y, b.y)
+                i += 2
+            }
+            if i < width { take(run[i], map.bin(run[i])) }
+        }
+
+        /// The values at `ranks` of the sorted column, once every value has been taken.
+        func values() -> [Double] {
+            var result = [Double](repeating: 0, count: ranks.count)
+            for (slot, _) in targetBins.enumerated() {
+                let part = UnsafeMutableBufferPointer(start: scratch + offsets[slot], count: sizes[slot])
+                let local = ranks.filter { $0 >= below[slot] && $0 < below[slot] + sizes[slot] }
+                select(part, ranks: local.map { $0 - below[slot] }[...], low: 0, high: part.count - 1,
+                       budget: 2 * (64 - part.count.leadingZeroBitCount) + 8)
+                for rank in local { result[ranks.firstIndex(of: rank)!] = part[rank - below[slot]] }
+            }
+            return result
+        }
     }
 
     /// Places the values of the given ranks (sorted) of a NaN-free buffer at their sorted

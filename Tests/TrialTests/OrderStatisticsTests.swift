@@ -51,7 +51,7 @@ struct OrderStatisticsTests {
 
     @Test func histogramSelectionGivesTheSortedValuesAtTheRequestedRanks() {
         var generator = SystemRandomNumberGenerator()
-        var workspace = OrderStatistics.Workspace(capacity: 0)
+        var workspace = OrderStatistics.Workspace()
         for trial in 0..<300 {
             let n = [64, 65, 100, 257, 1000, 4097, 20000][trial % 7]
             let kind = (trial / 7) % 9
@@ -84,7 +84,7 @@ struct OrderStatisticsTests {
         // `summarise` on the tiled layout: mean in subject order, P05…P95 as SampleQuantile.type7
         // of the sorted column (NaN columns and short columns by sorting).
         var generator = SystemRandomNumberGenerator()
-        var workspace = OrderStatistics.Workspace(capacity: 0)
+        var workspace = OrderStatistics.Workspace()
         for n in [1, 2, 63, 64, 500, 3001, 20000] {
             for (withNaN, shape) in [(false, 0), (true, 0), (false, 1), (false, 2), (false, 3)] {
                 // Shapes: uniform; a first run far narrower than the rest (the guessed histogram
@@ -148,16 +148,19 @@ struct TimecourseFirstPassTests {
                 }
                 if folded < n { pass.fold(tile: base + (folded / lanes) * tileStride, tileStride: tileStride, count: n - folded) }
                 #expect(pass.folded == n)
-                var workspace = OrderStatistics.Workspace(capacity: 0)
+                var workspace = OrderStatistics.Workspace()
+                // All columns as one block (one sweep over the tiles), and each alone.
+                let column = { (c: Int) in TimecourseColumn(base: base + c * lanes, tileStride: tileStride, count: n) }
+                let block = TimecourseCollector.summarise(columns: 0..<columns, of: column, firstPass: pass, workspace: &workspace)
                 for c in 0..<columns {
-                    let column = TimecourseColumn(base: base + c * lanes, tileStride: tileStride, count: n)
+                    let column = column(c)
                     let values = column.gathered()
                     var sum = CompensatedSum()
                     for v in values { sum.add(v) }
                     #expect(pass.sum(c).bitPattern == sum.value.bitPattern || (pass.sum(c).isNaN && sum.value.isNaN), "n = \(n), column \(c)")
                     let finite = values.filter { !$0.isNaN }
                     #expect(pass.range(c).minimum == finite.min() && pass.range(c).maximum == finite.max())
-                    let (mean, percentiles) = TimecourseCollector.summarise(column, firstPass: pass, index: c, workspace: &workspace)
+                    let (mean, percentiles) = block[c]
                     let (alone, alonePercentiles) = TimecourseCollector.summarise(column, workspace: &workspace)
                     #expect(mean?.bitPattern == alone?.bitPattern || (mean?.isNaN == true && alone?.isNaN == true))
                     let sorted = values.sorted()
