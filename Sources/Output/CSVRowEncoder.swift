@@ -39,6 +39,10 @@ public struct CSVRowEncoder: Sendable {
     public private(set) var firstProblem: CSVRowProblem?
     /// Fields in the row in progress.
     public private(set) var fieldsInRow = 0
+    /// The last number written and where its text starts and ends in `bytes`: a row often writes
+    /// the same value twice (AVAL and CHG when BASE is 0), and its text is then copied instead of
+    /// formatted again.
+    private var lastNumber: (bits: UInt64, start: Int, end: Int)?
 
     /// An encoder for rows of `columnCount` fields, reserving `reservedBytes` of memory up front.
     public init(columnCount: Int, reservedBytes: Int = 0) {
@@ -61,7 +65,17 @@ public struct CSVRowEncoder: Sendable {
             noteProblem(.nonFiniteNumber(row: rowCount + 1, column: fieldsInRow))
             return
         }
-        appendNumber(value, to: &bytes)
+        let start = bytes.count
+        if let last = lastNumber, last.bits == value.bitPattern {
+            let length = last.end - last.start
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { text in
+                bytes.withUnsafeBufferPointer { _ = text.initialize(from: UnsafeBufferPointer(rebasing: $0[last.start..<last.end])) }
+                bytes.append(contentsOf: UnsafeBufferPointer(text))
+            }
+        } else {
+            appendNumber(value, to: &bytes)
+        }
+        lastNumber = (value.bitPattern, start, bytes.count)
     }
 
     /// An integer as plain digits.
@@ -125,6 +139,7 @@ public struct CSVRowEncoder: Sendable {
     /// Forgets the encoded rows (keeping the memory) so the encoder can be reused.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
+        lastNumber = nil
         rowCount = 0
         fieldsInRow = 0
         firstProblem = nil

@@ -117,4 +117,26 @@ import Testing
         #expect(rows.firstProblem == nil)
         #expect(rows.rowCount == 1)
     }
+
+    /// A number written again (its text copied, not formatted) reads as formatting it would
+    /// give: after a missing field, for −0 and 0, after `removeAll` and after appended rows.
+    @Test func repeatedNumbersAreWrittenAsFormatted() {
+        let x = 1.8814884313982851
+        var rows = CSVRowEncoder(columnCount: 4)
+        for v in [x, x, nil, x] { rows.field(v) }
+        rows.endRow()
+        for v in [-0.0, 0.0, -0.0, 1e-7] { rows.field(v) }
+        rows.endRow()
+        #expect(String(decoding: rows.bytes, as: UTF8.self) == "\(formatNumber(x)),\(formatNumber(x)),,\(formatNumber(x))\n0,0,0,1e-07\n")
+        rows.removeAll()
+        for v in [1e-7, 2.5, 2.5, 1e-7] { rows.field(v) }
+        rows.endRow()
+        var other = CSVRowEncoder(columnCount: 4)
+        for v in [2.5, 2.5, 3.0, 3.0] { other.field(v) }
+        other.endRow()
+        rows.append(other)
+        for v in [1e-7, 1e-7, 3.0, 1e-7] { rows.field(v) }
+        rows.endRow()
+        #expect(String(decoding: rows.bytes, as: UTF8.self) == "1e-07,2.5,2.5,1e-07\n2.5,2.5,3,3\n1e-07,1e-07,3,1e-07\n")
+    }
 }
