@@ -7,7 +7,8 @@ import PackageDescription
 //   Solvers → LinearAlgebra
 //   Statistics → LinearAlgebra, Sampling (one StandardNormal for the whole project)
 //   Population → Sampling, LinearAlgebra, Expressions
-//   Twins → Solvers, LinearAlgebra, Expressions
+//   Twins → Solvers, LinearAlgebra, Expressions, CPKWalk
+//   CPKWalk                                     – the oral 2-compartment walk, four subjects in vector lanes (C)
 //   Output → CSHA256                            – CSV, number formatting, manifest, results folder
 //   CSHA256                                     – SHA-256 compression with the x86 SHA extensions (C)
 //   Report → Output                             – report.html from a results folder's CSVs
@@ -34,7 +35,8 @@ let package = Package(
         .target(name: "Solvers", dependencies: ["LinearAlgebra"]),
         .target(name: "Statistics", dependencies: ["LinearAlgebra", "Sampling"]),
         .target(name: "Population", dependencies: ["Sampling", "LinearAlgebra", "Expressions"]),
-        .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions"]),
+        .target(name: "CPKWalk"),
+        .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions", "CPKWalk"]),
         .target(name: "CSHA256"),
         .target(name: "Output", dependencies: ["CSHA256"]),
         .target(name: "Report", dependencies: ["Output"]),

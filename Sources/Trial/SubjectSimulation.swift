@@ -61,6 +61,13 @@ struct SubjectWorkspace {
     }
 }
 
+extension SubjectWorkspace: GroupedSubject {
+    mutating func withSimulation<Result>(_ body: (inout ModelSimulator, [Double], [Dose], inout [Double], inout [Double],
+                                                  inout [Double]) -> Result) -> Result {
+        body(&simulator, parameters, doses, &outputs, &baseline, &integrals)
+    }
+}
+
 /// The per-subject record the runner keeps besides the endpoint and AE outcomes in the workspace.
 struct SubjectFacts {
     var dropoutTime: Double?
@@ -103,31 +110,44 @@ extension TrialPlan {
         return facts
     }
 
-    /// Two subjects simulated together (`ModelSimulator.simulatePair`: the two in the lanes of one
-    /// walk), each with exactly `simulateSubject`'s results, or nil — nothing to use in either
-    /// workspace — when they cannot be paired (dose rules, steady state, another model, different
-    /// event times) or anything fails; the caller then simulates them one by one, which reports
-    /// any failure in subject order.
-    func simulateSubjectPair(replicate: Int, first: (patient: Int, arm: Int), second: (patient: Int, arm: Int),
-                             cohort: CohortReplicate, spaces a: inout SubjectWorkspace, _ b: inout SubjectWorkspace) -> (SubjectFacts, SubjectFacts)? {
-        guard let pa = try? prepareSubject(replicate: replicate, patient: first.patient, arm: first.arm, cohort: cohort, space: &a),
-              !pa.hasRules, pa.steadyState == nil,
-              let pb = try? prepareSubject(replicate: replicate, patient: second.patient, arm: second.arm, cohort: cohort, space: &b),
-              !pb.hasRules, pb.steadyState == nil,
-              ModelSimulator.simulatePair(&a.simulator, parameters: a.parameters, doses: a.doses, outputs: &a.outputs, baseline: &a.baseline,
-                                          integrals: &a.integrals,
-                                          &b.simulator, parameters: b.parameters, doses: b.doses, outputs: &b.outputs, baseline: &b.baseline,
-                                          integrals: &b.integrals, times: observationTimes) else { return nil }
-        do {
-            try readEndpoints(replicate: replicate, patient: first.patient, arm: first.arm, dropoutTime: pa.dropoutTime, space: &a)
-            gradeAdverseEvents(dropoutTime: pa.dropoutTime, space: &a)
-            try readEndpoints(replicate: replicate, patient: second.patient, arm: second.arm, dropoutTime: pb.dropoutTime, space: &b)
-            gradeAdverseEvents(dropoutTime: pb.dropoutTime, space: &b)
-        } catch {
-            return nil
+    /// How many subjects `simulateSubjectGroup` simulates at most: the lanes of one walk.
+    static var subjectGroupSize: Int { ModelSimulator.groupSize }
+
+    /// Up to `subjectGroupSize` consecutive subjects simulated together
+    /// (`ModelSimulator.simulateGroup`: in the lanes of one walk), each with exactly
+    /// `simulateSubject`'s results. Subject i of the group is `subject(i)`, in `spaces[i]`.
+    ///
+    /// Returns how many leading subjects were simulated, their facts in `facts`. The group ends
+    /// before the first subject that cannot join it — dose rules, a steady state, a failure while
+    /// preparing it, events at other times than the first subject's (adherence, dropout, lag
+    /// times) — or whose endpoints fail; 0 when the first subject cannot be simulated this way.
+    /// The caller simulates the next subject one by one, which reports any failure in subject
+    /// order.
+    func simulateSubjectGroup(replicate: Int, count: Int, subject: (Int) -> (patient: Int, arm: Int), cohort: CohortReplicate,
+                              spaces: inout [SubjectWorkspace], facts: inout [SubjectFacts]) -> Int {
+        facts.removeAll(keepingCapacity: true)
+        for i in 0..<count {
+            let (patient, arm) = subject(i)
+            guard let prepared = try? prepareSubject(replicate: replicate, patient: patient, arm: arm, cohort: cohort, space: &spaces[i]),
+                  !prepared.hasRules, prepared.steadyState == nil else { break }
+            facts.append(SubjectFacts(dropoutTime: prepared.dropoutTime, dosesTaken: spaces[i].doses.count, lastDose: prepared.lastDose,
+                                      doseChanges: 0))
         }
-        return (SubjectFacts(dropoutTime: pa.dropoutTime, dosesTaken: a.doses.count, lastDose: pa.lastDose, doseChanges: 0),
-                SubjectFacts(dropoutTime: pb.dropoutTime, dosesTaken: b.doses.count, lastDose: pb.lastDose, doseChanges: 0))
+        let prepared = facts.count
+        guard prepared > 0 else { return 0 }
+        let walked = spaces.withUnsafeMutableBufferPointer { spaces in
+            ModelSimulator.simulateGroup(UnsafeMutableBufferPointer(rebasing: spaces[..<prepared]), times: observationTimes)
+        }
+        for i in 0..<walked {
+            let (patient, arm) = subject(i)
+            do {
+                try readEndpoints(replicate: replicate, patient: patient, arm: arm, dropoutTime: facts[i].dropoutTime, space: &spaces[i])
+            } catch {
+                return i
+            }
+            gradeAdverseEvents(dropoutTime: facts[i].dropoutTime, space: &spaces[i])
+        }
+        return walked
     }
 
     /// What `prepareSubject` found besides what it wrote to the workspace.

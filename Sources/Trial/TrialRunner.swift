@@ -201,28 +201,32 @@ public struct TrialRunner {
                         timecourseStore.write(arm: arm, index: indexInArm, from: space.outputs)
                     }
                 }
+                // `record` of a workspace in `worker.spaces`, passed in place: read from the array,
+                // it would be copied (every array in it retained and released).
+                func recordInPlace(_ unit: Int, _ facts: SubjectFacts, _ space: inout SubjectWorkspace) {
+                    record(unit, facts, space)
+                }
                 var unit = first
-                var missedPairs = 0
+                var misses = 0
                 while unit < last {
-                    // Two subjects in one walk where the model allows (same results as one by one);
-                    // after a few pairs that do not fit (e.g. adherence shifting dose times) the
-                    // chunk goes on one by one rather than preparing subjects twice.
-                    if worker.pairs, missedPairs < 4, unit + 1 < last {
-                        let a = place(unit), b = place(unit + 1)
-                        if let (factsA, factsB) = plan.simulateSubjectPair(replicate: replicate, first: (a.patient, a.arm),
-                                                                           second: (b.patient, b.arm), cohort: cohortReplicate,
-                                                                           spaces: &worker.space, &worker.partner) {
-                            record(unit, factsA, worker.space)
-                            record(unit + 1, factsB, worker.partner)
-                            unit += 2
-                            continue
-                        }
-                        missedPairs += 1
+                    // Subjects in the lanes of one walk where the model allows (the same results as
+                    // one by one); after a few groups that gain nothing (e.g. adherence giving every
+                    // subject dose times of its own) the chunk goes on one by one rather than
+                    // preparing subjects twice.
+                    if worker.grouped, misses < 4 {
+                        let count = min(TrialPlan.subjectGroupSize, last - unit), start = unit
+                        let done = plan.simulateSubjectGroup(replicate: replicate, count: count,
+                                                             subject: { let p = place(start + $0); return (p.patient, p.arm) },
+                                                             cohort: cohortReplicate, spaces: &worker.spaces, facts: &worker.facts)
+                        for i in 0..<done { recordInPlace(unit + i, worker.facts[i], &worker.spaces[i]) }
+                        unit += done
+                        if done < min(2, count) { misses += 1 }
+                        if done > 0 { continue }
                     }
                     let (arm, patient, _) = place(unit)
                     let facts = try plan.simulateSubject(replicate: replicate, patient: patient, arm: arm,
-                                                         cohort: cohortReplicate, space: &worker.space)
-                    record(unit, facts, worker.space)
+                                                         cohort: cohortReplicate, space: &worker.spaces[0])
+                    recordInPlace(unit, facts, &worker.spaces[0])
                     unit += 1
                 }
                 // A replicate that is one chunk is analysed on the worker too.
@@ -441,16 +445,21 @@ private final class BackgroundClose: @unchecked Sendable {
     }
 }
 
-/// A worker's subject workspaces: one, and a second for pairs of subjects simulated in one walk
-/// when the model allows it (`ModelSimulator.simulatePair`).
+/// A worker's subject workspaces: `spaces[0]` for subjects simulated one by one, and one for each
+/// lane of a group walk when the model allows it (`TrialPlan.simulateSubjectGroup`), with the
+/// group's facts.
 private struct WorkerSpace {
-    var space: SubjectWorkspace
-    var partner: SubjectWorkspace
-    let pairs: Bool
+    var spaces: [SubjectWorkspace]
+    var facts: [SubjectFacts] = []
+    let grouped: Bool
 
     init(plan: TrialPlan) {
-        space = SubjectWorkspace(plan: plan)
-        pairs = space.simulator.oralTwoCompartment
-        partner = pairs ? SubjectWorkspace(plan: plan) : space
+        let space = SubjectWorkspace(plan: plan)
+        grouped = space.simulator.oralTwoCompartment
+        spaces = [space]
+        if grouped {
+            for _ in 1..<TrialPlan.subjectGroupSize { spaces.append(SubjectWorkspace(plan: plan)) }
+            facts.reserveCapacity(TrialPlan.subjectGroupSize)
+        }
     }
 }

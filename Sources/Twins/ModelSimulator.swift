@@ -1,3 +1,5 @@
+import CPKWalk
+
 /// Simulates subjects of one `CompiledModel`, one at a time, reusing its workspace: make one per
 /// worker thread. After the first few subjects (while buffers reach their size) a subject
 /// allocates nothing. A copy of a simulator shares its linear-PK work area: give each thread its
@@ -24,9 +26,13 @@ public struct ModelSimulator {
     /// case, written without per-output dispatch): the linear states the integrals read.
     private let plainPKIntegrals: [Int]?
     /// Set for the plain-PK shape of a 2-compartment oral model — states (depot, central,
-    /// peripheral, AUC) and every integral read from AUC — which `walkOralTwoCompartment` steps
-    /// without the transition matrix's structural zeros.
+    /// peripheral, AUC) and every integral read from AUC — which the C kernel `cpkwalk_walk`
+    /// steps without the transition matrix's structural zeros, alone or in a group
+    /// (`simulateGroup`).
     public let oralTwoCompartment: Bool
+    /// For tests: the oral 2-compartment walk runs its baseline code (SSE2 on x86-64) even where
+    /// the AVX2 code would run. Both must give the same bits.
+    var portableWalk = false
 
     init(model: CompiledModel) {
         self.model = model
@@ -361,155 +367,6 @@ public struct ModelSimulator {
         }
     }
 
-    /// The whole course of `oralTwoCompartment` (the loop of `simulate` and `walkObservations`,
-    /// same events, steps and outputs) with the state in registers, for subjects without
-    /// infusions whose transition matrices have the structure of that system: Φ's depot row is
-    /// (φ₀₀, 0, 0, 0), the central and peripheral rows do not read AUC (φ₁₃ = φ₂₃ = 0) and AUC
-    /// carries over (φ₃₃ = 1). Returns false, with the state as `begin` left it, when a matrix
-    /// lacks that structure or the state became non-finite; `simulate` then walks the general way.
-    ///
-    /// Exactly `LinearPKPropagator.step`'s numbers, with fewer operations on the loop-carried
-    /// chain (which bounds the general walk's speed): `step` computes each row as
-    /// (((0 + φᵢ₀x₀) + φᵢ₁x₁) + φᵢ₂x₂) + φᵢ₃x₃ (γ·R is 0 without infusion). A partial sum that starts
-    /// from +0 is never −0 under round-to-nearest (a sum is −0 only when both terms are), and
-    /// adding a zero to a value that is not −0 returns it unchanged; a term with a coefficient
-    /// that is exactly 0 is a zero as long as the state is finite, so leaving it out changes no
-    /// bit; 1·x₃ is x₃. A non-finite state stays non-finite (every row keeps its diagonal term and
-    /// doses only add), so checking it once at the end catches the case where the dropped terms
-    /// would have made NaNs.
-    private mutating func walkOralTwoCompartmentCourse(times: [Double], outputs: inout [Double], integrals: inout [Double]) -> Bool {
-        guard let propagator, odeSimulation == nil, linearState.count == 4 else { return false }
-        let eventList = events.events
-        for event in eventList { if case .infusionRate = event.kind { return false } }
-        let state = OralTwoCompartmentState(x0: linearState[0], x12: SIMD2(linearState[1], linearState[2]), x3: linearState[3])
-        let volume = parameters.centralVolume, integralCount = plainPKIntegrals?.count ?? 0
-        let final = times.withUnsafeBufferPointer { t in
-            outputs.withUnsafeMutableBufferPointer { out in
-                integrals.withUnsafeMutableBufferPointer { integ in
-                    eventList.withUnsafeBufferPointer { events -> OralTwoCompartmentState? in
-                        var lane = OralTwoCompartmentLane(state: state, propagator: propagator, events: events, volume: volume,
-                                                          outputs: out.baseAddress!, integrals: integ.baseAddress,
-                                                          integralCount: integralCount, timeCount: t.count)
-                        return Self.walkOralTwoCompartment(&lane, times: t) ? lane.state : nil
-                    }
-                }
-            }
-        }
-        guard let final, final.x0.isFinite, final.x12[0].isFinite, final.x12[1].isFinite, final.x3.isFinite else { return false }
-        linearState[0] = final.x0; linearState[1] = final.x12[0]; linearState[2] = final.x12[1]; linearState[3] = final.x3
-        return true
-    }
-
-    /// Simulates two subjects of the same oral 2-compartment model together: `begin` for each,
-    /// then one walk with subject `a` in lane 0 and `b` in lane 1 of every SIMD2 operation (each
-    /// lane's arithmetic is `walkOralTwoCompartment`'s, in the same order, so each subject gets
-    /// exactly the numbers `simulate` gives it). The two lanes hide each other's latencies, the
-    /// walk's bound for one subject.
-    ///
-    /// Returns false — and nothing in either buffer may be used — when the pair cannot be walked
-    /// together (another model shape, a steady state, infusions, events at different times or of
-    /// different kinds, a transition matrix without the structure, a non-finite state) or when
-    /// `begin` fails for either; the caller then runs `simulate` for each, which reports errors.
-    public static func simulatePair(_ a: inout ModelSimulator, parameters pa: [Double], doses da: [Dose], outputs oa: inout [Double],
-                                    baseline ba: inout [Double], integrals ia: inout [Double],
-                                    _ b: inout ModelSimulator, parameters pb: [Double], doses db: [Dose], outputs ob: inout [Double],
-                                    baseline bb: inout [Double], integrals ib: inout [Double], times: [Double]) -> Bool {
-        guard a.oralTwoCompartment, b.oralTwoCompartment, a.odeSimulation == nil, b.odeSimulation == nil,
-              a.customSimulation == nil, b.customSimulation == nil,
-              a.linearState.count == 4, b.linearState.count == 4, da.count == db.count,
-              let propagatorA = a.propagator, let propagatorB = b.propagator else { return false }
-        do {
-            try a.begin(values: pa, doses: da, treatmentStart: da.first?.time ?? 0, steadyState: nil, times: times,
-                        outputs: oa, baseline: &ba, integrals: ia)
-            try b.begin(values: pb, doses: db, treatmentStart: db.first?.time ?? 0, steadyState: nil, times: times,
-                        outputs: ob, baseline: &bb, integrals: ib)
-        } catch {
-            return false
-        }
-        let eventsA = a.events.events, eventsB = b.events.events
-        guard eventsA.count == eventsB.count else { return false }
-        for (ea, eb) in zip(eventsA, eventsB) {
-            guard ea.time == eb.time else { return false }
-            switch (ea.kind, eb.kind) {
-            case (.depot, .depot), (.central, .central): continue
-            default: return false
-            }
-        }
-        let integralCount = a.plainPKIntegrals?.count ?? 0
-        guard integralCount == (b.plainPKIntegrals?.count ?? 0) else { return false }
-        let state = OralTwoCompartmentPairState(
-            x0: SIMD2(a.linearState[0], b.linearState[0]), x1: SIMD2(a.linearState[1], b.linearState[1]),
-            x2: SIMD2(a.linearState[2], b.linearState[2]), x3: SIMD2(a.linearState[3], b.linearState[3]))
-        let volume = SIMD2(a.parameters.centralVolume, b.parameters.centralVolume)
-        let walked = times.withUnsafeBufferPointer { t in
-            oa.withUnsafeMutableBufferPointer { outA in
-                ob.withUnsafeMutableBufferPointer { outB in
-                    ia.withUnsafeMutableBufferPointer { intA in
-                        ib.withUnsafeMutableBufferPointer { intB in
-                            eventsA.withUnsafeBufferPointer { evA in
-                                eventsB.withUnsafeBufferPointer { evB -> OralTwoCompartmentPairState? in
-                                    var lanes = OralTwoCompartmentLanePair(
-                                        state: state, propagators: (propagatorA, propagatorB), events: (evA, evB), volume: volume,
-                                        outputs: (outA.baseAddress!, outB.baseAddress!), integrals: (intA.baseAddress, intB.baseAddress),
-                                        integralCount: integralCount, timeCount: t.count)
-                                    return walkOralTwoCompartment(&lanes, times: t) ? lanes.state : nil
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        guard let state = walked else { return false }
-        let finite = state.x0.x.isFinite && state.x0.y.isFinite && state.x1.x.isFinite && state.x1.y.isFinite
-            && state.x2.x.isFinite && state.x2.y.isFinite && state.x3.x.isFinite && state.x3.y.isFinite
-        guard finite else { return false }
-        a.linearState[0] = state.x0.x; a.linearState[1] = state.x1.x; a.linearState[2] = state.x2.x; a.linearState[3] = state.x3.x
-        b.linearState[0] = state.x0.y; b.linearState[1] = state.x1.y; b.linearState[2] = state.x2.y; b.linearState[3] = state.x3.y
-        return true
-    }
-
-    /// The walk of `walkOralTwoCompartmentCourse` and `simulatePair` (the loop of `simulate` and
-    /// `walkObservations`: the same events, steps and outputs) over raw memory, for one subject or
-    /// two in lanes. Everything it updates is in local values (no captured variables, so no
-    /// exclusivity checks in the loop). False when an event or a matrix does not fit.
-    private static func walkOralTwoCompartment<Lanes: OralTwoCompartmentLanes>(_ lanes: inout Lanes,
-                                                                               times t: UnsafeBufferPointer<Double>) -> Bool {
-        let count = t.count
-        var cachedLength = -1.0
-        // `advance`: nothing for a length ≤ 0; Φ looked up when the length changes.
-        @inline(__always) func advance(_ length: Double) -> Bool {
-            guard length > 0 else { return true }
-            if length != cachedLength {
-                guard lanes.load(length: length) else { return false }
-                cachedLength = length
-            }
-            lanes.step()
-            return true
-        }
-        var time = 0.0
-        var eventIndex = 0
-        var observation = 0
-        let eventCount = lanes.eventCount
-        while observation < count {
-            while eventIndex < eventCount, lanes.eventTime(eventIndex) <= time {
-                guard lanes.apply(event: eventIndex) else { return false }
-                eventIndex += 1
-            }
-            let segmentEnd = eventIndex < eventCount ? lanes.eventTime(eventIndex) : Double.infinity
-            while observation < count, t[observation] < segmentEnd {
-                let k = observation
-                guard advance(t[k] - time) else { return false }
-                time = t[k]
-                lanes.write(k)
-                observation += 1
-            }
-            if segmentEnd.isFinite, !advance(segmentEnd - time) { return false }
-            time = segmentEnd
-        }
-        return true
-    }
-
     /// One output at the current linear state and the solver state in row `row` of `ode`.
     @inline(__always)
     mutating func outputValue(_ kind: OutputKind, ode: [Double], row: Int) -> Double {
@@ -545,199 +402,185 @@ public struct ModelSimulator {
     }
 }
 
-/// The state of `ModelSimulator.walkOralTwoCompartmentCourse`: depot, (central, peripheral), AUC.
-struct OralTwoCompartmentState {
-    var x0: Double
-    /// The central and peripheral amounts side by side (lane-wise IEEE arithmetic: the same
-    /// roundings as two scalar rows).
-    var x12: SIMD2<Double>
-    var x3: Double
+// MARK: - The oral 2-compartment walk
+
+/// A subject of `ModelSimulator.simulateGroup`: its simulator and `simulate`'s arguments.
+public protocol GroupedSubject {
+    /// Calls `body` with the simulator, the parameters, the doses and the outputs, baseline and
+    /// integrals buffers, as `ModelSimulator.simulate` takes them.
+    mutating func withSimulation<Result>(_ body: (_ simulator: inout ModelSimulator, _ parameters: [Double], _ doses: [Dose],
+                                                  _ outputs: inout [Double], _ baseline: inout [Double],
+                                                  _ integrals: inout [Double]) -> Result) -> Result
 }
 
-/// One transition matrix of the oral 2-compartment system, as the rows that are not structural
-/// zeros (see `ModelSimulator.walkOralTwoCompartmentCourse`).
-struct OralTwoCompartmentStep {
-    var p0 = 0.0, p12 = 0.0, p13 = 0.0, p14 = 0.0
-    var q0 = SIMD2<Double>(), q1 = SIMD2<Double>(), q2 = SIMD2<Double>()
+extension ModelSimulator {
+    /// How many subjects `simulateGroup` walks together.
+    public static let groupSize = Int(CPKWALK_LANES)
 
-    init() {}
-
-    /// Φ for `length` from the propagator's cache; nil when it is not finite or lacks the structure.
-    @inline(never)
-    init?(propagator: LinearPKPropagator, length: Double) {
-        guard let transition = propagator.transitionPointers(for: length) else { return nil }
-        let p = transition.phi
-        guard p[1] == 0, p[2] == 0, p[3] == 0, p[7] == 0, p[11] == 0, p[15] == 1 else { return nil }
-        p0 = p[0]; p12 = p[12]; p13 = p[13]; p14 = p[14]
-        q0 = SIMD2(p[4], p[8]); q1 = SIMD2(p[5], p[9]); q2 = SIMD2(p[6], p[10])
-    }
-
-    /// x ← Φ·x, row by row as `LinearPKPropagator.step` sums them, without the zero terms.
-    @inline(__always)
-    func apply(_ x: inout OralTwoCompartmentState) {
-        let y0 = 0 + p0 * x.x0
-        let y12 = SIMD2<Double>() + q0 * x.x0 + q1 * x.x12[0] + q2 * x.x12[1]
-        let y3 = 0 + p12 * x.x0 + p13 * x.x12[0] + p14 * x.x12[1] + x.x3
-        x = OralTwoCompartmentState(x0: y0, x12: y12, x3: y3)
-    }
-}
-
-/// Two subjects' states side by side (lane 0: the first subject).
-struct OralTwoCompartmentPairState {
-    var x0: SIMD2<Double>, x1: SIMD2<Double>, x2: SIMD2<Double>, x3: SIMD2<Double>
-}
-
-/// Two subjects' transition matrices, entry by entry in the lanes (`OralTwoCompartmentStep`).
-struct OralTwoCompartmentPairStep {
-    var p0 = SIMD2<Double>(), p4 = SIMD2<Double>(), p5 = SIMD2<Double>(), p6 = SIMD2<Double>()
-    var p8 = SIMD2<Double>(), p9 = SIMD2<Double>(), p10 = SIMD2<Double>()
-    var p12 = SIMD2<Double>(), p13 = SIMD2<Double>(), p14 = SIMD2<Double>()
-
-    init() {}
-
-    @inline(never)
-    init?(propagators: (LinearPKPropagator, LinearPKPropagator), length: Double) {
-        guard let a = OralTwoCompartmentStep(propagator: propagators.0, length: length),
-              let b = OralTwoCompartmentStep(propagator: propagators.1, length: length) else { return nil }
-        p0 = SIMD2(a.p0, b.p0)
-        p4 = SIMD2(a.q0.x, b.q0.x); p8 = SIMD2(a.q0.y, b.q0.y)
-        p5 = SIMD2(a.q1.x, b.q1.x); p9 = SIMD2(a.q1.y, b.q1.y)
-        p6 = SIMD2(a.q2.x, b.q2.x); p10 = SIMD2(a.q2.y, b.q2.y)
-        p12 = SIMD2(a.p12, b.p12); p13 = SIMD2(a.p13, b.p13); p14 = SIMD2(a.p14, b.p14)
-    }
-
-    /// `OralTwoCompartmentStep.apply` in each lane.
-    @inline(__always)
-    func apply(_ x: inout OralTwoCompartmentPairState) {
-        let zero = SIMD2<Double>()
-        let x0 = x.x0, x1 = x.x1, x2 = x.x2
-        x.x0 = zero + p0 * x0
-        x.x1 = zero + p4 * x0 + p5 * x1 + p6 * x2
-        x.x2 = zero + p8 * x0 + p9 * x1 + p10 * x2
-        x.x3 = zero + p12 * x0 + p13 * x1 + p14 * x2 + x.x3
-    }
-}
-
-/// The subjects one walk of the oral 2-compartment course advances together
-/// (`ModelSimulator.walkOralTwoCompartment`): one subject, or two in SIMD2 lanes.
-protocol OralTwoCompartmentLanes {
-    var eventCount: Int { get }
-    func eventTime(_ index: Int) -> Double
-    /// Adds event `index`'s amounts; false for an infusion or events of different kinds.
-    mutating func apply(event index: Int) -> Bool
-    /// Φ for `length`; false when it is not finite or lacks the structure.
-    mutating func load(length: Double) -> Bool
-    /// x ← Φ·x.
-    mutating func step()
-    /// C, AUC and the integrals at observation `k`.
-    func write(_ k: Int)
-}
-
-/// One subject's walk: its state, transition matrix, events and output buffers.
-struct OralTwoCompartmentLane: OralTwoCompartmentLanes {
-    var state: OralTwoCompartmentState
-    var matrix = OralTwoCompartmentStep()
-    let propagator: LinearPKPropagator
-    let events: UnsafeBufferPointer<DosingEvent>
-    let volume: Double
-    let concentration: UnsafeMutablePointer<Double>, area: UnsafeMutablePointer<Double>
-    let integrals: UnsafeMutablePointer<Double>?
-    let integralCount: Int, timeCount: Int
-
-    init(state: OralTwoCompartmentState, propagator: LinearPKPropagator, events: UnsafeBufferPointer<DosingEvent>, volume: Double,
-         outputs: UnsafeMutablePointer<Double>, integrals: UnsafeMutablePointer<Double>?, integralCount: Int, timeCount: Int) {
-        self.state = state
-        self.propagator = propagator
-        self.events = events
-        self.volume = volume
-        concentration = outputs
-        area = outputs + timeCount
-        self.integrals = integrals
-        self.integralCount = integralCount
-        self.timeCount = timeCount
-    }
-
-    var eventCount: Int { events.count }
-    @inline(__always) func eventTime(_ index: Int) -> Double { events[index].time }
-
-    @inline(__always) mutating func apply(event index: Int) -> Bool {
-        switch events[index].kind {
-        case let .depot(amount): state.x0 += amount
-        case let .central(amount): state.x12[0] += amount
-        case .infusionRate: return false
+    /// Simulates up to `groupSize` subjects of the same oral 2-compartment model together:
+    /// `begin` for each, then one walk (the C kernel `cpkwalk_walk`) with one subject in each
+    /// lane of its vector operations. Each lane's arithmetic is the single walk's, so each
+    /// subject gets exactly what `simulate` gives it; the lanes hide each other's latencies, the
+    /// walk's bound for one subject.
+    ///
+    /// The group is the subjects from the first up to, not including, the first that cannot join
+    /// it: another model shape, a failing `begin`, infusions, events at other times or of other
+    /// kinds than the first subject's. Returns how many subjects it simulated; their outputs,
+    /// baselines and integrals are final. 0 when the first subject cannot be walked this way or
+    /// the walk fails (a transition matrix without the structure, a non-finite state): then
+    /// nothing in any buffer may be used, and the caller runs `simulate`, which reports errors.
+    public static func simulateGroup<Subject: GroupedSubject>(_ subjects: UnsafeMutableBufferPointer<Subject>, times: [Double]) -> Int {
+        precondition(subjects.count <= groupSize, "at most \(groupSize) subjects walk together")
+        func begin(_ i: Int) -> Bool {
+            subjects[i].withSimulation { simulator, parameters, doses, outputs, baseline, integrals in
+                guard simulator.oralTwoCompartment, simulator.customSimulation == nil else { return false }
+                do {
+                    try simulator.begin(values: parameters, doses: doses, treatmentStart: doses.first?.time ?? 0, steadyState: nil,
+                                        times: times, outputs: outputs, baseline: &baseline, integrals: integrals)
+                } catch {
+                    return false
+                }
+                return true
+            }
         }
+        guard !subjects.isEmpty, begin(0) else { return 0 }
+        // The first subject sets the events, the number of integrals and the kernel's code.
+        let (eventCount, integralCount, portable) = subjects[0].withSimulation { simulator, _, _, _, _, _ in
+            (simulator.events.events.count, simulator.plainPKIntegrals?.count ?? 0, simulator.portableWalk)
+        }
+        return withUnsafeTemporaryAllocation(of: cpkwalk_event.self, capacity: eventCount) { events in
+            events.initialize(repeating: cpkwalk_event())
+            return withUnsafeTemporaryAllocation(of: cpkwalk_lane.self, capacity: subjects.count) { lanes in
+                lanes.initialize(repeating: cpkwalk_lane())
+                var joined = 0
+                while joined < subjects.count, joined == 0 || begin(joined), subjects[joined].withSimulation({ simulator, _, _, _, _, _ in
+                    simulator.joinOralTwoCompartmentWalk(lane: joined, events: events, integralCount: integralCount, into: &lanes[joined])
+                }) {
+                    joined += 1
+                }
+                let count = joined
+                // Binds the output rows of subjects i… (nested, so each stays bound for the whole
+                // walk), then walks.
+                func walk(from i: Int) -> Bool {
+                    guard i < count else {
+                        return walkOralTwoCompartment(lanes: lanes.baseAddress!, count: count, events: events, integralCount: integralCount,
+                                                      times: times, portable: portable)
+                    }
+                    return subjects[i].withSimulation { _, _, _, outputs, _, integrals in
+                        outputs.withUnsafeMutableBufferPointer { outputs in
+                            integrals.withUnsafeMutableBufferPointer { integrals in
+                                lanes[i].bind(outputs: outputs, integrals: integrals)
+                                return walk(from: i + 1)
+                            }
+                        }
+                    }
+                }
+                guard count > 0, walk(from: 0) else { return 0 }
+                for i in 0..<count {
+                    subjects[i].withSimulation { simulator, _, _, _, _, _ in simulator.takeState(of: lanes[i]) }
+                }
+                return count
+            }
+        }
+    }
+
+    /// `simulate`'s walk of an `oralTwoCompartment` subject after `begin`: `simulateGroup`'s walk
+    /// with this subject alone. False, with the state as `begin` left it, when the subject cannot
+    /// be walked this way (see `simulateGroup`); `simulate` then walks the general way.
+    private mutating func walkOralTwoCompartmentCourse(times: [Double], outputs: inout [Double], integrals: inout [Double]) -> Bool {
+        let integralCount = plainPKIntegrals?.count ?? 0
+        return withUnsafeTemporaryAllocation(of: cpkwalk_event.self, capacity: events.events.count) { table in
+            table.initialize(repeating: cpkwalk_event())
+            var lane = cpkwalk_lane()
+            guard joinOralTwoCompartmentWalk(lane: 0, events: table, integralCount: integralCount, into: &lane) else { return false }
+            let walked = outputs.withUnsafeMutableBufferPointer { outputs in
+                integrals.withUnsafeMutableBufferPointer { integrals in
+                    lane.bind(outputs: outputs, integrals: integrals)
+                    return Self.walkOralTwoCompartment(lanes: &lane, count: 1, events: table, integralCount: integralCount, times: times,
+                                                       portable: portableWalk)
+                }
+            }
+            guard walked else { return false }
+            takeState(of: lane)
+            return true
+        }
+    }
+
+    /// Adds this subject, after `begin`, to a walk as lane `lane`: its amounts into `table` (lane 0
+    /// also sets the events' times and kinds, which later lanes must match) and its state, volume
+    /// and propagator into `descriptor`. False when it cannot join: another model shape,
+    /// infusions, other events or another number of integrals than lane 0's.
+    private func joinOralTwoCompartmentWalk(lane: Int, events table: UnsafeMutableBufferPointer<cpkwalk_event>, integralCount: Int,
+                                            into descriptor: inout cpkwalk_lane) -> Bool {
+        guard oralTwoCompartment, customSimulation == nil, let propagator, plainPKIntegrals?.count == integralCount,
+              events.events.count == table.count else { return false }
+        for (e, event) in events.events.enumerated() {
+            let central: Int32, amount: Double
+            switch event.kind {
+            case let .depot(value): (central, amount) = (0, value)
+            case let .central(value): (central, amount) = (1, value)
+            case .infusionRate: return false
+            }
+            if lane == 0 {
+                table[e].time = event.time
+                table[e].central = central
+            } else if table[e].time != event.time || table[e].central != central {
+                return false
+            }
+            table[e].setAmount(amount, lane: lane)
+        }
+        descriptor = cpkwalk_lane(state: (linearState[0], linearState[1], linearState[2], linearState[3]), volume: parameters.centralVolume,
+                                  source: UnsafeRawPointer(Unmanaged.passUnretained(propagator).toOpaque()),
+                                  outputs: nil, integrals: nil)
         return true
     }
 
-    mutating func load(length: Double) -> Bool {
-        guard let loaded = OralTwoCompartmentStep(propagator: propagator, length: length) else { return false }
-        matrix = loaded
-        return true
+    /// The state after the walk, from its lane.
+    private mutating func takeState(of lane: cpkwalk_lane) {
+        linearState[0] = lane.state.0
+        linearState[1] = lane.state.1
+        linearState[2] = lane.state.2
+        linearState[3] = lane.state.3
     }
 
-    @inline(__always) mutating func step() { matrix.apply(&state) }
+    /// Runs `cpkwalk_walk` over `count` lanes bound to their output rows; `portable` as
+    /// `portableWalk`. The kernel looks Φ up through `oralTwoCompartmentTransition`.
+    private static func walkOralTwoCompartment(lanes: UnsafeMutablePointer<cpkwalk_lane>, count: Int,
+                                               events: UnsafeMutableBufferPointer<cpkwalk_event>, integralCount: Int,
+                                               times: [Double], portable: Bool) -> Bool {
+        times.withUnsafeBufferPointer { t in
+            var course = cpkwalk_course(times: t.baseAddress, time_count: t.count, events: UnsafePointer(events.baseAddress),
+                                        event_count: events.count, integral_count: integralCount,
+                                        transition: { source, length in
+                                            ModelSimulator.oralTwoCompartmentTransition(
+                                                Unmanaged<LinearPKPropagator>.fromOpaque(source!).takeUnretainedValue(), length: length)
+                                        })
+            return cpkwalk_walk(&course, lanes, Int32(count), portable ? 1 : 0) == 1
+        }
+    }
 
-    @inline(__always) func write(_ k: Int) {
-        concentration[k] = state.x12[0] / volume
-        area[k] = state.x3
-        for j in 0..<integralCount { integrals![j * timeCount + k] = state.x3 }
+    /// Φ(length) (row-major 4×4) from the propagator's cache when it has the structure the walk
+    /// relies on (see `cpkwalk.c`): depot row (φ₀₀, 0, 0, 0), φ₁₃ = φ₂₃ = 0 (the central and
+    /// peripheral rows do not read AUC) and φ₃₃ = 1 (AUC carries over). Nil when it is not finite
+    /// or lacks the structure. Valid until the propagator's next lookup.
+    static func oralTwoCompartmentTransition(_ propagator: LinearPKPropagator, length: Double) -> UnsafePointer<Double>? {
+        guard let p = propagator.transitionPointers(for: length)?.phi,
+              p[1] == 0, p[2] == 0, p[3] == 0, p[7] == 0, p[11] == 0, p[15] == 1 else { return nil }
+        return p
     }
 }
 
-/// Two subjects' walk, the first in lane 0 and the second in lane 1 (same event and grid times).
-struct OralTwoCompartmentLanePair: OralTwoCompartmentLanes {
-    var state: OralTwoCompartmentPairState
-    var matrix = OralTwoCompartmentPairStep()
-    let propagators: (LinearPKPropagator, LinearPKPropagator)
-    let events: (UnsafeBufferPointer<DosingEvent>, UnsafeBufferPointer<DosingEvent>)
-    let volume: SIMD2<Double>
-    let concentration: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-    let area: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
-    let integrals: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?)
-    let integralCount: Int, timeCount: Int
-
-    init(state: OralTwoCompartmentPairState, propagators: (LinearPKPropagator, LinearPKPropagator),
-         events: (UnsafeBufferPointer<DosingEvent>, UnsafeBufferPointer<DosingEvent>), volume: SIMD2<Double>,
-         outputs: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-         integrals: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?), integralCount: Int, timeCount: Int) {
-        self.state = state
-        self.propagators = propagators
-        self.events = events
-        self.volume = volume
-        concentration = outputs
-        area = (outputs.0 + timeCount, outputs.1 + timeCount)
-        self.integrals = integrals
-        self.integralCount = integralCount
-        self.timeCount = timeCount
+extension cpkwalk_event {
+    /// Sets lane `lane`'s amount (the C array is a tuple in Swift).
+    mutating func setAmount(_ value: Double, lane: Int) {
+        withUnsafeMutableBytes(of: &amount) { $0.storeBytes(of: value, toByteOffset: lane * MemoryLayout<Double>.stride, as: Double.self) }
     }
+}
 
-    var eventCount: Int { events.0.count }
-    @inline(__always) func eventTime(_ index: Int) -> Double { events.0[index].time }
-
-    @inline(__always) mutating func apply(event index: Int) -> Bool {
-        switch (events.0[index].kind, events.1[index].kind) {
-        case let (.depot(amountA), .depot(amountB)): state.x0 += SIMD2(amountA, amountB)
-        case let (.central(amountA), .central(amountB)): state.x1 += SIMD2(amountA, amountB)
-        default: return false
-        }
-        return true
-    }
-
-    mutating func load(length: Double) -> Bool {
-        guard let loaded = OralTwoCompartmentPairStep(propagators: propagators, length: length) else { return false }
-        matrix = loaded
-        return true
-    }
-
-    @inline(__always) mutating func step() { matrix.apply(&state) }
-
-    @inline(__always) func write(_ k: Int) {
-        let c = state.x1 / volume
-        concentration.0[k] = c.x; concentration.1[k] = c.y
-        area.0[k] = state.x3.x; area.1[k] = state.x3.y
-        for j in 0..<integralCount {
-            integrals.0![j * timeCount + k] = state.x3.x
-            integrals.1![j * timeCount + k] = state.x3.y
-        }
+extension cpkwalk_lane {
+    /// Points the lane at its subject's outputs (rows C and AUC) and integrals.
+    mutating func bind(outputs: UnsafeMutableBufferPointer<Double>, integrals: UnsafeMutableBufferPointer<Double>) {
+        self.outputs = outputs.baseAddress
+        self.integrals = integrals.baseAddress
     }
 }

@@ -2,12 +2,15 @@ import Foundation
 import Testing
 @testable import Twins
 
-// The oral 2-compartment walk (`ModelSimulator.walkOralTwoCompartmentCourse`) leaves out the
-// transition matrix's structural zeros; it must give the bits of the general walk. The general
-// walk runs the same linear system when the model also has an algebraic effect output (Emax), so
-// C, AUC and ∫C of the two models are compared bit for bit.
+// The oral 2-compartment walk (the C kernel `cpkwalk_walk`, alone in `simulate` or for a group in
+// `ModelSimulator.simulateGroup`) leaves out the transition matrix's structural zeros; it must
+// give the bits of the general walk. The general walk runs the same linear system when the model
+// also has an algebraic effect output (Emax), so C, AUC and ∫C of the two models are compared bit
+// for bit. Every test runs the kernel's AVX2 code (where the CPU has it) and its portable code.
 struct OralTwoCompartmentWalkTests {
     private static let pk = PKConfiguration(compartments: 2, absorption: .oral)
+    /// `portableWalk` for each run: the AVX2 code where the CPU has it, then the baseline code.
+    private static let kernels = [false, true]
 
     /// A small deterministic generator (SplitMix64), so a failure names a reproducible case.
     private struct SplitMix: RandomNumberGenerator {
@@ -36,32 +39,90 @@ struct OralTwoCompartmentWalkTests {
         return p
     }
 
-    @Test func theWalkWithoutStructuralZerosGivesTheGeneralWalksBits() throws {
-        var g = SplitMix(state: 20261126)
-        let hourly = grid(until: 336)
-        let irregular = [0, 0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 12, 24, 24.5, 36, 48, 71.9, 72, 100, 168, 200.125]
-        for index in 0..<40 {
-            let parameters = Self.parameters(&g, case: index)
-            var doses: [Dose] = []
-            for k in 0..<(index % 2 == 0 ? 14 : 7) {
-                let time = index % 4 == 3 ? Double(k) * 24 + Double.random(in: 0..<3, using: &g) : Double(k) * 24
-                doses.append(Dose(time: time, amount: Double.random(in: 10...500, using: &g), route: .oral))
-            }
-            if index % 5 == 0 { doses.append(Dose(time: 30.5, amount: 50, route: .bolus)) }
-            doses.sort { $0.time < $1.time }
-            let times = index % 3 == 1 ? irregular : hourly
-            let fast = try simulate(ModelConfiguration(pk: Self.pk), parameters, doses: doses, times: times, integrate: ["C"])
+    private static let hourly = grid(until: 336)
+    private static let irregular = [0, 0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 12, 24, 24.5, 36, 48, 71.9, 72, 100, 168, 200.125]
+
+    /// Oral doses (daily, or at irregular times), and in some cases a bolus into the central
+    /// compartment; `amount` draws each dose's amount.
+    private static func doses(case index: Int, _ g: inout SplitMix, amount: (inout SplitMix) -> Double) -> [Dose] {
+        var offsets = SplitMix(state: UInt64(index))  // the same dose times for every subject of a case
+        var doses = (0..<(index % 2 == 0 ? 14 : 7)).map { k in
+            Dose(time: Double(k) * 24 + (index % 4 == 3 ? Double.random(in: 0..<3, using: &offsets) : 0), amount: amount(&g), route: .oral)
+        }
+        if index % 5 == 0 { doses.append(Dose(time: 30.5, amount: amount(&g), route: .bolus)) }
+        if index % 7 == 1 { doses.append(Dose(time: 48, amount: amount(&g), route: .bolus)) }
+        doses.sort { $0.time < $1.time }
+        return doses
+    }
+
+    /// One subject's simulation: the oral 2-compartment model's simulator, `simulate`'s inputs and
+    /// its buffers.
+    private struct Subject: GroupedSubject {
+        var simulator: ModelSimulator
+        var parameters: [Double]
+        var doses: [Dose]
+        var outputs: [Double], baseline: [Double], integrals: [Double]
+
+        init(model: CompiledModel, parameters: [String: Double], doses: [Dose], timeCount: Int) {
+            simulator = model.makeSimulator()
+            self.parameters = model.parameterNames.map { parameters[$0] ?? 0 }
+            self.doses = doses
+            outputs = [Double](repeating: .nan, count: model.outputNames.count * timeCount)
+            baseline = [Double](repeating: .nan, count: model.outputNames.count)
+            integrals = [Double](repeating: .nan, count: model.integratedOutputs.count * timeCount)
+        }
+
+        mutating func withSimulation<Result>(_ body: (inout ModelSimulator, [Double], [Dose], inout [Double], inout [Double],
+                                                      inout [Double]) -> Result) -> Result {
+            body(&simulator, parameters, doses, &outputs, &baseline, &integrals)
+        }
+
+        mutating func simulateAlone(times: [Double], portable: Bool) throws {
+            simulator.portableWalk = portable
+            try simulator.simulate(parameters: parameters, doses: doses, times: times, outputs: &outputs, baseline: &baseline,
+                                   integrals: &integrals)
+        }
+    }
+
+    /// The general walk's C, AUC and ∫C rows and baseline, as bit patterns.
+    private struct Reference {
+        var concentration: [UInt64], area: [UInt64], integrals: [UInt64], baseline: [UInt64]
+
+        init(_ parameters: [String: Double], doses: [Dose], times: [Double], integrate: [String]) throws {
             var withEffect = parameters
             withEffect["E0"] = 10; withEffect["EMAX"] = 50; withEffect["EC50"] = 2
-            let general = try simulate(ModelConfiguration(pk: Self.pk, pd: .emax), withEffect, doses: doses, times: times, integrate: ["C"])
-            // The first time whose bits differ, if any.
-            func firstDifference(_ a: [Double]?, _ b: [Double]?) -> Int? {
-                guard let a, let b, a.count == b.count else { return -1 }
-                return a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
-            }
-            #expect(firstDifference(fast.outputs["C"], general.outputs["C"]) == nil, "case \(index), C")
-            #expect(firstDifference(fast.outputs["AUC"], general.outputs["AUC"]) == nil, "case \(index), AUC")
-            #expect(firstDifference(fast.integrals["C"], general.integrals["C"]) == nil, "case \(index), ∫C")
+            let general = try simulate(ModelConfiguration(pk: OralTwoCompartmentWalkTests.pk, pd: .emax), withEffect, doses: doses,
+                                       times: times, integrate: integrate)
+            concentration = general.outputs["C"]!.map(\.bitPattern)
+            area = general.outputs["AUC"]!.map(\.bitPattern)
+            integrals = integrate.flatMap { general.integrals[$0]!.map(\.bitPattern) }
+            baseline = [general.baseline["C"]!.bitPattern, general.baseline["AUC"]!.bitPattern]
+        }
+
+        /// The first of C, AUC, ∫C and the baseline whose bits differ in `subject`, if any.
+        func firstDifference(_ subject: Subject) -> String? {
+            let count = concentration.count
+            if Array(subject.outputs[0..<count].map(\.bitPattern)) != concentration { return "C" }
+            if Array(subject.outputs[count..<(2 * count)].map(\.bitPattern)) != area { return "AUC" }
+            if subject.integrals.map(\.bitPattern) != integrals { return "∫C" }
+            if subject.baseline.map(\.bitPattern) != baseline { return "baseline" }
+            return nil
+        }
+    }
+
+    @Test(arguments: kernels) func oneSubjectGetsTheGeneralWalksBits(portable: Bool) throws {
+        var g = SplitMix(state: 20261126)
+        for index in 0..<40 {
+            let parameters = Self.parameters(&g, case: index)
+            let doses = Self.doses(case: index, &g) { Double.random(in: 10...500, using: &$0) }
+            let times = index % 3 == 1 ? Self.irregular : Self.hourly
+            // No integral, one, or two (every integral is the AUC row).
+            let integrate = Array(repeating: "C", count: index % 3)
+            let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk), integratedOutputs: integrate)
+            var subject = Subject(model: model, parameters: parameters, doses: doses, timeCount: times.count)
+            try subject.simulateAlone(times: times, portable: portable)
+            let reference = try Reference(parameters, doses: doses, times: times, integrate: integrate)
+            #expect(reference.firstDifference(subject) == nil, "case \(index)")
         }
     }
 
@@ -86,56 +147,77 @@ struct OralTwoCompartmentWalkTests {
             // zeros: those subjects take the general walk, which the test above covers with
             // steps of up to 68 h.)
             for length in [1.0, 0.5, 0.25] {
-                #expect(OralTwoCompartmentStep(propagator: propagator, length: length) != nil, "case \(index), h = \(length)")
+                #expect(ModelSimulator.oralTwoCompartmentTransition(propagator, length: length) != nil, "case \(index), h = \(length)")
             }
         }
     }
 
-    @Test func twoSubjectsInOneWalkGetTheirOwnBits() throws {
-        // `simulatePair` walks two subjects in the lanes of one loop: each must get exactly what
-        // `simulate` gives it alone; pairs whose events differ in time are declined.
-        let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk), integratedOutputs: ["C"])
-        let names = model.parameterNames
+    /// Why the subject at `declining` in a group cannot join the subjects before it.
+    private enum Decline: CaseIterable {
+        case shiftedDoses, otherLagTime, infusion, invalidParameter, extraDose
+    }
+
+    @Test(arguments: kernels) func subjectsInOneWalkGetTheirOwnBits(portable: Bool) throws {
+        // `simulateGroup` walks up to four subjects in the lanes of one loop: each must get
+        // exactly the general walk's bits. A group ends before the first subject whose events
+        // differ from the first subject's (or that cannot be walked this way at all).
         var g = SplitMix(state: 99)
-        let times = grid(until: 240)
-        var paired = 0, declined = 0
-        for index in 0..<30 {
-            var pa = Self.parameters(&g, case: index), pb = Self.parameters(&g, case: index + 1)
-            // A lag time moves the depot events: the same for both (paired), except in every
-            // fifth pair, whose second subject's doses are shifted instead.
-            pa["TLAG"] = index % 3 == 0 ? 0.5 : 0
-            pb["TLAG"] = pa["TLAG"]
-            let va = names.map { pa[$0] ?? 0 }, vb = names.map { pb[$0] ?? 0 }
-            // Same dose times for most pairs; every fifth pair has the second subject's doses shifted.
-            let da = (0..<10).map { Dose(time: Double($0) * 24, amount: 50 + Double($0), route: .oral) }
-            let db = (0..<10).map { Dose(time: Double($0) * 24 + (index % 5 == 4 ? 1 : 0), amount: 80, route: .oral) }
-            func alone(_ values: [Double], _ doses: [Dose]) throws -> ([Double], [Double]) {
-                var simulator = model.makeSimulator()
-                var outputs = [Double](repeating: .nan, count: 2 * times.count), baseline = [0.0, 0.0]
-                var integrals = [Double](repeating: .nan, count: times.count)
-                try simulator.simulate(parameters: values, doses: doses, times: times, outputs: &outputs, baseline: &baseline, integrals: &integrals)
-                return (outputs, integrals)
+        var walked = 0, groups = 0
+        for index in 0..<60 {
+            let size = 1 + index % ModelSimulator.groupSize
+            // In every third group of two or more, one subject after the first cannot join.
+            let declining: Int? = size > 1 && index % 3 == 0 ? 1 + index % (size - 1) : nil
+            let decline = Decline.allCases[index % Decline.allCases.count]
+            let times = index % 5 == 1 ? Self.irregular : Self.hourly
+            let integrate = Array(repeating: "C", count: (index / 2) % 3)
+            let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk), integratedOutputs: integrate)
+            let lagTime = index % 2 == 0 ? Double.random(in: 0...2, using: &g) : 0
+            var subjects: [Subject] = []
+            var parameterSets: [[String: Double]] = []
+            for lane in 0..<size {
+                var parameters = Self.parameters(&g, case: index + lane)
+                parameters["TLAG"] = lagTime
+                var doses = Self.doses(case: index, &g) { Double.random(in: 10...500, using: &$0) }
+                if lane == declining {
+                    switch decline {
+                    case .shiftedDoses: doses = doses.map { Dose(time: $0.time + 1, amount: $0.amount, route: $0.route) }
+                    case .otherLagTime: parameters["TLAG"] = lagTime + 0.5
+                    case .infusion: doses.append(Dose(time: 200, amount: 100, route: .infusion(duration: 2)))
+                    case .invalidParameter: parameters["V1"] = -1
+                    case .extraDose: doses.append(Dose(time: 300, amount: 100, route: .oral))
+                    }
+                }
+                parameterSets.append(parameters)
+                subjects.append(Subject(model: model, parameters: parameters, doses: doses, timeCount: times.count))
             }
-            var a = model.makeSimulator(), b = model.makeSimulator()
-            var oa = [Double](repeating: .nan, count: 2 * times.count), ob = oa
-            var ba = [0.0, 0.0], bb = [0.0, 0.0]
-            var ia = [Double](repeating: .nan, count: times.count), ib = ia
-            let together = ModelSimulator.simulatePair(&a, parameters: va, doses: da, outputs: &oa, baseline: &ba, integrals: &ia,
-                                                       &b, parameters: vb, doses: db, outputs: &ob, baseline: &bb, integrals: &ib, times: times)
-            if index % 5 == 4 {
-                #expect(!together, "pair \(index): different dose times must not be walked together")
-                declined += 1
-                continue
+            subjects[0].simulator.portableWalk = portable
+            let count = subjects.withUnsafeMutableBufferPointer { ModelSimulator.simulateGroup($0, times: times) }
+            // 0 also when a transition matrix lacks the structure (as for a subject alone); then
+            // `simulate` does each.
+            guard count > 0 else { continue }
+            #expect(count == declining ?? size, "group \(index): \(count) of \(size) walked, declining \(String(describing: declining))")
+            groups += 1
+            for lane in 0..<count {
+                let reference = try Reference(parameterSets[lane], doses: subjects[lane].doses, times: times, integrate: integrate)
+                #expect(reference.firstDifference(subjects[lane]) == nil, "group \(index), subject \(lane)")
+                walked += 1
             }
-            // (A pair may also be declined when a transition matrix lacks the structural zeros,
-            // as a single walk would be; then `simulate` does each.)
-            guard together else { continue }
-            paired += 1
-            let (ea, eia) = try alone(va, da), (eb, eib) = try alone(vb, db)
-            #expect(oa.map(\.bitPattern) == ea.map(\.bitPattern), "pair \(index), first subject's outputs")
-            #expect(ob.map(\.bitPattern) == eb.map(\.bitPattern), "pair \(index), second subject's outputs")
-            #expect(ia.map(\.bitPattern) == eia.map(\.bitPattern) && ib.map(\.bitPattern) == eib.map(\.bitPattern), "pair \(index), integrals")
         }
-        #expect(paired >= 20 && declined == 6, "paired \(paired) of 24")
+        #expect(groups >= 50 && walked >= 100, "\(groups) groups of 60 walked, \(walked) subjects")
+    }
+
+    @Test func aGroupWhoseFirstSubjectCannotBeWalkedIsDeclined() throws {
+        // An infusion (or another model shape) rules out the walk for the first subject, and with
+        // it the whole group: 0, and the caller simulates the subjects one by one.
+        let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk))
+        var g = SplitMix(state: 5)
+        let oral = (0..<7).map { Dose(time: Double($0) * 24, amount: 100, route: .oral) }
+        var subjects = [oral + [Dose(time: 12, amount: 100, route: .infusion(duration: 1))], oral].map {
+            Subject(model: model, parameters: Self.parameters(&g, case: 5), doses: $0, timeCount: Self.hourly.count)
+        }
+        #expect(subjects.withUnsafeMutableBufferPointer { ModelSimulator.simulateGroup($0, times: Self.hourly) } == 0)
+        let emax = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk, pd: .emax))
+        subjects[0] = Subject(model: emax, parameters: Self.parameters(&g, case: 5), doses: oral, timeCount: Self.hourly.count)
+        #expect(subjects.withUnsafeMutableBufferPointer { ModelSimulator.simulateGroup($0, times: Self.hourly) } == 0)
     }
 }
