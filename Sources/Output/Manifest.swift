@@ -86,8 +86,9 @@ public struct Manifest: Equatable, Sendable {
     }
 
     /// Writes manifest.json atomically (see `writeFileAtomically`).
-    public func write(to path: String) throws(OutputError) {
-        try writeFileAtomically(jsonText(), to: path)
+    /// `syncingDirectory` as `writeFileAtomically`'s.
+    public func write(to path: String, syncingDirectory: Bool = true) throws(OutputError) {
+        try writeFileAtomically(jsonText(), to: path, syncingDirectory: syncingDirectory)
     }
 }
 

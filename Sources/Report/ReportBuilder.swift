@@ -21,12 +21,14 @@ public enum ReportBuilder {
     /// - Returns: the SHA-256 of the page's bytes, for a manifest.
     /// - Throws: `ReportError` naming the file (row, column) at fault, or `.writeFailed`.
     /// `known`: what the caller (the runner that wrote the folder) already holds of it, which is
-    /// then not read back (`ResultsFolderData.Known`); the page is the same.
+    /// then not read back (`ResultsFolderData.Known`); the page is the same. `syncingDirectory`
+    /// as `writeFileAtomically`'s.
     @discardableResult
-    public static func writeReport(resultsDirectory: String, known: ResultsFolderData.Known = .init()) throws(ReportError) -> String {
+    public static func writeReport(resultsDirectory: String, known: ResultsFolderData.Known = .init(),
+                                   syncingDirectory: Bool = true) throws(ReportError) -> String {
         let html = html(for: try ResultsFolderData(resultsDirectory: resultsDirectory, known: known))
         do {
-            return try writeFileAtomically(html, to: resultsDirectory + "/" + fileName)
+            return try writeFileAtomically(html, to: resultsDirectory + "/" + fileName, syncingDirectory: syncingDirectory)
         } catch {
             throw .writeFailed(error)
         }

@@ -22,12 +22,16 @@ public struct ResultsFolderData: Equatable, Sendable {
     /// back: exactly what reading the files would give (the writer wrote them from the same
     /// numbers, and every number written parses back to itself).
     public struct Known: Sendable {
+        /// manifest.json's facts (the page shows none of what changes when the manifest is
+        /// written again with the page's hash).
+        public var manifest: ManifestSummary?
         /// subjects.csv's summary (`SubjectSummary`).
         public var subjects: SubjectSummary?
         /// timecourse.csv's rows.
         public var timecourse: [TimecourseRecord]?
 
-        public init(subjects: SubjectSummary? = nil, timecourse: [TimecourseRecord]? = nil) {
+        public init(manifest: ManifestSummary? = nil, subjects: SubjectSummary? = nil, timecourse: [TimecourseRecord]? = nil) {
+            self.manifest = manifest
             self.subjects = subjects
             self.timecourse = timecourse
         }
@@ -36,7 +40,11 @@ public struct ResultsFolderData: Equatable, Sendable {
     /// Reads every file of the results folder at `directory`, except what `known` holds.
     /// - Throws: `ReportError` naming the file (and row and column) at fault.
     public init(resultsDirectory directory: String, known: Known = Known()) throws(ReportError) {
-        manifest = try ManifestSummary(jsonBytes: try Self.contents(of: "manifest.json", in: directory))
+        if let known = known.manifest {
+            manifest = known
+        } else {
+            manifest = try ManifestSummary(jsonBytes: try Self.contents(of: "manifest.json", in: directory))
+        }
         // The subject-level files are large (rows per subject); the page uses only their first
         // replicate (the files are in replicate order), of subjects.csv only counts per arm and,
         // of endpoints.csv, only the time-to-event rows. They are streamed and cut there, so

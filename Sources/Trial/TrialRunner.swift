@@ -66,16 +66,18 @@ public struct TrialRunner {
                 manifest.extra.append(JSONMember(ShardFacts.manifestKey, ShardFacts(plan: plan).jsonValue))
             } else {
                 // The report is built from the CSVs and the manifest's protocol facts alone (as
-                // `vtrial report` rebuilds it); then the manifest is rewritten with its hash. A
-                // shard has no report: `vtrial merge` writes the merged folder's.
-                try manifest.write(to: folder.path(for: "manifest.json"))
-                files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known)
+                // `vtrial report` rebuilds it); then the manifest is written with its hash. A
+                // shard has no report: `vtrial merge` writes the merged folder's. (Inside the
+                // temporary folder no write syncs the directory: `commit` does, once.)
+                known.manifest = try ManifestSummary(jsonBytes: Data(manifest.jsonText().utf8))
+                files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known,
+                                                                              syncingDirectory: false)
                 trace.mark("report.html")
                 manifest.files = files
             }
             manifest.finished = Date()
             manifest.wallSeconds = manifest.finished.timeIntervalSince(started)
-            try manifest.write(to: folder.path(for: "manifest.json"))
+            try manifest.write(to: folder.path(for: "manifest.json"), syncingDirectory: false)
             try folder.commit()
             trace.mark("manifest and commit")
             return folder.finalPath
@@ -274,10 +276,12 @@ public struct TrialRunner {
         var files: [String: String] = [:]
         defer { closing.wait() }
 
+        // power.csv and timecourse.csv are closed in the background too (their syncs would
+        // otherwise hold up the time-course summaries and the report).
         let powerWriter = try CSVWriter(path: folder.path(for: "power.csv"), header: Self.powerHeader)
         power.write(plan: plan, to: powerWriter)
-        try powerWriter.close()
-        files["power.csv"] = powerWriter.sha256
+        let powerClosing = BackgroundClose([powerWriter])
+        defer { powerClosing.wait() }
 
         let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
         var timecourseRecords: [TimecourseRecord] = []
@@ -298,15 +302,17 @@ public struct TrialRunner {
                                                           mean: asWritten(mean), percentiles: percentiles.map(asWritten)))
             }
         }
-        try timecourseWriter.close()
-        files["timecourse.csv"] = timecourseWriter.sha256
+        let timecourseClosing = BackgroundClose([timecourseWriter])
+        defer { timecourseClosing.wait() }
         // Nothing reads the time courses any more: their memory is returned in the background.
         let store = timecourse.store
         DispatchQueue.global().async { store.releaseMemory() }
         trace.mark("power and time courses")
-        if let error = closing.wait() { throw error }
+        for pending in [closing, powerClosing, timecourseClosing] {
+            if let error = pending.wait() { throw error }
+        }
         trace.mark("subject files closed")
-        for writer in finished { files[(writer.path as NSString).lastPathComponent] = writer.sha256 }
+        for writer in finished + [powerWriter, timecourseWriter] { files[(writer.path as NSString).lastPathComponent] = writer.sha256 }
         return (files, ResultsFolderData.Known(subjects: subjectSummary, timecourse: timecourseRecords))
     }
 
