@@ -9,8 +9,9 @@ import PackageDescription
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions, CPKWalk
 //   CPKWalk                                     – the oral 2-compartment walk, four subjects in vector lanes (C)
-//   Output → CSHA256                            – CSV, number formatting, manifest, results folder
+//   Output → CSHA256, CWriteback                – CSV, number formatting, manifest, results folder
 //   CSHA256                                     – SHA-256 compression with the x86 SHA extensions (C)
+//   CWriteback                                  – starts the disk writeback of written blocks (C, Linux sync_file_range)
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
 //   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report (the runner)
@@ -38,7 +39,8 @@ let package = Package(
         .target(name: "CPKWalk"),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions", "CPKWalk"]),
         .target(name: "CSHA256"),
-        .target(name: "Output", dependencies: ["CSHA256"]),
+        .target(name: "CWriteback"),
+        .target(name: "Output", dependencies: ["CSHA256", "CWriteback"]),
         .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
         .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report"]),

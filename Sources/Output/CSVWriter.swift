@@ -141,6 +141,9 @@ public final class CSVWriter {
         if let writeFailure {
             failure = writeFailure
         } else {
+            // The block's writeback starts now, while the run goes on, instead of all at the
+            // final sync (tens of milliseconds for W1's 21 MB endpoints.csv).
+            file.startWriteback(offset: bytesWritten, count: pending.bytes.count)
             bytesWritten += pending.bytes.count
         }
         rowsBeforePending += pending.rowCount - (headerPending ? 1 : 0)

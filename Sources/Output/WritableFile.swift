@@ -7,6 +7,7 @@ import Darwin
 private let systemWrite = Darwin.write
 private let systemClose = Darwin.close
 #endif
+import CWriteback
 
 /// A file opened for writing through POSIX calls, so that every failure (a full disk, a missing
 /// permission, an I/O error reported only at `fsync`) surfaces as an `OutputError` with the path.
@@ -40,6 +41,14 @@ final class WritableFile {
             next += written
             remaining -= written
         }
+    }
+
+    /// Starts writing bytes [offset, offset + count) to disk without waiting (best effort: the
+    /// `fsync` in `close` is what reports write-back errors), so that a large file's final sync
+    /// has little left to do.
+    func startWriteback(offset: Int, count: Int) {
+        guard let descriptor, count > 0 else { return }
+        _ = cwriteback_start(descriptor, Int64(offset), Int64(count))
     }
 
     /// Writes all the bytes of an array.
