@@ -28,6 +28,8 @@
 typedef double v4d __attribute__((vector_size(8 * LANES)));
 /// One 64-bit integer per lane; also what comparisons of v4d give (−1 where true, else 0).
 typedef long long v4i __attribute__((vector_size(8 * LANES)));
+/// Two doubles: half a vector.
+typedef double v2d __attribute__((vector_size(16)));
 
 __attribute__((always_inline)) static inline v4d splat(double x) { return (v4d){x, x, x, x}; }
 
@@ -38,10 +40,15 @@ __attribute__((always_inline)) static inline v4d select_lanes(v4i mask, v4d a, v
 
 /// BinMap.bin of each lane: x = (v − low)·scale; x < 0 ? 0 : (x < upper ? x : upper) (NaN →
 /// upper); rounded to the nearest integer by adding 2⁵², whose low bits are then the bin.
+///
+/// The clamp is `x < upper ? x : upper`, then `> 0 ? · : 0`, a minimum and a maximum (one
+/// instruction each): it differs from the scalar order only for x = −0, which becomes +0 instead
+/// of staying −0, and both add to exactly 2⁵² (bin 0).
 __attribute__((always_inline)) static inline v4i bins_of(v4d v, v4d low, v4d scale, v4d upper) {
     const v4d zero = {0}, magic = splat(0x1p52);
     const v4d x = (v - low) * scale;
-    const v4d clamped = select_lanes((v4i)(x < zero), zero, select_lanes((v4i)(x < upper), x, upper));
+    const v4d below_upper = select_lanes((v4i)(x < upper), x, upper);
+    const v4d clamped = select_lanes((v4i)(below_upper > zero), below_upper, zero);
     return (v4i)(clamped + magic) - (v4i)magic;
 }
 
@@ -50,33 +57,42 @@ typedef struct {
     v4d sum, compensation, minimum, maximum;
 } fold_state;
 
-/// One value per lane: CompensatedSum.add, the minimum and maximum, the histogram increment.
+/// One value per lane: CompensatedSum.add, the minimum and maximum, the histogram increment (lane
+/// l's histogram at `counts + histograms[l]`: one base register for the four lanes).
 __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d v, v4d low, v4d scale, v4d upper,
-                                                             uint16_t *const histograms[LANES]) {
+                                                             uint16_t *counts, v4i histograms) {
     const v4i magnitude = {~(1ll << 63), ~(1ll << 63), ~(1ll << 63), ~(1ll << 63)};
     const v4d t = s->sum + v;
+    // (s − t) + v where |s| ≥ |v|, else (v − t) + s: the operands chosen first (one select fewer).
     const v4i sum_bigger = (v4i)((v4d)((v4i)s->sum & magnitude) >= (v4d)((v4i)v & magnitude));
-    s->compensation += select_lanes(sum_bigger, (s->sum - t) + v, (v - t) + s->sum);
+    const v4d big = select_lanes(sum_bigger, s->sum, v), small = select_lanes(sum_bigger, v, s->sum);
+    s->compensation += (big - t) + small;
     s->sum = t;
     s->minimum = select_lanes((v4i)(v < s->minimum), v, s->minimum);
     s->maximum = select_lanes((v4i)(v > s->maximum), v, s->maximum);
-    const v4i bins = bins_of(v, low, scale, upper);
-    for (int l = 0; l < LANES; l++) histograms[l][bins[l]]++;
+    const v4i index = histograms + bins_of(v, low, scale, upper);
+    for (int l = 0; l < LANES; l++) counts[index[l]]++;
 }
 
 /// csummaries_fold, compiled once per instruction set by inlining it into the entry points below.
 /// Columns c…c + 3 go through all `count` values before the next four, so their histograms stay
-/// in the cache. In the last group, spare lanes repeat column c (into the discarded histogram,
+/// in the cache. In the last group, spare lanes repeat column c (into the last histogram, discarded,
 /// and their results are not stored).
+///
+/// The lanes' values are loaded two values of each column at a time and transposed (two loads,
+/// two inserts and two shuffles for two vectors, against five instructions per vector loaded
+/// lane by lane), which keeps few vectors live: the sixteen registers hold the four columns'
+/// state and bin maps without spilling.
 __attribute__((always_inline)) static inline void fold(const csummaries_first_pass *pass, const double *tile, long tile_stride,
                                                        long run, long count) {
     const long columns = pass->columns;
+    uint16_t *const counts = pass->counts;
     const v4d upper = splat((double)(pass->bins - 1));
     for (long c = 0; c < columns; c += LANES) {
         fold_state s;
         v4d low, scale;
         const double *runs[LANES];
-        uint16_t *histograms[LANES];
+        v4i histograms;
         for (int l = 0; l < LANES; l++) {
             const int real = c + l < columns;
             const long k = real ? c + l : c;
@@ -84,13 +100,22 @@ __attribute__((always_inline)) static inline void fold(const csummaries_first_pa
             s.minimum[l] = pass->minima[k], s.maximum[l] = pass->maxima[k];
             low[l] = pass->lows[k], scale[l] = pass->scales[k];
             runs[l] = tile + k * run;
-            histograms[l] = real && pass->has_guess[k] ? pass->counts + k * pass->bins : pass->discard;
+            histograms[l] = (real && pass->has_guess[k] ? k : columns) * pass->bins;
         }
         for (long offset = 0; offset < count; offset += run) {
             const long width = count - offset < run ? count - offset : run;
-            for (long i = 0; i < width; i++) {
-                const v4d v = {runs[0][i], runs[1][i], runs[2][i], runs[3][i]};
-                fold_value(&s, v, low, scale, upper, histograms);
+            const long pairs_end = width & ~1l;  // (a bound the loop needs not recompute)
+            long i = 0;
+            for (; i < pairs_end; i += 2) {
+                v2d pair[LANES];
+                for (int l = 0; l < LANES; l++) memcpy(&pair[l], runs[l] + i, sizeof pair[l]);
+                const v4d lanes02 = __builtin_shufflevector(pair[0], pair[2], 0, 1, 2, 3);
+                const v4d lanes13 = __builtin_shufflevector(pair[1], pair[3], 0, 1, 2, 3);
+                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 0, 4, 2, 6), low, scale, upper, counts, histograms);
+                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 1, 5, 3, 7), low, scale, upper, counts, histograms);
+            }
+            if (i < width) {
+                fold_value(&s, (v4d){runs[0][i], runs[1][i], runs[2][i], runs[3][i]}, low, scale, upper, counts, histograms);
             }
             for (int l = 0; l < LANES; l++) runs[l] += tile_stride;
         }
@@ -102,9 +127,12 @@ __attribute__((always_inline)) static inline void fold(const csummaries_first_pa
 }
 
 /// Copies each of the first `lanes` values whose bin has a slot to the end of that slot, in lane
-/// order.
+/// order. Most values are in no slot: one test covers the four lanes (CSUMMARIES_NO_SLOT has
+/// every bit set, so the four slots' AND is CSUMMARIES_NO_SLOT only when all are).
 __attribute__((always_inline)) static inline void take_values(const uint8_t *slot_of_bin, long *fill, double *scratch, v4d v,
                                                               v4i bins, int lanes) {
+    _Static_assert(CSUMMARIES_NO_SLOT == UINT8_MAX, "the test of four lanes at once ANDs the slots");
+    if ((slot_of_bin[bins[0]] & slot_of_bin[bins[1]] & slot_of_bin[bins[2]] & slot_of_bin[bins[3]]) == CSUMMARIES_NO_SLOT) return;
     for (int l = 0; l < lanes; l++) {
         const uint8_t slot = slot_of_bin[bins[l]];
         if (slot != CSUMMARIES_NO_SLOT) scratch[fill[slot]++] = v[l];
@@ -125,8 +153,9 @@ __attribute__((always_inline)) static inline void take(const csummaries_selectio
             long *const fill = s->fill;
             double *const scratch = s->scratch;
             const v4d low = splat(s->low), scale = splat(s->scale), upper = splat((double)(s->bins - 1));
+            const long vectors_end = width & ~(long)(LANES - 1);
             long i = 0;
-            for (; i + LANES <= width; i += LANES) {
+            for (; i < vectors_end; i += LANES) {
                 v4d v;
                 memcpy(&v, values + i, sizeof v);
                 take_values(slot_of_bin, fill, scratch, v, bins_of(v, low, scale, upper), LANES);

@@ -251,7 +251,7 @@ final class TimecourseFirstPass: @unchecked Sendable {
         counts.initialize(repeating: 0, count: (columns + 1) * bins)
         kernel = csummaries_first_pass(columns: columns, bins: bins, sums: sums, compensations: compensations,
                                        minima: minima, maxima: maxima, lows: lows, scales: scales, has_guess: hasGuess,
-                                       counts: counts, discard: counts + columns * bins)
+                                       counts: counts)
     }
 
     deinit {

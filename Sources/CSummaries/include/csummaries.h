@@ -26,10 +26,9 @@ typedef struct csummaries_first_pass {
     /// The bin map of column c's histogram when `has_guess[c]`.
     const double *lows, *scales;
     const bool *has_guess;
-    /// Column c's histogram at `counts + c · bins` (16-bit counts, wrapping).
+    /// Column c's histogram at `counts + c · bins` (16-bit counts, wrapping), then one more that
+    /// takes the increments of the columns without a guess.
     uint16_t *counts;
-    /// `bins` counts that take the increments of the columns without a guess.
-    uint16_t *discard;
 } csummaries_first_pass;
 
 /// Folds the next `count` values of every column, in subject order, into `pass`: column c's
