@@ -56,15 +56,14 @@ __attribute__((always_inline)) static inline v4i bins_of(v4d v, v4d low, v4d sca
 /// Doubles per 64-byte cache line.
 #define LINE_DOUBLES 8
 
-/// Asks for the `run` values at `values` (a column's run in the next tile) to be brought into the
+/// Asks for the run at `values` (a column's run in the next tile) to be brought into the
 /// cache. The runs of one tile lie together, but tiles are `tile_stride` apart (hundreds of KB for
 /// many columns): the hardware prefetchers, which follow sequences within a page, do not see the
 /// next tile coming, and without this each tile's runs arrive from memory as the loop waits. (W1
 /// with 100,000 subjects, one thread: the fold's profile samples fell by 13%, the second pass's by
 /// 27%; prefetching two or three tiles ahead did worse in a micro-benchmark.)
-__attribute__((always_inline)) static inline void prefetch_run(const double *values, long run) {
-#pragma clang loop unroll_count(4)  // (a run is 32 doubles: four lines, one pass)
-    for (long j = 0; j < run; j += LINE_DOUBLES) __builtin_prefetch(values + j);
+__attribute__((always_inline)) static inline void prefetch_run(const double *values) {
+    for (long j = 0; j < CSUMMARIES_RUN; j += LINE_DOUBLES) __builtin_prefetch(values + j);
 }
 
 /// The running results of four columns, one per lane.
@@ -99,7 +98,7 @@ __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d 
 /// lane by lane), which keeps few vectors live: the sixteen registers hold the four columns'
 /// state and bin maps without spilling.
 __attribute__((always_inline)) static inline void fold(const csummaries_first_pass *pass, const double *tile, long tile_stride,
-                                                       long run, long count) {
+                                                       long count) {
     const long columns = pass->columns;
     uint16_t *const counts = pass->counts;
     const v4d upper = splat((double)(pass->bins - 1));
@@ -114,13 +113,13 @@ __attribute__((always_inline)) static inline void fold(const csummaries_first_pa
             s.sum[l] = pass->sums[k], s.compensation[l] = pass->compensations[k];
             s.minimum[l] = pass->minima[k], s.maximum[l] = pass->maxima[k];
             low[l] = pass->lows[k], scale[l] = pass->scales[k];
-            runs[l] = tile + k * run;
+            runs[l] = tile + k * CSUMMARIES_RUN;
             histograms[l] = (real && pass->has_guess[k] ? k : columns) * pass->bins;
         }
-        for (long offset = 0; offset < count; offset += run) {
-            const long width = count - offset < run ? count - offset : run;
-            if (offset + run < count) {
-                for (int l = 0; l < LANES; l++) prefetch_run(runs[l] + tile_stride, run);
+        for (long offset = 0; offset < count; offset += CSUMMARIES_RUN) {
+            const long width = count - offset < CSUMMARIES_RUN ? count - offset : CSUMMARIES_RUN;
+            if (offset + CSUMMARIES_RUN < count) {
+                for (int l = 0; l < LANES; l++) prefetch_run(runs[l] + tile_stride);
             }
             const long pairs_end = width & ~1l;
             long i = 0;
@@ -162,13 +161,13 @@ __attribute__((always_inline)) static inline void take_values(const uint8_t *slo
 /// a multiple of four ends with a vector whose spare lanes repeat its last value and are not
 /// taken.
 __attribute__((always_inline)) static inline void take(const csummaries_selection *selections, long selection_count,
-                                                       long tile_stride, long run, long count) {
-    for (long offset = 0, tile = 0; offset < count; offset += run, tile++) {
-        const long width = count - offset < run ? count - offset : run;
+                                                       long tile_stride, long count) {
+    for (long offset = 0, tile = 0; offset < count; offset += CSUMMARIES_RUN, tile++) {
+        const long width = count - offset < CSUMMARIES_RUN ? count - offset : CSUMMARIES_RUN;
         for (long k = 0; k < selection_count; k++) {
             const csummaries_selection *s = &selections[k];
             const double *values = s->column + tile * tile_stride;
-            if (offset + run < count) prefetch_run(values + tile_stride, run);
+            if (offset + CSUMMARIES_RUN < count) prefetch_run(values + tile_stride);
             const uint8_t *const slot_of_bin = s->slot_of_bin;
             long *const fill = s->fill;
             double *const scratch = s->scratch;
@@ -190,13 +189,12 @@ __attribute__((always_inline)) static inline void take(const csummaries_selectio
 }
 
 /// The baseline build: SSE2 on x86-64 (each vector operation is two), NEON on AArch64.
-static void fold_portable(const csummaries_first_pass *pass, const double *tile, long tile_stride, long run, long count) {
-    fold(pass, tile, tile_stride, run, count);
+static void fold_portable(const csummaries_first_pass *pass, const double *tile, long tile_stride, long count) {
+    fold(pass, tile, tile_stride, count);
 }
 
-static void take_portable(const csummaries_selection *selections, long selection_count, long tile_stride, long run,
-                          long count) {
-    take(selections, selection_count, tile_stride, run, count);
+static void take_portable(const csummaries_selection *selections, long selection_count, long tile_stride, long count) {
+    take(selections, selection_count, tile_stride, count);
 }
 
 #if defined(__x86_64__)
@@ -205,13 +203,13 @@ static void take_portable(const csummaries_selection *selections, long selection
 
 /// One instruction per vector operation. Not "fma": the products must be rounded on their own.
 __attribute__((target("avx2"))) static void fold_avx2(const csummaries_first_pass *pass, const double *tile, long tile_stride,
-                                                      long run, long count) {
-    fold(pass, tile, tile_stride, run, count);
+                                                      long count) {
+    fold(pass, tile, tile_stride, count);
 }
 
 __attribute__((target("avx2"))) static void take_avx2(const csummaries_selection *selections, long selection_count,
-                                                      long tile_stride, long run, long count) {
-    take(selections, selection_count, tile_stride, run, count);
+                                                      long tile_stride, long count) {
+    take(selections, selection_count, tile_stride, count);
 }
 
 /// 1 when the CPU has AVX2 and the OS saves the YMM registers (XCR0 bits 1 and 2). Decided once
@@ -236,36 +234,36 @@ static int avx2_available(void) {
     return result;
 }
 
-void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long tile_stride, long run, long count,
+void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long tile_stride, long count,
                      int portable) {
     if (!portable && avx2_available()) {
-        fold_avx2(pass, tile, tile_stride, run, count);
+        fold_avx2(pass, tile, tile_stride, count);
     } else {
-        fold_portable(pass, tile, tile_stride, run, count);
+        fold_portable(pass, tile, tile_stride, count);
     }
 }
 
-void csummaries_take(const csummaries_selection *selections, long selection_count, long tile_stride, long run, long count,
+void csummaries_take(const csummaries_selection *selections, long selection_count, long tile_stride, long count,
                      int portable) {
     if (!portable && avx2_available()) {
-        take_avx2(selections, selection_count, tile_stride, run, count);
+        take_avx2(selections, selection_count, tile_stride, count);
     } else {
-        take_portable(selections, selection_count, tile_stride, run, count);
+        take_portable(selections, selection_count, tile_stride, count);
     }
 }
 
 #else
 
-void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long tile_stride, long run, long count,
+void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long tile_stride, long count,
                      int portable) {
     (void)portable;
-    fold_portable(pass, tile, tile_stride, run, count);
+    fold_portable(pass, tile, tile_stride, count);
 }
 
-void csummaries_take(const csummaries_selection *selections, long selection_count, long tile_stride, long run, long count,
+void csummaries_take(const csummaries_selection *selections, long selection_count, long tile_stride, long count,
                      int portable) {
     (void)portable;
-    take_portable(selections, selection_count, tile_stride, run, count);
+    take_portable(selections, selection_count, tile_stride, count);
 }
 
 #endif

@@ -284,7 +284,7 @@ final class TimecourseFirstPass: @unchecked Sendable {
                 lows[c] = map.low; scales[c] = map.scale; hasGuess[c] = true
             }
         }
-        withUnsafePointer(to: kernel) { csummaries_fold($0, tile, tileStride, run, count, portable ? 1 : 0) }
+        withUnsafePointer(to: kernel) { csummaries_fold($0, tile, tileStride, count, portable ? 1 : 0) }
         folded += count
     }
 }
@@ -299,7 +299,9 @@ final class TimecourseFirstPass: @unchecked Sendable {
 /// nor a second copy. Each (arm, subject) has its own place, so workers write without locking;
 /// the memory is only touched (and becomes resident) where subjects are written.
 final class TimecourseStore: @unchecked Sendable {
-    static let lanes = 32
+    /// Subjects per tile. Defined by the C kernels of the summaries (`CSUMMARIES_RUN`), whose loops
+    /// over a column's run are compiled for this length.
+    static let lanes = Int(CSUMMARIES_RUN)
     let stride: Int
     let subjectsPerArm: [Int]
     /// Per arm, plain 4 KiB pages. (Transparent huge pages were tried: far fewer page faults, but
@@ -585,7 +587,7 @@ enum OrderStatistics {
                                      scratch: selection.scratch)
             }
             withExtendedLifetime(columns) {
-                csummaries_take(kernels, kernels.count, first.tileStride, TimecourseStore.lanes, first.count, portable ? 1 : 0)
+                csummaries_take(kernels, kernels.count, first.tileStride, first.count, portable ? 1 : 0)
             }
         }
 
