@@ -7,8 +7,8 @@
 //
 // Both read a column of `TimecourseStore`: runs of CSUMMARIES_RUN adjacent values (one run per
 // tile of CSUMMARIES_RUN subjects, in subject order), `tile_stride` values apart; every run is
-// whole except perhaps the last. Bins are those of Trial's `OrderStatistics.BinMap`: the integer nearest to
-// clamp((v − low)·scale, 0, bins − 1), NaN in the last bin.
+// whole except perhaps the last. Bins are those of Trial's `OrderStatistics.BinMap`: the integer
+// nearest to clamp((v − low)·scale, 0, bins − 1), NaN in the last bin.
 
 #include <stdbool.h>
 #include <stdint.h>
