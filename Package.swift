@@ -14,7 +14,8 @@ import PackageDescription
 //   CWriteback                                  – starts the disk writeback of written blocks (C, Linux sync_file_range)
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
-//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report (the runner)
+//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report, CSummaries (the runner)
+//   CSummaries                                  – the time-course summaries' two passes, four values in vector lanes (C)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
 let package = Package(
     name: "VirtualTrial",
@@ -43,7 +44,8 @@ let package = Package(
         .target(name: "Output", dependencies: ["CSHA256", "CWriteback"]),
         .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report"]),
+        .target(name: "CSummaries"),
+        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report", "CSummaries"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

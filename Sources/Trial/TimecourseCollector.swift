@@ -1,3 +1,4 @@
+import CSummaries
 import Dispatch
 import Statistics
 import Synchronization
@@ -126,7 +127,7 @@ struct TimecourseCollector {
     /// The mean (compensated sum in subject order) and the type-7 P05…P95 of one column, with
     /// its first pass made here (`TimecourseFirstPass` over this column alone).
     static func summarise(_ column: TimecourseColumn, workspace: inout OrderStatistics.Workspace) -> (Double?, [Double?]) {
-        let pass = TimecourseFirstPass(columns: 1, expectedCount: column.count)
+        let pass = TimecourseFirstPass(columns: 1, expectedCount: column.count, portable: workspace.portable)
         pass.fold(tile: column.base, tileStride: column.tileStride, count: column.count)
         return summarise(columns: 0..<1, of: { _ in column }, firstPass: pass, workspace: &workspace)[0]
     }
@@ -163,7 +164,7 @@ struct TimecourseCollector {
             }
         }
         var results = [(Double?, [Double?])](repeating: (nil, []), count: columns.count)
-        var selections: [(slot: Int, column: TimecourseColumn, selection: OrderStatistics.BinSelection)] = []
+        var slots: [Int] = [], selections: [(column: TimecourseColumn, selection: OrderStatistics.BinSelection)] = []
         for (slot, c) in columns.enumerated() {
             let values = column(c)
             let sum = firstPass.sum(c)
@@ -178,7 +179,8 @@ struct TimecourseCollector {
                 workspace.load(counts: firstPass.histogram(c), bins: guess.bins)
                 if let selection = OrderStatistics.BinSelection(ranks: ranks, counted: guess, workspace: workspace, count: n) {
                     results[slot] = (mean, [])
-                    selections.append((slot, values, selection))
+                    slots.append(slot)
+                    selections.append((values, selection))
                     continue
                 }
             }
@@ -186,15 +188,8 @@ struct TimecourseCollector {
             results[slot] = (mean, percentiles(OrderStatistics.values(ofRanks: ranks, in: values, minimum: minimum, maximum: maximum,
                                                                       workspace: &workspace)))
         }
-        // One sweep over the tiles for every column with a selection, tile after tile.
-        var offset = 0
-        while offset < n {
-            let width = Swift.min(TimecourseStore.lanes, n - offset)
-            let tile = offset / TimecourseStore.lanes
-            for entry in selections { entry.selection.take(entry.column.base + tile * entry.column.tileStride, width) }
-            offset += width
-        }
-        for entry in selections { results[entry.slot].1 = percentiles(entry.selection.values()) }
+        OrderStatistics.BinSelection.take(selections, portable: workspace.portable)
+        for (slot, entry) in zip(slots, selections) { results[slot].1 = percentiles(entry.selection.values()) }
         return results
     }
 }
@@ -205,17 +200,19 @@ struct TimecourseCollector {
 /// values over a range guessed from the column's first `TimecourseStore.lanes` values
 /// (`OrderStatistics.BinMap(guessingFrom:)`), which spares the second pass its own counting.
 ///
-/// Two columns are folded together in the lanes of SIMD2 operations: each lane does the scalar
-/// operations of its column (the branch of the compensated sum becomes a select between the two
-/// values the scalar code chooses from), so the results are bit for bit those of one column at a
-/// time, while the two columns' dependency chains overlap.
+/// The folding is the C kernel `csummaries_fold`: four columns in the lanes of vector operations,
+/// each lane doing the scalar operations of its column, so the results are bit for bit those of
+/// one column at a time while the columns' dependency chains overlap.
 final class TimecourseFirstPass: @unchecked Sendable {
     let columns: Int
     /// Histogram bins per column: `BinMap.binCount` of the expected count, at most 512 — the
-    /// histograms of all columns (updated batch by batch, column after column) then take 1 KB per
-    /// column, which keeps the cache misses of the increments low, and the target bins of the
+    /// histograms of all columns (updated batch by batch, four columns at a time) then take 1 KB
+    /// per column, which keeps the cache misses of the increments low, and the target bins of the
     /// second pass still hold only a few hundred of 20,000 values.
     let bins: Int
+    /// For tests: the fold runs the kernel's baseline code (SSE2 on x86-64) even where the AVX2
+    /// code would run. Both must give the same bits.
+    let portable: Bool
     /// Whether the expected count fits the 16-bit histograms.
     private let countsFit: Bool
     /// Values folded per column so far.
@@ -228,14 +225,18 @@ final class TimecourseFirstPass: @unchecked Sendable {
     private let hasGuess: UnsafeMutablePointer<Bool>
     /// 16-bit counts (each column's histogram is 1 KB, so a batch's increments stay in a few
     /// cache lines); a column longer than `UInt16.max` values gets no guess (its second pass
-    /// counts for itself).
+    /// counts for itself). After the columns' histograms, one more that takes the increments of
+    /// the columns without a guess (the kernel counts every lane).
     private let counts: UnsafeMutablePointer<UInt16>
+    /// The arrays above, as the kernel reads them.
+    private let kernel: csummaries_first_pass
 
-    init(columns: Int, expectedCount: Int) {
+    init(columns: Int, expectedCount: Int, portable: Bool = false) {
         self.columns = columns
+        self.portable = portable
         bins = Swift.min(512, OrderStatistics.BinMap.binCount(expectedCount))
         countsFit = expectedCount <= Int(UInt16.max)
-        let slots = Swift.max(2, columns + 1)  // room for a SIMD2 load of the last column's pair
+        let slots = Swift.max(1, columns)
         func doubles(_ value: Double) -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: slots)
             p.initialize(repeating: value, count: slots)
@@ -246,8 +247,11 @@ final class TimecourseFirstPass: @unchecked Sendable {
         lows = doubles(0); scales = doubles(0)
         hasGuess = .allocate(capacity: slots)
         hasGuess.initialize(repeating: false, count: slots)
-        counts = .allocate(capacity: Swift.max(1, columns * bins))
-        counts.initialize(repeating: 0, count: Swift.max(1, columns * bins))
+        counts = .allocate(capacity: (columns + 1) * bins)
+        counts.initialize(repeating: 0, count: (columns + 1) * bins)
+        kernel = csummaries_first_pass(columns: columns, bins: bins, sums: sums, compensations: compensations,
+                                       minima: minima, maxima: maxima, lows: lows, scales: scales, has_guess: hasGuess,
+                                       counts: counts)
     }
 
     deinit {
@@ -256,8 +260,10 @@ final class TimecourseFirstPass: @unchecked Sendable {
         counts.deallocate()
     }
 
+    /// Column `c`'s running compensated sum (the same state as `CompensatedSum.add` of its values).
+    func compensatedSum(_ c: Int) -> CompensatedSum { CompensatedSum(sum: sums[c], compensation: compensations[c]) }
     /// The compensated sum of column `c`'s values (`CompensatedSum.value`).
-    func sum(_ c: Int) -> Double { sums[c] + compensations[c] }
+    func sum(_ c: Int) -> Double { compensatedSum(c).value }
     func range(_ c: Int) -> (minimum: Double, maximum: Double) { (minima[c], maxima[c]) }
     func guess(_ c: Int) -> OrderStatistics.BinMap? {
         hasGuess[c] ? OrderStatistics.BinMap(low: lows[c], scale: scales[c], bins: bins) : nil
@@ -267,8 +273,8 @@ final class TimecourseFirstPass: @unchecked Sendable {
     /// Folds the next `count` values of every column, in subject order: they start at tile
     /// `tile` (column c's run at `tile + c · TimecourseStore.lanes`) and go on in the tiles
     /// `tileStride` apart, whole tiles except perhaps the last. Only the last fold may end with a
-    /// partial tile. Each column (pair) goes through all of its values before the next, so its
-    /// histogram stays in the cache for a few hundred increments.
+    /// partial tile. Each four columns go through all of their values before the next, so their
+    /// histograms stay in the cache for a few hundred increments.
     func fold(tile: UnsafePointer<Double>, tileStride: Int, count: Int) {
         let run = TimecourseStore.lanes
         precondition(folded % run == 0, "time-course tiles folded out of order")
@@ -278,70 +284,8 @@ final class TimecourseFirstPass: @unchecked Sendable {
                 lows[c] = map.low; scales[c] = map.scale; hasGuess[c] = true
             }
         }
-        let column = { (c: Int) in TimecourseColumn(base: tile + c * run, tileStride: tileStride, count: count) }
-        var c = 0
-        while c + 1 < columns {
-            if hasGuess[c] && hasGuess[c + 1] {
-                foldPair(c, column(c))
-            } else {
-                foldOne(c, column(c))
-                foldOne(c + 1, column(c + 1))
-            }
-            c += 2
-        }
-        if c < columns { foldOne(c, column(c)) }
+        withUnsafePointer(to: kernel) { csummaries_fold($0, tile, tileStride, count, portable ? 1 : 0) }
         folded += count
-    }
-
-    /// Columns c and c + 1 (both with a guess) in the two lanes; `first` is column c's values.
-    @inline(__always)
-    private func foldPair(_ c: Int, _ first: TimecourseColumn) {
-        func load(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> { SIMD2(p[c], p[c + 1]) }
-        var sum = load(sums), compensation = load(compensations), minimum = load(minima), maximum = load(maxima)
-        let low = load(lows), scale = load(scales)
-        let upper = SIMD2(repeating: Double(bins - 1))
-        let histogramA = counts + c * bins, histogramB = histogramA + bins
-        first.forEachRun { run, width in
-            let second = run + TimecourseStore.lanes
-            for i in 0..<width {
-                let v = SIMD2(run[i], second[i])
-                // CompensatedSum.add in each lane.
-                let t = sum + v
-                let kept = (sum - t) + v, taken = (v - t) + sum
-                compensation += kept.replacing(with: taken, where: .!(magnitude(sum) .>= magnitude(v)))
-                sum = t
-                minimum.replace(with: v, where: v .< minimum)
-                maximum.replace(with: v, where: v .> maximum)
-                let bin = OrderStatistics.BinMap.bins(v, low: low, scale: scale, upper: upper)
-                histogramA[bin.x] &+= 1
-                histogramB[bin.y] &+= 1
-            }
-        }
-        sums[c] = sum.x; sums[c + 1] = sum.y
-        compensations[c] = compensation.x; compensations[c + 1] = compensation.y
-        minima[c] = minimum.x; minima[c + 1] = minimum.y
-        maxima[c] = maximum.x; maxima[c + 1] = maximum.y
-    }
-
-    /// |x| in each lane (the sign bit cleared, as `abs`).
-    @inline(__always)
-    private func magnitude(_ x: SIMD2<Double>) -> SIMD2<Double> {
-        unsafeBitCast(unsafeBitCast(x, to: SIMD2<UInt64>.self) & SIMD2(repeating: ~(1 << 63)), to: SIMD2<Double>.self)
-    }
-
-    /// One column, scalar (its histogram only when it has a guess).
-    private func foldOne(_ c: Int, _ column: TimecourseColumn) {
-        var sum = CompensatedSum(sum: sums[c], compensation: compensations[c])
-        var minimum = minima[c], maximum = maxima[c]
-        let map = guess(c), histogram = counts + c * bins
-        column.forEach { v in
-            sum.add(v)
-            if v < minimum { minimum = v }
-            if v > maximum { maximum = v }
-            if let map { histogram[map.bin(v)] &+= 1 }
-        }
-        (sums[c], compensations[c]) = (sum.parts.sum, sum.parts.compensation)
-        minima[c] = minimum; maxima[c] = maximum
     }
 }
 
@@ -355,7 +299,9 @@ final class TimecourseFirstPass: @unchecked Sendable {
 /// nor a second copy. Each (arm, subject) has its own place, so workers write without locking;
 /// the memory is only touched (and becomes resident) where subjects are written.
 final class TimecourseStore: @unchecked Sendable {
-    static let lanes = 32
+    /// Subjects per tile. Defined by the C kernels of the summaries (`CSUMMARIES_RUN`), whose loops
+    /// over a column's run are compiled for this length.
+    static let lanes = Int(CSUMMARIES_RUN)
     let stride: Int
     let subjectsPerArm: [Int]
     /// Per arm, plain 4 KiB pages. (Transparent huge pages were tried: far fewer page faults, but
@@ -460,6 +406,10 @@ enum OrderStatistics {
     /// Scratch memory reused from column to column.
     struct Workspace {
         var counts: [Int32] = []
+        /// For tests: the C kernels of the summaries (`csummaries_take`, and `csummaries_fold` of
+        /// the first pass `TimecourseCollector.summarise(_:workspace:)` makes) run their baseline
+        /// code even where the AVX2 code would run. Both must give the same bits.
+        var portable = false
 
         /// The counts of a histogram made elsewhere (`bins` of them).
         mutating func load(counts histogram: UnsafePointer<UInt16>, bins: Int) {
@@ -525,20 +475,6 @@ enum OrderStatistics {
             self.init(low: low - width, high: high + width, bins: bins)
         }
 
-        /// `bin` of each lane (the same operations lane by lane).
-        @inline(__always) func bins(_ v: SIMD2<Double>) -> (x: Int, y: Int) {
-            Self.bins(v, low: SIMD2(repeating: low), scale: SIMD2(repeating: scale), upper: SIMD2(repeating: Double(bins - 1)))
-        }
-
-        /// The bins of two values under two maps, one per lane (`bin` lane by lane).
-        @inline(__always) static func bins(_ v: SIMD2<Double>, low: SIMD2<Double>, scale: SIMD2<Double>, upper: SIMD2<Double>) -> (x: Int, y: Int) {
-            let zero = SIMD2<Double>(), magic = SIMD2<Double>(repeating: 0x1p52)
-            let x = (v - low) * scale
-            let clamped = x.replacing(with: upper, where: .!(x .< upper)).replacing(with: zero, where: x .< zero)
-            let bin = unsafeBitCast(clamped + magic, to: SIMD2<UInt64>.self) &- unsafeBitCast(magic, to: SIMD2<UInt64>.self)
-            return (Int(truncatingIfNeeded: bin.x), Int(truncatingIfNeeded: bin.y))
-        }
-
         @inline(__always) func bin(_ v: Double) -> Int {
             // ⌊·⌉ by adding 2⁵²: for x in [0, 2⁵²) the low bits of x + 2⁵² are x rounded to the
             // nearest integer — monotone, and without the range checks of Int(x).
@@ -584,7 +520,7 @@ enum OrderStatistics {
         guard let selection = BinSelection(ranks: ranks, counted: map, workspace: w, count: column.count, sizeLimit: sizeLimit) else {
             return nil
         }
-        column.forEachRun { run, width in selection.take(run, width) }
+        BinSelection.take([(column, selection)], portable: w.portable)
         return selection.values()
     }
 
@@ -595,7 +531,8 @@ enum OrderStatistics {
         private let map: BinMap
         private let ranks: [Int]
         /// Per target bin (slot): the bin, the values in lower bins, its size, where its values go.
-        private var targetBins: [Int] = [], below: [Int] = [], sizes: [Int] = [], offsets: [Int] = []
+        private(set) var targetBins: [Int] = []
+        private var below: [Int] = [], sizes: [Int] = [], offsets: [Int] = []
         private let slotOfBin: UnsafeMutablePointer<UInt8>
         private let fill: UnsafeMutablePointer<Int>
         private let scratch: UnsafeMutablePointer<Double>
@@ -638,33 +575,34 @@ enum OrderStatistics {
             scratch.deallocate()
         }
 
-        /// Copies out the values of `width` adjacent values at `run` (the column's next run)
-        /// that fall in a target bin; two values' bins at a time (the lanes of `bins`).
-        @inline(__always)
-        func take(_ run: UnsafePointer<Double>, _ width: Int) {
-            @inline(__always) func take(_ v: Double, _ bin: Int) {
-                let slot = Int(slotOfBin[bin])
-                if slot != Int(UInt8.max) {
-                    scratch[fill[slot]] = v
-                    fill[slot] += 1
-                }
+        /// Copies out, in subject order, the values of each column that fall in its selection's
+        /// target bins (the C kernel `csummaries_take`). The columns have the same count and tile
+        /// stride; they are read in one sweep, tile after tile, each column's run in turn, so that
+        /// adjacent columns read the tiles' pages together. `portable` as `Workspace.portable`.
+        static func take(_ columns: [(column: TimecourseColumn, selection: BinSelection)], portable: Bool) {
+            guard let first = columns.first?.column else { return }
+            let kernels = columns.map { column, selection in
+                csummaries_selection(column: column.base, low: selection.map.low, scale: selection.map.scale,
+                                     bins: selection.map.bins, slot_of_bin: selection.slotOfBin, fill: selection.fill,
+                                     scratch: selection.scratch)
             }
-            var i = 0
-            while i + 1 < width {
-                let v = SIMD2(run[i], run[i + 1])
-                let b = map.bins(v)
-                take(v.x, b.x)
-                take(v.y, b.y)
-                i += 2
+            withExtendedLifetime(columns) {
+                csummaries_take(kernels, kernels.count, first.tileStride, first.count, portable ? 1 : 0)
             }
-            if i < width { take(run[i], map.bin(run[i])) }
+        }
+
+        /// The values copied to `slot` (the values of `targetBins[slot]`, in subject order), once
+        /// every value has been taken.
+        func taken(_ slot: Int) -> UnsafeMutableBufferPointer<Double> {
+            precondition(fill[slot] == offsets[slot] + sizes[slot], "bin selection: values taken differ from the counts")
+            return UnsafeMutableBufferPointer(start: scratch + offsets[slot], count: sizes[slot])
         }
 
         /// The values at `ranks` of the sorted column, once every value has been taken.
         func values() -> [Double] {
             var result = [Double](repeating: 0, count: ranks.count)
             for (slot, _) in targetBins.enumerated() {
-                let part = UnsafeMutableBufferPointer(start: scratch + offsets[slot], count: sizes[slot])
+                let part = taken(slot)
                 let local = ranks.filter { $0 >= below[slot] && $0 < below[slot] + sizes[slot] }
                 select(part, ranks: local.map { $0 - below[slot] }[...], low: 0, high: part.count - 1,
                        budget: 2 * (64 - part.count.leadingZeroBitCount) + 8)
