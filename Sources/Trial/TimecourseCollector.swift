@@ -1,5 +1,6 @@
 import CSummaries
 import Dispatch
+import Foundation
 import Statistics
 import Synchronization
 
@@ -319,9 +320,12 @@ final class TimecourseStore: @unchecked Sendable {
         sourceIndex = outputs.flatMap { o in grid.map { k in o * timeCount + plan.gridTimeIndex[k] } }
         requiredSourceCount = (sourceIndex.max() ?? -1) + 1
         let stride = self.stride
-        buffers = subjectsPerArm.map { subjects in
-            .allocate(capacity: Swift.max(1, (subjects + Self.lanes - 1) / Self.lanes * Self.lanes * stride))
-        }
+        buffers = subjectsPerArm.map { .allocate(capacity: Self.capacity(subjects: $0, stride: stride)) }
+    }
+
+    /// Doubles allocated for an arm: whole tiles.
+    private static func capacity(subjects: Int, stride: Int) -> Int {
+        Swift.max(1, (subjects + lanes - 1) / lanes * lanes * stride)
     }
 
     deinit {
@@ -331,7 +335,17 @@ final class TimecourseStore: @unchecked Sendable {
     /// Frees the values now (no column may be read afterwards). Unmapping a few hundred MB takes
     /// tens of milliseconds: the runner does it on a background thread while the report is built.
     func releaseMemory() {
-        for buffer in buffers { buffer.deallocate() }
+        for (arm, buffer) in buffers.enumerated() {
+            // The pages go first, with madvise (which holds the address-space lock only for
+            // reading, so the other threads' page faults and allocations go on); the unmapping
+            // that follows (which holds it for writing) then has nothing left to free.
+            let bytes = Self.capacity(subjects: subjectsPerArm[arm], stride: stride) * MemoryLayout<Double>.stride
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = (Int(bitPattern: buffer) + page - 1) / page * page
+            let end = (Int(bitPattern: buffer) + bytes) / page * page
+            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) }
+            buffer.deallocate()
+        }
         buffers = []
     }
 
