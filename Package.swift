@@ -8,14 +8,15 @@ import PackageDescription
 //   Statistics → LinearAlgebra, Sampling (one StandardNormal for the whole project)
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions, CPKWalk
-//   CPKWalk                                     – the oral 2-compartment walk, four subjects in vector lanes (C)
+//   CPKWalk → CCPUFeatures                      – the oral 2-compartment walk, four subjects in vector lanes (C)
+//   CCPUFeatures                                – the AVX2 check of the vector kernels (C, CPUID)
 //   Output → CSHA256, CWriteback                – CSV, number formatting, manifest, results folder
 //   CSHA256                                     – SHA-256 compression with the x86 SHA extensions (C)
 //   CWriteback                                  – starts the disk writeback of written blocks (C, Linux sync_file_range)
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
 //   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report, CSummaries (the runner)
-//   CSummaries                                  – the time-course summaries' two passes, four values in vector lanes (C)
+//   CSummaries → CCPUFeatures                   – the time-course summaries' two passes, four values in vector lanes (C)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
 let package = Package(
     name: "VirtualTrial",
@@ -37,14 +38,15 @@ let package = Package(
         .target(name: "Solvers", dependencies: ["LinearAlgebra"]),
         .target(name: "Statistics", dependencies: ["LinearAlgebra", "Sampling"]),
         .target(name: "Population", dependencies: ["Sampling", "LinearAlgebra", "Expressions"]),
-        .target(name: "CPKWalk"),
+        .target(name: "CCPUFeatures"),
+        .target(name: "CPKWalk", dependencies: ["CCPUFeatures"]),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions", "CPKWalk"]),
         .target(name: "CSHA256"),
         .target(name: "CWriteback"),
         .target(name: "Output", dependencies: ["CSHA256", "CWriteback"]),
         .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
-        .target(name: "CSummaries"),
+        .target(name: "CSummaries", dependencies: ["CCPUFeatures"]),
         .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report", "CSummaries"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -24,6 +24,7 @@
 // there is one code path.
 
 #include "cpkwalk.h"
+#include "ccpufeatures.h"
 
 #include <math.h>
 #include <string.h>
@@ -198,37 +199,13 @@ static int walk_portable(const cpkwalk_course *course, cpkwalk_lane *lanes, int 
 
 #if defined(__x86_64__)
 
-#include <cpuid.h>
-
 /// One instruction per vector operation. Not "fma": the products must be rounded on their own.
 __attribute__((target("avx2"))) static int walk_avx2(const cpkwalk_course *course, cpkwalk_lane *lanes, int lane_count) {
     return walk(course, lanes, lane_count);
 }
 
-/// 1 when the CPU has AVX2 and the OS saves the YMM registers (XCR0 bits 1 and 2). Decided once
-/// from CPUID.
-static int avx2_available(void) {
-    static int cached = -1;
-    int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (known >= 0) return known;
-    unsigned int eax, ebx, ecx, edx;
-    int result = 0;
-    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
-        const int osxsave = (ecx >> 27) & 1, avx = (ecx >> 28) & 1;
-        if (osxsave && avx) {
-            unsigned int xcr0, xcr0_high;
-            __asm__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-            if ((xcr0 & 6) == 6 && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
-                result = (ebx >> 5) & 1;  // CPUID.(EAX=7, ECX=0):EBX.AVX2[bit 5]
-            }
-        }
-    }
-    __atomic_store_n(&cached, result, __ATOMIC_RELAXED);
-    return result;
-}
-
 int cpkwalk_walk(const cpkwalk_course *course, cpkwalk_lane *lanes, int lane_count, int portable) {
-    if (!portable && avx2_available()) return walk_avx2(course, lanes, lane_count);
+    if (!portable && ccpufeatures_avx2_available()) return walk_avx2(course, lanes, lane_count);
     return walk_portable(course, lanes, lane_count);
 }
 

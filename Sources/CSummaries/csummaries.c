@@ -11,6 +11,7 @@
 // subjects); what remains is mostly waiting for memory, hence the prefetches of the next tile.
 
 #include "csummaries.h"
+#include "ccpufeatures.h"
 
 #include <string.h>
 
@@ -199,8 +200,6 @@ static void take_portable(const csummaries_selection *selections, long selection
 
 #if defined(__x86_64__)
 
-#include <cpuid.h>
-
 /// One instruction per vector operation. Not "fma": the products must be rounded on their own.
 __attribute__((target("avx2"))) static void fold_avx2(const csummaries_first_pass *pass, const double *tile, long tile_stride,
                                                       long count) {
@@ -212,31 +211,9 @@ __attribute__((target("avx2"))) static void take_avx2(const csummaries_selection
     take(selections, selection_count, tile_stride, count);
 }
 
-/// 1 when the CPU has AVX2 and the OS saves the YMM registers (XCR0 bits 1 and 2). Decided once
-/// from CPUID (as CPKWalk's walk decides).
-static int avx2_available(void) {
-    static int cached = -1;
-    int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (known >= 0) return known;
-    unsigned int eax, ebx, ecx, edx;
-    int result = 0;
-    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
-        const int osxsave = (ecx >> 27) & 1, avx = (ecx >> 28) & 1;
-        if (osxsave && avx) {
-            unsigned int xcr0, xcr0_high;
-            __asm__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-            if ((xcr0 & 6) == 6 && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
-                result = (ebx >> 5) & 1;  // CPUID.(EAX=7, ECX=0):EBX.AVX2[bit 5]
-            }
-        }
-    }
-    __atomic_store_n(&cached, result, __ATOMIC_RELAXED);
-    return result;
-}
-
 void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long tile_stride, long count,
                      int portable) {
-    if (!portable && avx2_available()) {
+    if (!portable && ccpufeatures_avx2_available()) {
         fold_avx2(pass, tile, tile_stride, count);
     } else {
         fold_portable(pass, tile, tile_stride, count);
@@ -245,7 +222,7 @@ void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long
 
 void csummaries_take(const csummaries_selection *selections, long selection_count, long tile_stride, long count,
                      int portable) {
-    if (!portable && avx2_available()) {
+    if (!portable && ccpufeatures_avx2_available()) {
         take_avx2(selections, selection_count, tile_stride, count);
     } else {
         take_portable(selections, selection_count, tile_stride, count);
