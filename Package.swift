@@ -9,9 +9,9 @@ import PackageDescription
 //   Population → Sampling, LinearAlgebra, Expressions
 //   Twins → Solvers, LinearAlgebra, Expressions, CPKWalk
 //   CPKWalk → CCPUFeatures                      – the oral 2-compartment walk, four subjects in vector lanes (C)
-//   CCPUFeatures                                – the AVX2 check of the vector kernels (C, CPUID)
+//   CCPUFeatures                                – the CPU feature checks of the C kernels (C, CPUID)
 //   Output → CSHA256, CWriteback                – CSV, number formatting, manifest, results folder
-//   CSHA256                                     – SHA-256 compression with the x86 SHA extensions (C)
+//   CSHA256 → CCPUFeatures                      – SHA-256 compression with the x86 SHA extensions (C)
 //   CWriteback                                  – starts the disk writeback of written blocks (C, Linux sync_file_range)
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "CCPUFeatures"),
         .target(name: "CPKWalk", dependencies: ["CCPUFeatures"]),
         .target(name: "Twins", dependencies: ["Solvers", "LinearAlgebra", "Expressions", "CPKWalk"]),
-        .target(name: "CSHA256"),
+        .target(name: "CSHA256", dependencies: ["CCPUFeatures"]),
         .target(name: "CWriteback"),
         .target(name: "Output", dependencies: ["CSHA256", "CWriteback"]),
         .target(name: "Report", dependencies: ["Output"]),

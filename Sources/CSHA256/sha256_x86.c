@@ -11,28 +11,13 @@
 //   SHA256MSG2(that, W[t-4..t-1])               adds σ1(W[t-2+i]), using its own results for i ≥ 2.
 
 #include "csha256.h"
+#include "ccpufeatures.h"
 
 #if defined(__x86_64__)
 
-#include <cpuid.h>
 #include <immintrin.h>
 
-int csha256_hardware_available(void) {
-    static int cached = -1;
-    int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (known >= 0) return known;
-    unsigned int eax, ebx, ecx, edx;
-    int result = 0;
-    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
-        int ssse3 = (ecx >> 9) & 1;
-        int sse41 = (ecx >> 19) & 1;
-        if (ssse3 && sse41 && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
-            result = (ebx >> 29) & 1;  // CPUID.(EAX=7, ECX=0):EBX.SHA[bit 29]
-        }
-    }
-    __atomic_store_n(&cached, result, __ATOMIC_RELAXED);
-    return result;
-}
+int csha256_hardware_available(void) { return ccpufeatures_sha_available(); }
 
 // K, FIPS 180-4 §4.2.2.
 static const uint32_t round_constants[64] __attribute__((aligned(16))) = {
