@@ -10,10 +10,10 @@ import Synchronization
 ///
 /// The workers write each subject's values straight into `store` (every (arm, subject) has its
 /// own place, so no copy passes through the in-order consumer). `consume` counts the subjects in
-/// order and, as each tile of `TimecourseStore.lanes` subjects of an arm completes, folds it into
-/// that arm's `TimecourseFirstPass` (sums in subject order, ranges, histograms) while the workers
-/// go on simulating; `rows` then needs only the second, selecting pass over exactly the subjects
-/// of completed chunks.
+/// order and, as each batch of `tilesPerFold` tiles of an arm completes, folds it into that arm's
+/// `TimecourseFirstPass` (sums in subject order, ranges, histograms) while the workers go on
+/// simulating; `rows` folds what is left and then needs only the second, selecting pass over
+/// exactly the subjects of completed chunks.
 struct TimecourseCollector {
     let outputs: [Int]
     let grid: [Int]
