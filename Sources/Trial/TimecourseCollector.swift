@@ -24,6 +24,10 @@ struct TimecourseCollector {
     /// Per arm, the first pass over the subjects folded so far (`counts` rounded down to whole
     /// tiles; `rows` folds the rest).
     private let firstPasses: [TimecourseFirstPass]
+    /// Per arm, its summaries made as soon as its last time-course subject was added, while the
+    /// run still had other subjects to simulate (`add(arm:remainingUnits:)`), and the count they
+    /// cover; `rows` uses them when the count is still the arm's.
+    private var early: [(count: Int, summaries: [(mean: Double?, percentiles: [Double?])])?]
 
     init(plan: TrialPlan) {
         outputs = plan.output.timecourseOutputs
@@ -37,6 +41,7 @@ struct TimecourseCollector {
         store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected)
         let stride = outputs.count * grid.count
         firstPasses = expected.map { TimecourseFirstPass(columns: stride, expectedCount: $0) }
+        early = Array(repeating: nil, count: expected.count)
     }
 
     var stride: Int { outputs.count * grid.count }
@@ -47,13 +52,22 @@ struct TimecourseCollector {
     static let tilesPerFold = 8
 
     /// Counts one more subject of `arm` whose values a worker has written to `store` (called in
-    /// subject order); a tile that this completes is folded into the arm's first pass.
-    mutating func add(arm: Int) {
+    /// subject order); a batch of tiles that this completes is folded into the arm's first pass.
+    ///
+    /// When this is the arm's last time-course subject and at least as many subjects as the arm
+    /// has time courses are still to be simulated (`remainingUnits`), the arm's summaries are made
+    /// now, on this (consuming) worker while the others simulate, instead of after the run where
+    /// they would hold up its end. (Near the end of a run they wait for `rows`, which spreads them
+    /// over every thread.) The numbers are the same either way.
+    mutating func add(arm: Int, remainingUnits: Int) {
         counts[arm] += 1
         let batch = Self.tilesPerFold * TimecourseStore.lanes
         if counts[arm] % batch == 0, stride > 0 {
             firstPasses[arm].fold(tile: store.tile(arm: arm, index: counts[arm] / TimecourseStore.lanes - Self.tilesPerFold),
                                   tileStride: store.tileStride, count: batch)
+        }
+        if counts[arm] == store.subjectsPerArm[arm], stride > 0, remainingUnits >= counts[arm] {
+            early[arm] = (counts[arm], summaries(arm: arm, threads: 1))
         }
     }
 
@@ -70,52 +84,55 @@ struct TimecourseCollector {
               _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) {
         let stride = self.stride
         if stride == 0 { return }
-        let workers = Swift.max(1, Swift.min(threads, stride))
         for arm in plan.arms.indices {
             let n = counts[arm]
-            // The subjects after the last whole batch of tiles (those were folded as they completed).
-            let pass = firstPasses[arm]
-            if n > pass.folded {
-                pass.fold(tile: store.tile(arm: arm, index: pass.folded / TimecourseStore.lanes), tileStride: store.tileStride,
-                          count: n - pass.folded)
-            }
-            precondition(pass.folded == n, "time-course first pass out of step with the subjects counted")
-            // Slot 6·column: the mean, then the five percentiles.
-            let summaries = UnsafeMutablePointer<Double?>.allocate(capacity: 6 * stride)
-            summaries.initialize(repeating: nil, count: 6 * stride)
-            defer { summaries.deinitialize(count: 6 * stride); summaries.deallocate() }
-            let nextColumn = Atomic<Int>(0)
-            let store = self.store
-            let work = { (_: Int) in
-                var workspace = OrderStatistics.Workspace()
-                while true {
-                    // Blocks of columns that share the tiles' pages (see `summarise(columns:)`).
-                    let first = nextColumn.wrappingAdd(Self.columnsPerBlock, ordering: .relaxed).oldValue
-                    if first >= stride { return }
-                    let block = first..<Swift.min(stride, first + Self.columnsPerBlock)
-                    let results = Self.summarise(columns: block, of: { store.column(arm: arm, column: $0, count: n) },
-                                                 firstPass: pass, workspace: &workspace)
-                    for (column, (mean, percentiles)) in zip(block, results) {
-                        let slot = summaries + 6 * column
-                        slot[0] = mean
-                        for (q, value) in percentiles.enumerated() { slot[1 + q] = value }
-                    }
-                }
-            }
-            if workers == 1 {
-                work(0)
-            } else {
-                // Workers write disjoint slots (claimed through the atomic counter) and only read
-                // the store and the first pass; the results are read after concurrentPerform returns.
-                let unchecked = UncheckedSendable(work)
-                DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
-            }
-            for offset in 0..<stride {
-                let slot = summaries + 6 * offset
-                emit(arm, outputs[offset / grid.count], plan.gridTime(grid[offset % grid.count]), n, slot[0],
-                     (1...5).map { slot[$0] })
+            let results = early[arm].flatMap { $0.count == n ? $0.summaries : nil } ?? summaries(arm: arm, threads: threads)
+            for (offset, result) in results.enumerated() {
+                emit(arm, outputs[offset / grid.count], plan.gridTime(grid[offset % grid.count]), n, result.mean, result.percentiles)
             }
         }
+    }
+
+    /// The mean and P05…P95 of every column of `arm` over its subjects counted so far, on
+    /// `threads` Dispatch workers (each column's results go to its own slot: the same numbers for
+    /// any thread count).
+    private func summaries(arm: Int, threads: Int) -> [(mean: Double?, percentiles: [Double?])] {
+        let stride = self.stride
+        let n = counts[arm]
+        // The subjects after the last whole batch of tiles (those were folded as they completed).
+        let pass = firstPasses[arm]
+        if n > pass.folded {
+            pass.fold(tile: store.tile(arm: arm, index: pass.folded / TimecourseStore.lanes), tileStride: store.tileStride,
+                      count: n - pass.folded)
+        }
+        precondition(pass.folded == n, "time-course first pass out of step with the subjects counted")
+        let summaries = UnsafeMutablePointer<(mean: Double?, percentiles: [Double?])>.allocate(capacity: stride)
+        summaries.initialize(repeating: (nil, []), count: stride)
+        defer { summaries.deinitialize(count: stride); summaries.deallocate() }
+        let nextColumn = Atomic<Int>(0)
+        let store = self.store
+        let work = { (_: Int) in
+            var workspace = OrderStatistics.Workspace()
+            while true {
+                // Blocks of columns that share the tiles' pages (see `summarise(columns:)`).
+                let first = nextColumn.wrappingAdd(Self.columnsPerBlock, ordering: .relaxed).oldValue
+                if first >= stride { return }
+                let block = first..<Swift.min(stride, first + Self.columnsPerBlock)
+                let results = Self.summarise(columns: block, of: { store.column(arm: arm, column: $0, count: n) },
+                                             firstPass: pass, workspace: &workspace)
+                for (column, result) in zip(block, results) { summaries[column] = result }
+            }
+        }
+        let workers = Swift.max(1, Swift.min(threads, stride))
+        if workers == 1 {
+            work(0)
+        } else {
+            // Workers write disjoint slots (claimed through the atomic counter) and only read
+            // the store and the first pass; the results are read after concurrentPerform returns.
+            let unchecked = UncheckedSendable(work)
+            DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
+        }
+        return Array(UnsafeBufferPointer(start: summaries, count: stride))
     }
 
     private static let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]

@@ -53,27 +53,32 @@ public struct TrialRunner {
         let cohort = plan.cohort
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
-            var (files, known) = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop, trace: &trace)
+            var (written, known) = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop, trace: &trace)
+            // The CSV files are still being synced in the background: nothing below but the
+            // manifest's file list needs that, so it is waited for only then.
+            defer { _ = written.wait() }
             var manifest = Manifest(specVersion: Self.specVersion, engineVersion: Self.engineVersion,
                                     protocolFile: protocolFileName, protocolSHA256: SHA256.hash(protocolBytes),
                                     seed: plan.seed, replicates: plan.replicates, subjects: plan.subjects,
                                     threads: options.threads, started: started, finished: Date(),
-                                    wallSeconds: 0, files: files)
+                                    wallSeconds: 0, files: [:])
             if let shard = options.shard {
                 manifest.extra.append(JSONMember("shard", .string("\(shard.index)/\(shard.count)")))
                 manifest.extra.append(JSONMember("shard_replicates", .array(replicateNumbers.map { .integer($0) })))
                 // What `vtrial merge` needs to rebuild power.csv without the protocol file.
                 manifest.extra.append(JSONMember(ShardFacts.manifestKey, ShardFacts(plan: plan).jsonValue))
+                manifest.files = try written.files()
             } else {
                 // The report is built from the CSVs and the manifest's protocol facts alone (as
                 // `vtrial report` rebuilds it); then the manifest is written with its hash. A
                 // shard has no report: `vtrial merge` writes the merged folder's. (Inside the
                 // temporary folder no write syncs the directory: `commit` does, once.)
                 known.manifest = try ManifestSummary(jsonBytes: Data(manifest.jsonText().utf8))
-                files[ReportBuilder.fileName] = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known,
-                                                                              syncingDirectory: false)
+                let page = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known, syncingDirectory: false)
                 trace.mark("report.html")
-                manifest.files = files
+                manifest.files = try written.files()
+                manifest.files[ReportBuilder.fileName] = page
+                trace.mark("subject files closed")
             }
             manifest.finished = Date()
             manifest.wallSeconds = manifest.finished.timeIntervalSince(started)
@@ -119,10 +124,10 @@ public struct TrialRunner {
         var analysis: ReplicateAnalysis?
     }
 
-    /// Writes every CSV file; returns their hashes and what the report would otherwise read back
-    /// (subjects.csv's summary, timecourse.csv's rows).
+    /// Writes every CSV file; returns them, still being synced in the background, and what the
+    /// report would otherwise read back (subjects.csv's summary, timecourse.csv's rows).
     private func writeResults(into folder: ResultsFolder, cohort: CohortSynthesizer, shouldStop: @escaping @Sendable () -> Bool,
-                              trace: inout PhaseTrace) throws -> (files: [String: String], known: ResultsFolderData.Known) {
+                              trace: inout PhaseTrace) throws -> (written: WrittenFiles, known: ResultsFolderData.Known) {
         trace.mark("start")
         let plan = self.plan
         let subjectsWriter = try CSVWriter(path: folder.path(for: "subjects.csv"),
@@ -240,7 +245,10 @@ public struct TrialRunner {
                 subjectsWriter.append(result.subjects)
                 endpointsWriter.append(result.endpoints)
                 aeWriter.append(result.adverseEvents)
-                for arm in result.timecourseArms { timecourse.add(arm: arm) }
+                // (Units still to simulate after this chunk: when an arm's time courses are
+                // complete early enough, its summaries are made while the others simulate.)
+                let remainingUnits = (replicateList.count * chunksPerReplicate - item - 1) * Self.chunkSize
+                for arm in result.timecourseArms { timecourse.add(arm: arm, remainingUnits: remainingUnits) }
                 if replicate == summaryReplicate {
                     subjectSummary.replicate = replicate
                     for run in result.armRuns {
@@ -268,20 +276,21 @@ public struct TrialRunner {
         progress.done()
         trace.mark("subjects simulated")
 
-        // These files are complete: their last flush, hash and fsync (tens of milliseconds of
-        // waiting on the disk for large files) run in the background while power.csv and the
-        // time-course summaries are computed; they are joined before anything reads the files.
+        // These files are complete: written out now, their hash and fsync (milliseconds to tens
+        // of milliseconds of waiting on the disk) run in the background while power.csv, the
+        // time courses and the report are made; the manifest's file list waits for them.
         let finished = [subjectsWriter, endpointsWriter, aeWriter, efficacyWriter, safetyWriter, comparisonWriter]
-        let closing = BackgroundClose(finished)
-        var files: [String: String] = [:]
-        defer { closing.wait() }
+        let closing = try BackgroundClose(flushing: finished)
+        // Until the files are handed back, any early exit waits for their closes.
+        var handedBack = false
+        defer { if !handedBack { closing.wait() } }
 
         // power.csv and timecourse.csv are closed in the background too (their syncs would
         // otherwise hold up the time-course summaries and the report).
         let powerWriter = try CSVWriter(path: folder.path(for: "power.csv"), header: Self.powerHeader)
         power.write(plan: plan, to: powerWriter)
-        let powerClosing = BackgroundClose([powerWriter])
-        defer { powerClosing.wait() }
+        let powerClosing = try BackgroundClose(flushing: [powerWriter])
+        defer { if !handedBack { powerClosing.wait() } }
 
         let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
         var timecourseRecords: [TimecourseRecord] = []
@@ -302,18 +311,14 @@ public struct TrialRunner {
                                                           mean: asWritten(mean), percentiles: percentiles.map(asWritten)))
             }
         }
-        let timecourseClosing = BackgroundClose([timecourseWriter])
-        defer { timecourseClosing.wait() }
+        let timecourseClosing = try BackgroundClose(flushing: [timecourseWriter])
         // Nothing reads the time courses any more: their memory is returned in the background.
         let store = timecourse.store
         DispatchQueue.global().async { store.releaseMemory() }
         trace.mark("power and time courses")
-        for pending in [closing, powerClosing, timecourseClosing] {
-            if let error = pending.wait() { throw error }
-        }
-        trace.mark("subject files closed")
-        for writer in finished + [powerWriter, timecourseWriter] { files[(writer.path as NSString).lastPathComponent] = writer.sha256 }
-        return (files, ResultsFolderData.Known(subjects: subjectSummary, timecourse: timecourseRecords))
+        handedBack = true
+        return (WrittenFiles(closes: [closing, powerClosing, timecourseClosing], writers: finished + [powerWriter, timecourseWriter]),
+                ResultsFolderData.Known(subjects: subjectSummary, timecourse: timecourseRecords))
     }
 
     private static func encodeSubject(plan: TrialPlan, replicate: Int, label: [UInt8], arm: Int, facts: SubjectFacts,
@@ -426,13 +431,16 @@ extension ReplicateData {
     }
 }
 
-/// Closes writers (flush, hash, fsync) one after another on a background queue; `wait` returns
-/// the first error. Nothing else touches the writers until `wait` has returned.
+/// Flushes writers, then closes them (hash, fsync) one after another on a background queue; `wait`
+/// returns the first error. Nothing else touches the writers until `wait` has returned.
 private final class BackgroundClose: @unchecked Sendable {
     private let group = DispatchGroup()
     private var error: OutputError?
 
-    init(_ writers: [CSVWriter]) {
+    /// Writes out the writers' buffered rows now (so the files can be read, e.g. by the report),
+    /// then closes them — hash and sync — in the background.
+    init(flushing writers: [CSVWriter]) throws(OutputError) {
+        for writer in writers { try writer.flush() }
         let handed = UncheckedSendable(writers)
         DispatchQueue.global().async(group: group) { [self] in
             for writer in handed.value {
@@ -448,6 +456,25 @@ private final class BackgroundClose: @unchecked Sendable {
     func wait() -> OutputError? {
         group.wait()
         return error
+    }
+}
+
+/// CSV files written out whose hash and sync run in the background (`BackgroundClose`).
+private struct WrittenFiles {
+    let closes: [BackgroundClose]
+    let writers: [CSVWriter]
+
+    /// Waits for every close; the first error, if any.
+    func wait() -> OutputError? {
+        closes.compactMap { $0.wait() }.first
+    }
+
+    /// Waits for every close and returns the files' hashes by name, or throws the first error.
+    func files() throws -> [String: String] {
+        if let error = wait() { throw error }
+        var hashes: [String: String] = [:]
+        for writer in writers { hashes[(writer.path as NSString).lastPathComponent] = writer.sha256 }
+        return hashes
     }
 }
 
