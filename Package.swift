@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "SolversTests", dependencies: ["Solvers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics", "Sampling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PopulationTests", dependencies: ["Population"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TwinsTests", dependencies: ["Twins"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TwinsTests", dependencies: ["Twins", "Sampling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "OutputTests", dependencies: ["Output"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrialTests", dependencies: ["Trial"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"], resources: [.copy("Fixtures")]),

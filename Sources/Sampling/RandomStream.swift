@@ -205,3 +205,10 @@ extension StreamID {
         return UInt16(32 + output)
     }
 }
+
+/// A stream is a seedable `RandomNumberGenerator` too (for `Double.random(in:using:)`, `shuffled`
+/// and the like, e.g. in tests that must name a reproducible case).
+extension RandomStream: RandomNumberGenerator {
+    @inlinable
+    public mutating func next() -> UInt64 { nextUInt64() }
+}

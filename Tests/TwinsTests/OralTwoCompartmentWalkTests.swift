@@ -1,4 +1,5 @@
 import Foundation
+import Sampling
 import Testing
 @testable import Twins
 
@@ -12,19 +13,12 @@ struct OralTwoCompartmentWalkTests {
     /// `portableWalk` for each run: the AVX2 code where the CPU has it, then the baseline code.
     private static let kernels = [false, true]
 
-    /// A small deterministic generator (SplitMix64), so a failure names a reproducible case.
-    private struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+    /// A seeded generator (the project's counter-based stream), so a failure names a reproducible case.
+    private static func generator(_ seed: UInt64) -> RandomStream {
+        RandomStream(seed: seed, replicate: 0, subject: 0, streamNumber: 0, startingBlock: 0)
     }
 
-    private static func parameters(_ g: inout SplitMix, case index: Int) -> [String: Double] {
+    private static func parameters(_ g: inout RandomStream, case index: Int) -> [String: Double] {
         func logUniform(_ low: Double, _ high: Double) -> Double { exp(Double.random(in: log(low)...log(high), using: &g)) }
         var p = ["CL": logUniform(0.5, 50), "V1": logUniform(5, 200), "Q": logUniform(0.5, 50), "V2": logUniform(5, 500),
                  "KA": logUniform(0.05, 10), "F": Double.random(in: 0.2...1, using: &g),
@@ -44,8 +38,8 @@ struct OralTwoCompartmentWalkTests {
 
     /// Oral doses (daily, or at irregular times), and in some cases a bolus into the central
     /// compartment; `amount` draws each dose's amount.
-    private static func doses(case index: Int, _ g: inout SplitMix, amount: (inout SplitMix) -> Double) -> [Dose] {
-        var offsets = SplitMix(state: UInt64(index))  // the same dose times for every subject of a case
+    private static func doses(case index: Int, _ g: inout RandomStream, amount: (inout RandomStream) -> Double) -> [Dose] {
+        var offsets = generator(UInt64(index))  // the same dose times for every subject of a case
         var doses = (0..<(index % 2 == 0 ? 14 : 7)).map { k in
             Dose(time: Double(k) * 24 + (index % 4 == 3 ? Double.random(in: 0..<3, using: &offsets) : 0), amount: amount(&g), route: .oral)
         }
@@ -111,7 +105,7 @@ struct OralTwoCompartmentWalkTests {
     }
 
     @Test(arguments: kernels) func oneSubjectGetsTheGeneralWalksBits(portable: Bool) throws {
-        var g = SplitMix(state: 20261126)
+        var g = Self.generator(20261126)
         for index in 0..<40 {
             let parameters = Self.parameters(&g, case: index)
             let doses = Self.doses(case: index, &g) { Double.random(in: 10...500, using: &$0) }
@@ -135,7 +129,7 @@ struct OralTwoCompartmentWalkTests {
         let withEffect = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk, pd: .emax))
         #expect(!withEffect.makeSimulator().oralTwoCompartment)
 
-        var g = SplitMix(state: 7)
+        var g = Self.generator(7)
         let system = try #require(model.linearSystem)
         for index in 0..<40 {
             let p = Self.parameters(&g, case: index)
@@ -161,7 +155,7 @@ struct OralTwoCompartmentWalkTests {
         // `simulateGroup` walks up to four subjects in the lanes of one loop: each must get
         // exactly the general walk's bits. A group ends before the first subject whose events
         // differ from the first subject's (or that cannot be walked this way at all).
-        var g = SplitMix(state: 99)
+        var g = Self.generator(99)
         var walked = 0, groups = 0
         for index in 0..<60 {
             let size = 1 + index % ModelSimulator.groupSize
@@ -210,7 +204,7 @@ struct OralTwoCompartmentWalkTests {
         // An infusion (or another model shape) rules out the walk for the first subject, and with
         // it the whole group: 0, and the caller simulates the subjects one by one.
         let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk))
-        var g = SplitMix(state: 5)
+        var g = Self.generator(5)
         let oral = (0..<7).map { Dose(time: Double($0) * 24, amount: 100, route: .oral) }
         var subjects = [oral + [Dose(time: 12, amount: 100, route: .infusion(duration: 1))], oral].map {
             Subject(model: model, parameters: Self.parameters(&g, case: 5), doses: $0, timeCount: Self.hourly.count)
