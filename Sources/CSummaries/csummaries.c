@@ -72,10 +72,22 @@ typedef struct {
     v4d sum, compensation, minimum, maximum;
 } fold_state;
 
+/// Where the capture of one group of four columns puts its values: per lane the column's
+/// candidates, their count so far and the base of its keep flags (`keeps` of
+/// csummaries_first_pass).
+typedef struct {
+    double *candidates[LANES];
+    long counts[LANES];
+    v4i keep_bases;
+} capture_state;
+
 /// One value per lane: CompensatedSum.add, the minimum and maximum, the histogram increment (lane
-/// l's histogram at `counts + histograms[l]`: one base register for the four lanes).
+/// l's histogram at `counts + histograms[l]`: one base register for the four lanes) and, when
+/// `capture` (a constant after inlining), the value appended to the lane's candidates — always
+/// stored, the count advanced only when its bin is kept (no branch to mispredict).
 __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d v, v4d low, v4d scale, v4d upper,
-                                                             uint16_t *counts, v4i histograms) {
+                                                             uint16_t *counts, v4i histograms, const int capture,
+                                                             const uint8_t *keeps, capture_state *k) {
     const v4i magnitude = {~(1ll << 63), ~(1ll << 63), ~(1ll << 63), ~(1ll << 63)};
     const v4d t = s->sum + v;
     // (s − t) + v where |s| ≥ |v|, else (v − t) + s: the operands chosen first (one select fewer).
@@ -85,12 +97,19 @@ __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d 
     s->sum = t;
     s->minimum = select_lanes((v4i)(v < s->minimum), v, s->minimum);
     s->maximum = select_lanes((v4i)(v > s->maximum), v, s->maximum);
-    const v4i index = histograms + bins_of(v, low, scale, upper);
+    const v4i bins = bins_of(v, low, scale, upper);
+    const v4i index = histograms + bins;
     for (int l = 0; l < LANES; l++) counts[index[l]]++;
+    if (capture) {
+        const v4i flag = k->keep_bases + bins;
+        for (int l = 0; l < LANES; l++) {
+            k->candidates[l][k->counts[l]] = v[l];
+            k->counts[l] += keeps[flag[l]];
+        }
+    }
 }
 
-/// csummaries_fold, compiled once per instruction set by inlining it into the entry points below.
-/// Columns c…c + 3 go through all `count` values before the next four, so their histograms stay
+/// The fold of csummaries_fold. Columns c…c + 3 go through all `count` values before the next four, so their histograms stay
 /// in the cache. In the last group, spare lanes repeat column c (into the last histogram, discarded,
 /// and their results are not stored).
 ///
@@ -98,9 +117,10 @@ __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d 
 /// two inserts and two shuffles for two vectors, against five instructions per vector loaded
 /// lane by lane), which keeps few vectors live: the sixteen registers hold the four columns'
 /// state and bin maps without spilling.
-__attribute__((always_inline)) static inline void fold(const csummaries_first_pass *pass, const double *tile, long tile_stride,
-                                                       long count) {
+__attribute__((always_inline)) static inline void fold_columns(const csummaries_first_pass *pass, const double *tile,
+                                                               long tile_stride, long count, const int capture) {
     const long columns = pass->columns;
+    const uint8_t *const keeps = pass->keeps;
     uint16_t *const counts = pass->counts;
     const v4d upper = splat((double)(pass->bins - 1));
     for (long c = 0; c < columns; c += LANES) {
@@ -108,6 +128,7 @@ __attribute__((always_inline)) static inline void fold(const csummaries_first_pa
         v4d low, scale;
         const double *runs[LANES];
         v4i histograms;
+        capture_state kept;
         for (int l = 0; l < LANES; l++) {
             const int real = c + l < columns;
             const long k = real ? c + l : c;
@@ -116,6 +137,11 @@ __attribute__((always_inline)) static inline void fold(const csummaries_first_pa
             low[l] = pass->lows[k], scale[l] = pass->scales[k];
             runs[l] = tile + k * CSUMMARIES_RUN;
             histograms[l] = (real && pass->has_guess[k] ? k : columns) * pass->bins;
+            if (capture) {
+                kept.candidates[l] = real ? pass->candidates[k] : pass->spare;
+                kept.counts[l] = real ? pass->candidate_counts[k] : 0;
+                kept.keep_bases[l] = (real ? k : columns) * pass->bins;
+            }
         }
         for (long offset = 0; offset < count; offset += CSUMMARIES_RUN) {
             const long width = count - offset < CSUMMARIES_RUN ? count - offset : CSUMMARIES_RUN;
@@ -129,18 +155,30 @@ __attribute__((always_inline)) static inline void fold(const csummaries_first_pa
                 for (int l = 0; l < LANES; l++) memcpy(&pair[l], runs[l] + i, sizeof pair[l]);
                 const v4d lanes02 = __builtin_shufflevector(pair[0], pair[2], 0, 1, 2, 3);
                 const v4d lanes13 = __builtin_shufflevector(pair[1], pair[3], 0, 1, 2, 3);
-                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 0, 4, 2, 6), low, scale, upper, counts, histograms);
-                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 1, 5, 3, 7), low, scale, upper, counts, histograms);
+                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 0, 4, 2, 6), low, scale, upper, counts, histograms, capture, keeps, &kept);
+                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 1, 5, 3, 7), low, scale, upper, counts, histograms, capture, keeps, &kept);
             }
             if (i < width) {
-                fold_value(&s, (v4d){runs[0][i], runs[1][i], runs[2][i], runs[3][i]}, low, scale, upper, counts, histograms);
+                fold_value(&s, (v4d){runs[0][i], runs[1][i], runs[2][i], runs[3][i]}, low, scale, upper, counts, histograms, capture, keeps, &kept);
             }
             for (int l = 0; l < LANES; l++) runs[l] += tile_stride;
         }
         for (int l = 0; l < LANES && c + l < columns; l++) {
             pass->sums[c + l] = s.sum[l], pass->compensations[c + l] = s.compensation[l];
             pass->minima[c + l] = s.minimum[l], pass->maxima[c + l] = s.maximum[l];
+            if (capture) pass->candidate_counts[c + l] = kept.counts[l];
         }
+    }
+}
+
+/// csummaries_fold, compiled once per instruction set by inlining it into the entry points below
+/// (and within each, once without capture and once with).
+__attribute__((always_inline)) static inline void fold(const csummaries_first_pass *pass, const double *tile, long tile_stride,
+                                                       long count) {
+    if (pass->keeps) {
+        fold_columns(pass, tile, tile_stride, count, 1);
+    } else {
+        fold_columns(pass, tile, tile_stride, count, 0);
     }
 }
 

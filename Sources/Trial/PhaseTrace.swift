@@ -8,6 +8,12 @@ struct PhaseTrace {
     private let start = DispatchTime.now().uptimeNanoseconds
     private var last = DispatchTime.now().uptimeNanoseconds
 
+    /// A line of facts about the run (not a phase), when tracing.
+    func note(_ text: @autoclosure () -> String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("note  " + text() + "\n").utf8))
+    }
+
     mutating func mark(_ phase: String) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds

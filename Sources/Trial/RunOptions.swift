@@ -11,6 +11,8 @@ public struct RunOptions: Sendable {
     public var shard: (index: Int, count: Int)?
     /// Progress on stderr (the CLI turns it off when stderr is not a terminal or with --quiet).
     public var progress: Bool
+    /// How large arms' time courses are kept (for tests: small prefixes, narrow windows).
+    var timecourseStreaming = TimecourseStreaming.standard
 
     public init(outputDirectory: String = "Results", threads: Int, replicates: Int? = nil, seed: UInt64? = nil,
                 shard: (index: Int, count: Int)? = nil, progress: Bool = false) {

@@ -4,43 +4,58 @@ import Foundation
 import Statistics
 import Synchronization
 
+/// How the time courses of a large arm are kept (`TimecourseArm`): only its first `prefix`
+/// subjects' values stay for the whole run; after them each value is kept only when its bin may
+/// hold one of the requested ranks, judged from the histogram of the values folded so far with
+/// `z` standard deviations of room, and judged again every `refineEvery` subjects. A rank whose
+/// bin was not kept throughout is counted exactly from the arm's subjects simulated again
+/// (`TimecourseCollector.rows`): the percentiles are exact either way.
+struct TimecourseStreaming: Sendable {
+    var prefix: Int
+    var refineEvery: Int
+    var z: Double
+
+    /// 2,048 subjects whole (W1: 22 MB of 215), windows of 6 standard deviations judged again
+    /// every 512 subjects: W1 captures 21 % of the later values (docs/performance.md).
+    static let standard = TimecourseStreaming(prefix: 2048, refineEvery: 512, z: 6)
+
+    /// Whether an arm of `count` time courses is streamed: at least twice the prefix, within the
+    /// 16-bit histograms of the first pass (a longer arm has no guessed bins to judge from).
+    func streams(count: Int) -> Bool { count >= 2 * prefix && count <= Int(UInt16.max) }
+}
+
 /// Collects replicate 1's model values for timecourse.csv: for each arm, the first
 /// `limit` subjects (in subject order), each output and grid time chosen by the protocol; then
-/// writes exact type-7 percentiles (SPEC §6). Memory: limit × outputs × times doubles per arm.
+/// writes exact type-7 percentiles (SPEC §6).
 ///
-/// The workers write each subject's values straight into `store` (every (arm, subject) has its
-/// own place, so no copy passes through the in-order consumer). `consume` counts the subjects in
-/// order and, as each batch of `tilesPerFold` tiles of an arm completes, folds it into that arm's
-/// `TimecourseFirstPass` (sums in subject order, ranges, histograms) while the workers go on
-/// simulating; `rows` folds what is left and then needs only the second, selecting pass over
-/// exactly the subjects of completed chunks.
+/// The workers write each subject's values straight into its arm's `TimecourseArm` (every
+/// (arm, subject) has its own place, so no copy passes through the in-order consumer). `add`
+/// counts the subjects in order and, as each batch of `tilesPerFold` tiles of an arm completes,
+/// folds it into that arm's `TimecourseFirstPass` (sums in subject order, ranges, histograms and,
+/// past an arm's prefix, the capture of the values that may hold the ranks) while the workers go
+/// on simulating; `rows` folds what is left and selects the ranks. Memory: per arm its prefix,
+/// the batches in flight and the captured values (all of them for an arm too small to stream).
 struct TimecourseCollector {
     let outputs: [Int]
     let grid: [Int]
     let limit: Int
     /// Where the workers put the values (shared with them; see `TimecourseStore`).
     let store: TimecourseStore
-    private(set) var counts: [Int]
-    /// Per arm, the first pass over the subjects folded so far (`counts` rounded down to whole
-    /// tiles; `rows` folds the rest).
-    private let firstPasses: [TimecourseFirstPass]
     /// Per arm, its summaries made as soon as its last time-course subject was added, while the
     /// run still had other subjects to simulate (`add(arm:remainingUnits:)`), and the count they
-    /// cover; `rows` uses them when the count is still the arm's.
-    private var early: [(count: Int, summaries: [(mean: Double?, percentiles: [Double?])])?]
+    /// cover (nil for a column that needs its values again); `rows` uses them when the count is
+    /// still the arm's.
+    private var early: [(count: Int, summaries: [(mean: Double?, percentiles: [Double?])?])?]
 
-    init(plan: TrialPlan) {
+    init(plan: TrialPlan, streaming: TimecourseStreaming = .standard) {
         outputs = plan.output.timecourseOutputs
         grid = plan.output.timecourseGrid
         limit = plan.output.timecourseSubjects
-        counts = Array(repeating: 0, count: plan.arms.count)
         let limit = self.limit
         let expected = plan.arms.indices.map { arm in
             Swift.min(limit, plan.design == .matched ? plan.subjects : plan.armSizes[arm])
         }
-        store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected)
-        let stride = outputs.count * grid.count
-        firstPasses = expected.map { TimecourseFirstPass(columns: stride, expectedCount: $0) }
+        store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected, streaming: streaming)
         early = Array(repeating: nil, count: expected.count)
     }
 
@@ -58,16 +73,13 @@ struct TimecourseCollector {
     /// has time courses are still to be simulated (`remainingUnits`), the arm's summaries are made
     /// now, on this (consuming) worker while the others simulate, instead of after the run where
     /// they would hold up its end. (Near the end of a run they wait for `rows`, which spreads them
-    /// over every thread.) The numbers are the same either way.
+    /// over every thread; so do those of an arm with a rank to count from its subjects simulated
+    /// again.) The numbers are the same either way.
     mutating func add(arm: Int, remainingUnits: Int) {
-        counts[arm] += 1
-        let batch = Self.tilesPerFold * TimecourseStore.lanes
-        if counts[arm] % batch == 0, stride > 0 {
-            firstPasses[arm].fold(tile: store.tile(arm: arm, index: counts[arm] / TimecourseStore.lanes - Self.tilesPerFold),
-                                  tileStride: store.tileStride, count: batch)
-        }
-        if counts[arm] == store.subjectsPerArm[arm], stride > 0, remainingUnits >= counts[arm] {
-            early[arm] = (counts[arm], summaries(arm: arm, threads: 1))
+        let timecourses = store.arms[arm]
+        timecourses.add()
+        if timecourses.count == timecourses.expected, stride > 0, remainingUnits >= timecourses.count {
+            early[arm] = (timecourses.count, timecourses.summaries(threads: 1))
         }
     }
 
@@ -79,63 +91,60 @@ struct TimecourseCollector {
     ///
     /// Columns are summarised on `threads` Dispatch workers (each column's results go to its own
     /// slots) and emitted afterwards in (arm, output, time) order: the same rows for any thread
-    /// count.
-    func rows(plan: TrialPlan, threads: Int = 1,
-              _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) {
+    /// count. Columns of a streamed arm whose ranks were not all captured (`TimecourseArm`) are
+    /// summarised from the arm's values written again by `refill` (the runner simulates its
+    /// time-course subjects again into the `TimecourseArm` it is given).
+    func rows(plan: TrialPlan, threads: Int = 1, refill: (_ arm: Int, _ into: TimecourseArm) throws -> Void,
+              _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) rethrows {
         let stride = self.stride
         if stride == 0 { return }
         for arm in plan.arms.indices {
-            let n = counts[arm]
-            let results = early[arm].flatMap { $0.count == n ? $0.summaries : nil } ?? summaries(arm: arm, threads: threads)
+            let timecourses = store.arms[arm]
+            let n = timecourses.count
+            let partial = early[arm].flatMap { $0.count == n ? $0.summaries : nil } ?? timecourses.summaries(threads: threads)
+            var results = partial.map { $0 ?? (nil, []) }
+            let missing = partial.indices.filter { partial[$0] == nil }
+            if !missing.isEmpty {
+                let full = TimecourseArm(stride: stride, expected: n, streaming: nil)
+                try refill(arm, full)
+                full.markWritten()
+                let redone = full.summaries(columns: missing, firstPass: timecourses.firstPass, threads: threads)
+                timecourses.columnsCountedAgain = missing.count
+                for (column, result) in zip(missing, redone) { results[column] = result }
+            }
             for (offset, result) in results.enumerated() {
                 emit(arm, outputs[offset / grid.count], plan.gridTime(grid[offset % grid.count]), n, result.mean, result.percentiles)
             }
         }
     }
 
-    /// The mean and P05…P95 of every column of `arm` over its subjects counted so far, on
-    /// `threads` Dispatch workers (each column's results go to its own slot: the same numbers for
-    /// any thread count).
-    private func summaries(arm: Int, threads: Int) -> [(mean: Double?, percentiles: [Double?])] {
-        let stride = self.stride
-        let n = counts[arm]
-        // The subjects after the last whole batch of tiles (those were folded as they completed).
-        let pass = firstPasses[arm]
-        if n > pass.folded {
-            pass.fold(tile: store.tile(arm: arm, index: pass.folded / TimecourseStore.lanes), tileStride: store.tileStride,
-                      count: n - pass.folded)
-        }
-        precondition(pass.folded == n, "time-course first pass out of step with the subjects counted")
-        let summaries = UnsafeMutablePointer<(mean: Double?, percentiles: [Double?])>.allocate(capacity: stride)
-        summaries.initialize(repeating: (nil, []), count: stride)
-        defer { summaries.deinitialize(count: stride); summaries.deallocate() }
-        let nextColumn = Atomic<Int>(0)
-        let store = self.store
-        let work = { (_: Int) in
-            var workspace = OrderStatistics.Workspace()
-            while true {
-                // Blocks of columns that share the tiles' pages (see `summarise(columns:)`).
-                let first = nextColumn.wrappingAdd(Self.columnsPerBlock, ordering: .relaxed).oldValue
-                if first >= stride { return }
-                let block = first..<Swift.min(stride, first + Self.columnsPerBlock)
-                let results = Self.summarise(columns: block, of: { store.column(arm: arm, column: $0, count: n) },
-                                             firstPass: pass, workspace: &workspace)
-                for (column, result) in zip(block, results) { summaries[column] = result }
-            }
-        }
-        let workers = Swift.max(1, Swift.min(threads, stride))
-        if workers == 1 {
-            work(0)
-        } else {
-            // Workers write disjoint slots (claimed through the atomic counter) and only read
-            // the store and the first pass; the results are read after concurrentPerform returns.
-            let unchecked = UncheckedSendable(work)
-            DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
-        }
-        return Array(UnsafeBufferPointer(start: summaries, count: stride))
+    /// What the time courses kept, per arm (for the phase trace).
+    var keptDescription: String {
+        store.arms.enumerated().map { arm, t in
+            let after = Swift.max(0, t.count - t.kept) * stride
+            let captured = t.firstPass.candidateTotal
+            return "arm \(arm + 1): \(t.count) time courses, \(Swift.min(t.count, t.kept)) kept whole, "
+                + (t.streaming == nil ? "not streamed" : "\(captured) of \(after) later values captured"
+                    + String(format: " (%.1f %%)", after > 0 ? 100 * Double(captured) / Double(after) : 0)
+                    + ", \(t.columnsCountedAgain) columns counted again")
+        }.joined(separator: "; ")
     }
 
     private static let probabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+    /// The 0-based ranks type-7 P05…P95 read from `n` sorted values, ascending and distinct.
+    static func ranks(count n: Int) -> [Int] {
+        var ranks: [Int] = []
+        for p in probabilities {
+            let h = Double(n - 1) * p
+            let lo = Int(h.rounded(.down))
+            if lo >= n - 1 { ranks.append(n - 1) } else {
+                ranks.append(lo)
+                if h - Double(lo) != 0 { ranks.append(lo + 1) }
+            }
+        }
+        return Array(Set(ranks)).sorted()
+    }
 
     /// Columns summarised together: 16 adjacent columns' runs fill one 4 KiB page of each tile,
     /// so the second pass reads whole pages tile after tile instead of 256 bytes per tile and
@@ -151,25 +160,30 @@ struct TimecourseCollector {
     }
 
     /// The means and P05…P95 of `columns` (`column(c)` gives column c's values; `firstPass` has
-    /// folded all of them). A NaN makes the sum NaN (and so does +∞ with −∞): such columns are
-    /// sorted, which gives the same order statistics as selection wherever selection applies.
-    /// Otherwise the ranks are selected from the histogram over the guessed range — the target
-    /// bins of all the block's columns copied out in one sweep over the tiles — or (no guess, or
-    /// a guess that crowded a rank's bin) by counting again over the column's true range.
+    /// folded all of them).
     static func summarise(columns: Range<Int>, of column: (Int) -> TimecourseColumn, firstPass: TimecourseFirstPass,
                           workspace: inout OrderStatistics.Workspace) -> [(Double?, [Double?])] {
-        guard let n = columns.first.map({ column($0).count }) else { return [] }
+        summarise(columns: Array(columns), of: column, firstPass: firstPass, captured: false, workspace: &workspace).map { $0! }
+    }
+
+    /// The means and P05…P95 of `columns`. A NaN makes the sum NaN (and so does +∞ with −∞):
+    /// such columns are sorted, which gives the same order statistics as selection wherever
+    /// selection applies. Otherwise the ranks are selected from the histogram over the guessed
+    /// range — the target bins of all the block's columns copied out in one sweep over the tiles
+    /// — or (no guess, or a guess that crowded a rank's bin) by counting again over the column's
+    /// true range.
+    ///
+    /// Without `captured`, `column(c)` gives all of column c's values and `firstPass` has folded
+    /// them. With `captured`, `firstPass` has folded more (the count of the summaries) and
+    /// captured the values after `column(c)`'s (`TimecourseFirstPass.startCapture`): a rank's bin
+    /// is then read from both, and a column needs all its values again (nil) when it has a NaN or
+    /// a rank in a bin not captured throughout.
+    static func summarise(columns: [Int], of column: (Int) -> TimecourseColumn, firstPass: TimecourseFirstPass, captured: Bool,
+                          workspace: inout OrderStatistics.Workspace) -> [(Double?, [Double?])?] {
+        guard let firstColumn = columns.first else { return [] }
+        let n = captured ? firstPass.folded : column(firstColumn).count
         // SampleQuantile.type7, with the order statistics it reads found by selection.
-        var ranks: [Int] = []
-        for p in probabilities {
-            let h = Double(n - 1) * p
-            let lo = Int(h.rounded(.down))
-            if lo >= n - 1 { ranks.append(n - 1) } else {
-                ranks.append(lo)
-                if h - Double(lo) != 0 { ranks.append(lo + 1) }
-            }
-        }
-        ranks = Array(Set(ranks)).sorted()
+        let ranks = Self.ranks(count: n)
         func percentiles(_ found: [Double]) -> [Double?] {
             func value(_ rank: Int) -> Double { found[ranks.firstIndex(of: rank)!] }
             return probabilities.map { p -> Double? in
@@ -181,42 +195,318 @@ struct TimecourseCollector {
                 return value(lo) + fraction * (value(lo + 1) - value(lo))
             }
         }
-        var results = [(Double?, [Double?])](repeating: (nil, []), count: columns.count)
+        var results = [(Double?, [Double?])?](repeating: nil, count: columns.count)
         var slots: [Int] = [], selections: [(column: TimecourseColumn, selection: OrderStatistics.BinSelection)] = []
         for (slot, c) in columns.enumerated() {
             let values = column(c)
             let sum = firstPass.sum(c)
             let mean = n > 0 ? sum / Double(n) : nil
             if sum.isNaN || n < 64 {
+                if captured { continue }
                 var sorted = values.gathered()
                 sorted.sort()
                 results[slot] = (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
                 continue
             }
+            let (minimum, maximum) = firstPass.range(c)
             if let guess = firstPass.guess(c) {
                 workspace.load(counts: firstPass.histogram(c), bins: guess.bins)
-                if let selection = OrderStatistics.BinSelection(ranks: ranks, counted: guess, workspace: workspace, count: n) {
+                if let selection = OrderStatistics.BinSelection(ranks: ranks, counted: guess, workspace: workspace, count: n,
+                                                                sizeLimit: captured ? Int.max : nil) {
+                    if captured && !selection.targetBins.allSatisfy({ firstPass.captures(column: c, bin: $0) }) { continue }
                     results[slot] = (mean, [])
                     slots.append(slot)
                     selections.append((values, selection))
                     continue
                 }
             }
-            let (minimum, maximum) = firstPass.range(c)
+            if captured {
+                // No guess: every value after the prefix was captured (`startCapture`).
+                if maximum - minimum == 0 {
+                    results[slot] = (mean, percentiles(ranks.map { _ in minimum }))
+                    continue
+                }
+                var whole = values.gathered()
+                whole.append(contentsOf: firstPass.candidates(c))
+                precondition(whole.count == n, "time-course column without a guess not captured whole")
+                results[slot] = whole.withUnsafeBufferPointer { buffer in
+                    let all = TimecourseColumn(base: buffer.baseAddress!, tileStride: TimecourseStore.lanes, count: n)
+                    return (mean, percentiles(OrderStatistics.values(ofRanks: ranks, in: all, minimum: minimum, maximum: maximum,
+                                                                     workspace: &workspace)))
+                }
+                continue
+            }
             results[slot] = (mean, percentiles(OrderStatistics.values(ofRanks: ranks, in: values, minimum: minimum, maximum: maximum,
                                                                       workspace: &workspace)))
         }
         OrderStatistics.BinSelection.take(selections, portable: workspace.portable)
-        for (slot, entry) in zip(slots, selections) { results[slot].1 = percentiles(entry.selection.values()) }
+        if captured {
+            for (slot, entry) in zip(slots, selections) {
+                let candidates = firstPass.candidates(columns[slot])
+                let tail = TimecourseColumn(base: candidates.baseAddress ?? UnsafePointer(firstPass.spareValue),
+                                            tileStride: TimecourseStore.lanes, count: candidates.count)
+                OrderStatistics.BinSelection.take([(tail, entry.selection)], portable: workspace.portable)
+            }
+        }
+        for (slot, entry) in zip(slots, selections) { results[slot]!.1 = percentiles(entry.selection.values()) }
         return results
     }
 }
 
+/// One arm's time courses: its first `kept` subjects' values for the whole run, in tiles of
+/// `TimecourseStore.lanes` subjects (within a tile column-major, [column][lane]: a subject's
+/// values land in `stride` cache lines that the next few subjects fill too, and a column is read
+/// as runs of `lanes` adjacent values); the subjects after them, when the arm is streamed
+/// (`TimecourseStreaming`), in buffers of one batch of `TimecourseCollector.tilesPerFold` tiles
+/// each, reused once the batch is folded (with the values that may hold a rank captured by the
+/// first pass): the memory then stays at the prefix, the batches in flight and the captured
+/// values, without fresh pages for every subject. Workers write their subjects' places without
+/// locking (each (arm, subject) has its own); the batch buffers are handed out under a lock.
+final class TimecourseArm: @unchecked Sendable {
+    let stride: Int
+    /// Time-course subjects the arm will have.
+    let expected: Int
+    /// Subjects whose values stay for the whole run: all of them unless streamed.
+    let kept: Int
+    let streaming: TimecourseStreaming?
+    let firstPass: TimecourseFirstPass
+    /// Subjects counted so far (in order, by `add`).
+    private(set) var count = 0
+    /// Columns whose ranks were counted from the subjects simulated again (`TimecourseCollector.rows`).
+    var columnsCountedAgain = 0
+    private var prefix: UnsafeMutablePointer<Double>?
+    private var prefixCapacity: Int
+    /// The batch buffers (addresses) by batch after the prefix, and those free for reuse.
+    private let batches: Mutex<(live: [Int: Int], free: [Int])>
+
+    static var batchSubjects: Int { TimecourseCollector.tilesPerFold * TimecourseStore.lanes }
+
+    /// `portable` as `TimecourseFirstPass.portable` (for tests).
+    init(stride: Int, expected: Int, streaming: TimecourseStreaming?, portable: Bool = false) {
+        self.stride = stride
+        self.expected = expected
+        let streams = streaming.map { stride > 0 && $0.streams(count: expected) } ?? false
+        self.streaming = streams ? streaming : nil
+        // The prefix is whole batches, so that the batches after it start at a fold.
+        kept = streams ? Swift.max(1, streaming!.prefix / Self.batchSubjects) * Self.batchSubjects : expected
+        firstPass = TimecourseFirstPass(columns: stride, expectedCount: expected, portable: portable)
+        prefixCapacity = Swift.max(1, (kept + TimecourseStore.lanes - 1) / TimecourseStore.lanes * TimecourseStore.lanes * stride)
+        prefix = .allocate(capacity: prefixCapacity)
+        batches = Mutex(([:], []))
+    }
+
+    deinit { releaseMemory() }
+
+    /// Distance from a tile to the next.
+    var tileStride: Int { TimecourseStore.lanes * stride }
+
+    /// Where subject `index`'s value of column 0 goes; column c's is `c · lanes` further.
+    func place(of index: Int) -> UnsafeMutablePointer<Double> {
+        precondition(index < expected, "time-course subject beyond the reserved count")
+        let lanes = TimecourseStore.lanes
+        if index < kept { return prefix! + (index / lanes) * tileStride + index % lanes }
+        let offset = (index - kept) % Self.batchSubjects
+        return batch(containing: index) + (offset / lanes) * tileStride + index % lanes
+    }
+
+    /// The buffer of the batch holding subject `index` (past the prefix), made or reused on first use.
+    private func batch(containing index: Int) -> UnsafeMutablePointer<Double> {
+        let key = (index - kept) / Self.batchSubjects
+        let size = Self.batchSubjects * stride
+        let address = batches.withLock { state -> Int in
+            if let address = state.live[key] { return address }
+            let address = state.free.popLast() ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
+            state.live[key] = address
+            return address
+        }
+        return UnsafeMutablePointer(bitPattern: address)!
+    }
+
+    /// Tile `index` (subjects lanes·index …): column c's run starts at c · lanes. Tiles of one
+    /// batch (or of the prefix) are `tileStride` apart.
+    private func tile(_ index: Int) -> UnsafePointer<Double> {
+        let subject = index * TimecourseStore.lanes
+        if subject < kept { return UnsafePointer(prefix! + index * tileStride) }
+        return UnsafePointer(place(of: subject))
+    }
+
+    /// Counts every subject as written, without folding (the values of a streamed arm written
+    /// again, summarised with that arm's first pass).
+    func markWritten() {
+        precondition(streaming == nil && count == 0, "time-course subjects counted twice")
+        count = expected
+    }
+
+    /// Counts one more subject (in subject order; its values written); folds a completed batch,
+    /// starts or judges again the capture at the streaming's checkpoints, and hands a folded
+    /// batch's buffer back for reuse.
+    func add() {
+        count += 1
+        guard stride > 0, count % Self.batchSubjects == 0 else { return }
+        let start = count - Self.batchSubjects
+        firstPass.fold(tile: tile(start / TimecourseStore.lanes), tileStride: tileStride, count: Self.batchSubjects)
+        guard let streaming else { return }
+        if start >= kept { recycle(batch: (start - kept) / Self.batchSubjects) }
+        if count == kept {
+            firstPass.startCapture(finalCount: expected, z: streaming.z)
+        } else if count > kept, (count - kept) % streaming.refineEvery == 0, count < expected {
+            firstPass.refineCapture(finalCount: expected, z: streaming.z)
+        }
+    }
+
+    private func recycle(batch key: Int) {
+        batches.withLock { state in
+            if let address = state.live.removeValue(forKey: key) { state.free.append(address) }
+        }
+    }
+
+    /// Folds the subjects after the last whole batch (those were folded as they completed).
+    private func foldRest() {
+        let folded = firstPass.folded
+        guard count > folded else { return }
+        firstPass.fold(tile: tile(folded / TimecourseStore.lanes), tileStride: tileStride, count: count - folded)
+        if folded >= kept { recycle(batch: (folded - kept) / Self.batchSubjects) }
+    }
+
+    /// Column `column` of the kept subjects (all counted ones when the arm is not streamed).
+    func column(_ column: Int) -> TimecourseColumn {
+        TimecourseColumn(base: UnsafePointer(prefix! + column * TimecourseStore.lanes), tileStride: tileStride,
+                         count: Swift.min(count, kept))
+    }
+
+    /// The mean and P05…P95 of every column over the subjects counted so far, on `threads`
+    /// Dispatch workers (each column's results go to its own slot: the same numbers for any
+    /// thread count); nil for a column of a streamed arm that needs all its values again
+    /// (`TimecourseCollector.summarise(columns:of:firstPass:captured:workspace:)`).
+    func summaries(threads: Int) -> [(mean: Double?, percentiles: [Double?])?] {
+        foldRest()
+        precondition(firstPass.folded == count, "time-course first pass out of step with the subjects counted")
+        return summaries(columns: Array(0..<stride), firstPass: firstPass, captured: streaming != nil && count > kept,
+                         threads: threads)
+    }
+
+    /// The mean and P05…P95 of `columns` of this (not streamed) arm, whose values are those
+    /// `firstPass` folded: for the columns of a streamed arm that need all their values again.
+    func summaries(columns: [Int], firstPass: TimecourseFirstPass, threads: Int) -> [(mean: Double?, percentiles: [Double?])] {
+        precondition(streaming == nil && count == expected && firstPass.folded == count, "time-course values written again in part")
+        return summaries(columns: columns, firstPass: firstPass, captured: false, threads: threads).map { $0! }
+    }
+
+    private func summaries(columns: [Int], firstPass pass: TimecourseFirstPass, captured: Bool,
+                           threads: Int) -> [(mean: Double?, percentiles: [Double?])?] {
+        let results = UnsafeMutablePointer<(mean: Double?, percentiles: [Double?])?>.allocate(capacity: Swift.max(1, columns.count))
+        results.initialize(repeating: nil, count: columns.count)
+        defer { results.deinitialize(count: columns.count); results.deallocate() }
+        let blocks = (columns.count + TimecourseCollector.columnsPerBlock - 1) / TimecourseCollector.columnsPerBlock
+        let nextBlock = Atomic<Int>(0)
+        let work = { (_: Int) in
+            var workspace = OrderStatistics.Workspace()
+            while true {
+                // Blocks of columns that share the tiles' pages (see `columnsPerBlock`).
+                let block = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
+                if block >= blocks { return }
+                let first = block * TimecourseCollector.columnsPerBlock
+                let slots = first..<Swift.min(columns.count, first + TimecourseCollector.columnsPerBlock)
+                let summaries = TimecourseCollector.summarise(columns: Array(columns[slots]), of: { self.column($0) }, firstPass: pass,
+                                                              captured: captured, workspace: &workspace)
+                for (slot, result) in zip(slots, summaries) { results[slot] = result }
+            }
+        }
+        let workers = Swift.max(1, Swift.min(threads, blocks))
+        if workers == 1 {
+            work(0)
+        } else {
+            // Workers write disjoint slots (claimed through the atomic counter) and only read
+            // the values and the first pass; the results are read after concurrentPerform returns.
+            let unchecked = UncheckedSendable(work)
+            DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
+        }
+        return Array(UnsafeBufferPointer(start: results, count: columns.count))
+    }
+
+    /// Frees the values now (no column may be read afterwards). Unmapping a few hundred MB takes
+    /// tens of milliseconds: the runner does it on a background thread while the report is built.
+    func releaseMemory() {
+        if let buffer = prefix {
+            // The pages go first, with madvise (which holds the address-space lock only for
+            // reading, so the other threads' page faults and allocations go on); the unmapping
+            // that follows (which holds it for writing) then has nothing left to free.
+            let bytes = prefixCapacity * MemoryLayout<Double>.stride
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = (Int(bitPattern: buffer) + page - 1) / page * page
+            let end = (Int(bitPattern: buffer) + bytes) / page * page
+            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) }
+            buffer.deallocate()
+            prefix = nil
+        }
+        let addresses = batches.withLock { state -> [Int] in
+            let all = Array(state.live.values) + state.free
+            state = ([:], [])
+            return all
+        }
+        for address in addresses { UnsafeMutablePointer<Double>(bitPattern: address)!.deallocate() }
+        firstPass.releaseCandidates()
+    }
+}
+
+/// Replicate 1's time-course values of every arm (`TimecourseArm`), written by the workers from
+/// the simulator's output buffers.
+final class TimecourseStore: @unchecked Sendable {
+    /// Subjects per tile. Defined by the C kernels of the summaries (`CSUMMARIES_RUN`), whose loops
+    /// over a column's run are compiled for this length.
+    static let lanes = Int(CSUMMARIES_RUN)
+    let stride: Int
+    let arms: [TimecourseArm]
+    /// Column c of a subject is `simulated[sourceIndex[c]]` of the simulator's output buffer.
+    private let sourceIndex: [Int]
+    private let requiredSourceCount: Int
+
+    init(plan: TrialPlan, outputs: [Int], grid: [Int], subjectsPerArm: [Int], streaming: TimecourseStreaming) {
+        stride = outputs.count * grid.count
+        let timeCount = plan.observationTimes.count
+        sourceIndex = outputs.flatMap { o in grid.map { k in o * timeCount + plan.gridTimeIndex[k] } }
+        requiredSourceCount = (sourceIndex.max() ?? -1) + 1
+        let stride = self.stride
+        arms = subjectsPerArm.map { TimecourseArm(stride: stride, expected: $0, streaming: streaming) }
+    }
+
+    /// Frees every arm's values now (see `TimecourseArm.releaseMemory`).
+    func releaseMemory() {
+        for arm in arms { arm.releaseMemory() }
+    }
+
+    /// Whether replicate 1's subject `index` (0-based within `arm`) has a time course to store.
+    func wants(arm: Int, index: Int) -> Bool { index < arms[arm].expected && stride > 0 }
+
+    /// Stores subject `index` (0-based within `arm`, below its expected count) from a simulator
+    /// output buffer (`outputs[o * times + k]`). Called by the worker that simulated the subject;
+    /// different subjects touch disjoint memory.
+    func write(arm: Int, index: Int, from simulated: [Double]) {
+        write(into: arms[arm], index: index, from: simulated)
+    }
+
+    /// The same into an arm of its own (the values of a streamed arm written again).
+    func write(into timecourses: TimecourseArm, index: Int, from simulated: [Double]) {
+        let place = timecourses.place(of: index)
+        simulated.withUnsafeBufferPointer { source in
+            sourceIndex.withUnsafeBufferPointer { sourceIndex in
+                precondition(source.count >= requiredSourceCount, "simulator output buffer too small")
+                let from = source.baseAddress!
+                for column in 0..<sourceIndex.count { place[column &* Self.lanes] = from[sourceIndex[column]] }
+            }
+        }
+    }
+}
+
 /// The first pass of the time-course summaries over every column of one arm, fed whole tiles of
-/// `TimecourseStore` in subject order: per column the compensated sum in subject order (exactly
+/// `TimecourseArm` in subject order: per column the compensated sum in subject order (exactly
 /// `CompensatedSum.add`, value after value), the minimum and maximum, and a histogram of the
 /// values over a range guessed from the column's first `TimecourseStore.lanes` values
 /// (`OrderStatistics.BinMap(guessingFrom:)`), which spares the second pass its own counting.
+///
+/// Once `startCapture` has run, each later value whose bin may hold a requested rank (judged from
+/// the histogram so far, `keptBins`) is also appended to its column's candidates, so that the
+/// second pass needs only the values before the capture and the candidates.
 ///
 /// The folding is the C kernel `csummaries_fold`: four columns in the lanes of vector operations,
 /// each lane doing the scalar operations of its column, so the results are bit for bit those of
@@ -235,6 +525,8 @@ final class TimecourseFirstPass: @unchecked Sendable {
     private let countsFit: Bool
     /// Values folded per column so far.
     private(set) var folded = 0
+    /// Values folded when the capture started (nil before).
+    private(set) var capturedFrom: Int?
     private let sums: UnsafeMutablePointer<Double>, compensations: UnsafeMutablePointer<Double>
     private let minima: UnsafeMutablePointer<Double>, maxima: UnsafeMutablePointer<Double>
     /// The guessed bin map per column (`low`, `scale`); `hasGuess[c]` is false until the first
@@ -246,8 +538,16 @@ final class TimecourseFirstPass: @unchecked Sendable {
     /// counts for itself). After the columns' histograms, one more that takes the increments of
     /// the columns without a guess (the kernel counts every lane).
     private let counts: UnsafeMutablePointer<UInt16>
+    /// The capture: per column and bin whether its values are kept (and `bins` clear flags more
+    /// for the kernel's spare lanes), per column the candidates (`candidateCounts` of
+    /// `candidateCapacities` used), and the spare lanes' one-value sink.
+    private var keeps: UnsafeMutablePointer<UInt8>?
+    private let candidateBuffers: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>
+    private let candidateCounts: UnsafeMutablePointer<Int>
+    private var candidateCapacities: [Int]
+    let spareValue: UnsafeMutablePointer<Double>
     /// The arrays above, as the kernel reads them.
-    private let kernel: csummaries_first_pass
+    private var kernel: csummaries_first_pass
 
     init(columns: Int, expectedCount: Int, portable: Bool = false) {
         self.columns = columns
@@ -267,15 +567,26 @@ final class TimecourseFirstPass: @unchecked Sendable {
         hasGuess.initialize(repeating: false, count: slots)
         counts = .allocate(capacity: (columns + 1) * bins)
         counts.initialize(repeating: 0, count: (columns + 1) * bins)
+        candidateBuffers = .allocate(capacity: slots)
+        candidateBuffers.initialize(repeating: nil, count: slots)
+        candidateCounts = .allocate(capacity: slots)
+        candidateCounts.initialize(repeating: 0, count: slots)
+        candidateCapacities = Array(repeating: 0, count: slots)
+        spareValue = .allocate(capacity: 1)
+        spareValue.initialize(to: 0)
         kernel = csummaries_first_pass(columns: columns, bins: bins, sums: sums, compensations: compensations,
                                        minima: minima, maxima: maxima, lows: lows, scales: scales, has_guess: hasGuess,
-                                       counts: counts)
+                                       counts: counts, keeps: nil, candidates: nil, candidate_counts: nil, spare: nil)
     }
 
     deinit {
         for p in [sums, compensations, minima, maxima, lows, scales] { p.deallocate() }
         hasGuess.deallocate()
         counts.deallocate()
+        releaseCandidates()
+        candidateBuffers.deallocate()
+        candidateCounts.deallocate()
+        spareValue.deallocate()
     }
 
     /// Column `c`'s running compensated sum (the same state as `CompensatedSum.add` of its values).
@@ -302,104 +613,138 @@ final class TimecourseFirstPass: @unchecked Sendable {
                 lows[c] = map.low; scales[c] = map.scale; hasGuess[c] = true
             }
         }
+        if keeps != nil {
+            // The kernel stores every value at its column's next place (advancing only for the
+            // kept ones): room for all of this fold's values.
+            for c in 0..<columns where candidateCapacities[c] - candidateCounts[c] < count {
+                growCandidates(c, to: Swift.max(2 * candidateCapacities[c], candidateCounts[c] + count))
+            }
+        }
         withUnsafePointer(to: kernel) { csummaries_fold($0, tile, tileStride, count, portable ? 1 : 0) }
         folded += count
     }
-}
 
-/// Replicate 1's time-course values of every arm, written by the workers and read by
-/// `TimecourseCollector.rows` after the simulation.
-///
-/// Layout per arm: tiles of `lanes` subjects; within a tile, column-major ([column][lane]). A
-/// subject's values then land in `stride` cache lines that the next few subjects fill too (the
-/// working set of a worker stays in its cache), and a column is read as runs of `lanes`
-/// adjacent values — neither a per-value gather from subject-major rows (a TLB miss per value)
-/// nor a second copy. Each (arm, subject) has its own place, so workers write without locking;
-/// the memory is only touched (and becomes resident) where subjects are written.
-final class TimecourseStore: @unchecked Sendable {
-    /// Subjects per tile. Defined by the C kernels of the summaries (`CSUMMARIES_RUN`), whose loops
-    /// over a column's run are compiled for this length.
-    static let lanes = Int(CSUMMARIES_RUN)
-    let stride: Int
-    let subjectsPerArm: [Int]
-    /// Per arm, plain 4 KiB pages. (Transparent huge pages were tried: far fewer page faults, but
-    /// on the benchmark machine — a VM whose free 2 MiB blocks go back to the host — a huge page
-    /// touched first after a pause costs more than the faults it saves; docs/performance.md.)
-    private var buffers: [UnsafeMutablePointer<Double>]
-    /// Column c of a subject is `simulated[sourceIndex[c]]` of the simulator's output buffer.
-    private let sourceIndex: [Int]
-    private let requiredSourceCount: Int
-
-    init(plan: TrialPlan, outputs: [Int], grid: [Int], subjectsPerArm: [Int]) {
-        stride = outputs.count * grid.count
-        self.subjectsPerArm = subjectsPerArm
-        let timeCount = plan.observationTimes.count
-        sourceIndex = outputs.flatMap { o in grid.map { k in o * timeCount + plan.gridTimeIndex[k] } }
-        requiredSourceCount = (sourceIndex.max() ?? -1) + 1
-        let stride = self.stride
-        buffers = subjectsPerArm.map { .allocate(capacity: Self.capacity(subjects: $0, stride: stride)) }
-    }
-
-    /// Doubles allocated for an arm: whole tiles.
-    private static func capacity(subjects: Int, stride: Int) -> Int {
-        Swift.max(1, (subjects + lanes - 1) / lanes * lanes * stride)
-    }
-
-    deinit {
-        releaseMemory()
-    }
-
-    /// Frees the values now (no column may be read afterwards). Unmapping a few hundred MB takes
-    /// tens of milliseconds: the runner does it on a background thread while the report is built.
-    func releaseMemory() {
-        for (arm, buffer) in buffers.enumerated() {
-            // The pages go first, with madvise (which holds the address-space lock only for
-            // reading, so the other threads' page faults and allocations go on); the unmapping
-            // that follows (which holds it for writing) then has nothing left to free.
-            let bytes = Self.capacity(subjects: subjectsPerArm[arm], stride: stride) * MemoryLayout<Double>.stride
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            let start = (Int(bitPattern: buffer) + page - 1) / page * page
-            let end = (Int(bitPattern: buffer) + bytes) / page * page
-            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) }
-            buffer.deallocate()
+    private func growCandidates(_ c: Int, to capacity: Int) {
+        let grown = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+        if let old = candidateBuffers[c] {
+            grown.update(from: old, count: candidateCounts[c])
+            old.deallocate()
         }
-        buffers = []
+        candidateBuffers[c] = grown
+        candidateCapacities[c] = capacity
     }
 
-    /// Whether replicate 1's subject `index` (0-based within `arm`) has a time course to store.
-    func wants(arm: Int, index: Int) -> Bool { index < subjectsPerArm[arm] && stride > 0 }
+    /// Starts capturing (at the current count of folded values, `capturedFrom`): from the next
+    /// fold on, a value of column c is kept when its bin may hold one of the ranks of
+    /// `finalCount` values (`keptBins` with `z`); every value of a column without a guess is.
+    func startCapture(finalCount: Int, z: Double) {
+        precondition(keeps == nil && folded > 0, "time-course capture started twice or before any value")
+        let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: (columns + 1) * bins)
+        flags.initialize(repeating: 0, count: (columns + 1) * bins)
+        keeps = flags
+        capturedFrom = folded
+        let ranks = TimecourseCollector.ranks(count: finalCount)
+        let remaining = Swift.max(0, finalCount - folded)
+        for c in 0..<columns {
+            let columnFlags = flags + c * bins
+            if hasGuess[c] {
+                Self.keptBins(histogram: histogram(c), bins: bins, folded: folded, finalCount: finalCount, ranks: ranks, z: z,
+                              into: columnFlags)
+            } else {
+                columnFlags.update(repeating: 1, count: bins)
+            }
+            // Room for the values expected in the kept bins, with some to spare.
+            var kept = 0
+            for b in 0..<bins where columnFlags[b] != 0 { kept += Int(counts[c * bins + b]) }
+            let expected = hasGuess[c] ? remaining * kept / Swift.max(1, folded) : remaining
+            growCandidates(c, to: Swift.max(64, expected + expected / 4))
+        }
+        kernel.keeps = UnsafePointer(flags)
+        kernel.candidates = UnsafePointer(candidateBuffers)
+        kernel.candidate_counts = candidateCounts
+        kernel.spare = spareValue
+    }
 
-    /// Stores subject `index` (0-based within `arm`, below `subjectsPerArm[arm]`) from a
-    /// simulator output buffer (`outputs[o * times + k]`). Called by the worker that simulated
-    /// the subject; different subjects touch disjoint memory.
-    func write(arm: Int, index: Int, from simulated: [Double]) {
-        precondition(index < subjectsPerArm[arm], "time-course subject beyond the reserved count")
-        let tile = buffers[arm] + (index / Self.lanes) * Self.lanes * stride + index % Self.lanes
-        simulated.withUnsafeBufferPointer { source in
-            sourceIndex.withUnsafeBufferPointer { sourceIndex in
-                precondition(source.count >= requiredSourceCount, "simulator output buffer too small")
-                let from = source.baseAddress!
-                for column in 0..<sourceIndex.count { tile[column &* Self.lanes] = from[sourceIndex[column]] }
+    /// Judges the kept bins again from the histogram now (narrower, with more values folded): a
+    /// bin stays kept only if it was and still may hold a rank, so a bin kept at the end has been
+    /// kept since `capturedFrom`.
+    func refineCapture(finalCount: Int, z: Double) {
+        guard let flags = keeps else { return }
+        let ranks = TimecourseCollector.ranks(count: finalCount)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bins)
+        defer { fresh.deallocate() }
+        for c in 0..<columns where hasGuess[c] {
+            Self.keptBins(histogram: histogram(c), bins: bins, folded: folded, finalCount: finalCount, ranks: ranks, z: z,
+                          into: fresh)
+            let columnFlags = flags + c * bins
+            for b in 0..<bins { columnFlags[b] &= fresh[b] }
+        }
+    }
+
+    /// Whether column c's values in `bin` have all been kept since the capture started (those
+    /// before are the caller's).
+    func captures(column c: Int, bin: Int) -> Bool { keeps.map { $0[c * bins + bin] != 0 } ?? false }
+
+    /// Column c's captured values, in subject order.
+    func candidates(_ c: Int) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: candidateBuffers[c], count: candidateBuffers[c] == nil ? 0 : candidateCounts[c])
+    }
+
+    /// Captured values in all, for the phase trace.
+    var candidateTotal: Int { (0..<columns).reduce(0) { $0 + (candidateBuffers[$1] == nil ? 0 : candidateCounts[$1]) } }
+
+    /// Frees the captured values (none may be read afterwards) and stops the capture.
+    func releaseCandidates() {
+        for c in 0..<Swift.max(1, columns) {
+            candidateBuffers[c]?.deallocate()
+            candidateBuffers[c] = nil
+            candidateCounts[c] = 0
+        }
+        candidateCapacities = Array(repeating: 0, count: candidateCapacities.count)
+        keeps?.deallocate()
+        keeps = nil
+        kernel.keeps = nil
+    }
+
+    /// Sets `flags[b]` (for b in 0..<bins) to 1 where bin b may hold one of `ranks` (0-based) of
+    /// `finalCount` values, judging from `histogram`, the counts of the first `folded` of them,
+    /// else 0. The final count of values up to a bin edge is predicted as the count so far
+    /// scaled by finalCount / folded; its standard deviation for a rank r at p = (r + ½)/n is
+    /// √(p(1 − p)·((n − m) + (n − m)²/m)) (the later values' binomial count, and the error of the
+    /// fraction p estimated from m values); a bin is kept when its predicted edges come within
+    /// `z` of them (and two values) of a rank.
+    static func keptBins(histogram: UnsafePointer<UInt16>, bins: Int, folded m: Int, finalCount n: Int, ranks: [Int], z: Double,
+                         into flags: UnsafeMutablePointer<UInt8>) {
+        let rest = Double(Swift.max(0, n - m)), seen = Double(m)
+        // The ranks' intervals of final counts, merged where they overlap (ascending).
+        var intervals: [(low: Double, high: Double)] = []
+        let widths = ranks.map { r -> (low: Double, high: Double) in
+            let p = (Double(r) + 0.5) / Double(n)
+            let sd = (p * (1 - p) * (rest + rest * rest / seen)).squareRoot()
+            let margin = z * sd + 2
+            return (Double(r) - margin, Double(r) + margin)
+        }
+        for interval in widths.sorted(by: { $0.low < $1.low }) {
+            if let last = intervals.last, interval.low <= last.high {
+                intervals[intervals.count - 1].high = Swift.max(last.high, interval.high)
+            } else {
+                intervals.append(interval)
             }
         }
-    }
-
-    /// Tile `index` of `arm` (subjects lanes·index …): column c's run starts at c · lanes.
-    func tile(arm: Int, index: Int) -> UnsafePointer<Double> {
-        precondition(index * Self.lanes < subjectsPerArm[arm], "time-course tile beyond the reserved count")
-        return UnsafePointer(buffers[arm] + index * Self.lanes * stride)
-    }
-
-    /// Distance from a tile to the next.
-    var tileStride: Int { Self.lanes * stride }
-
-    /// Column `column` of the first `count` subjects of `arm`.
-    func column(arm: Int, column: Int, count: Int) -> TimecourseColumn {
-        TimecourseColumn(base: UnsafePointer(buffers[arm] + column * Self.lanes), tileStride: tileStride, count: count)
+        let scale = Double(n) / seen
+        var cumulative = 0, next = 0
+        for b in 0..<bins {
+            let below = Double(cumulative) * scale
+            cumulative += Int(histogram[b])
+            let upTo = Double(cumulative) * scale
+            // Bin b's predicted final ranks are [below, upTo): kept when an interval meets them.
+            while next < intervals.count && intervals[next].high < below { next += 1 }
+            flags[b] = next < intervals.count && intervals[next].low < upTo ? 1 : 0
+        }
     }
 }
 
-/// One column of a `TimecourseStore`: `count` values in subject order, stored as runs of
+/// One column of a `TimecourseArm`: `count` values in subject order, stored as runs of
 /// `TimecourseStore.lanes` adjacent values, one run per tile.
 struct TimecourseColumn {
     let base: UnsafePointer<Double>

@@ -139,7 +139,7 @@ public struct TrialRunner {
         let comparisonWriter = try CSVWriter(path: folder.path(for: "comparisons.csv"), header: Self.comparisonHeader)
 
         var power = PowerAccumulator()
-        var timecourse = TimecourseCollector(plan: plan)
+        var timecourse = TimecourseCollector(plan: plan, streaming: options.timecourseStreaming)
         let arms = plan.arms.count
         let matched = plan.design == .matched
         let unitsPerReplicate = matched ? plan.subjects * arms : plan.subjects
@@ -299,7 +299,10 @@ public struct TrialRunner {
             // The report's rows: the numbers as timecourse.csv gives them back (a non-finite
             // value is an empty field, −0 is written 0).
             func asWritten(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? ($0 == 0 ? 0 : $0) : nil } }
-            timecourse.rows(plan: plan, threads: options.threads) { arm, output, time, n, mean, percentiles in
+            let refill = { (arm: Int, full: TimecourseArm) throws in
+                try self.simulateTimecoursesAgain(arm: arm, into: full, store: timecourseStore, cohort: cohort)
+            }
+            try timecourse.rows(plan: plan, threads: options.threads, refill: refill) { arm, output, time, n, mean, percentiles in
                 timecourseWriter.field(plan.arms[arm].name)
                 timecourseWriter.field(names[output])
                 timecourseWriter.field(time)
@@ -311,6 +314,7 @@ public struct TrialRunner {
                                                           mean: asWritten(mean), percentiles: percentiles.map(asWritten)))
             }
         }
+        trace.note(timecourse.keptDescription)
         let timecourseClosing = try BackgroundClose(flushing: [timecourseWriter])
         // Nothing reads the time courses any more: their memory is returned in the background.
         let store = timecourse.store
@@ -319,6 +323,29 @@ public struct TrialRunner {
         handedBack = true
         return (WrittenFiles(closes: [closing, powerClosing, timecourseClosing], writers: finished + [powerWriter, timecourseWriter]),
                 ResultsFolderData.Known(subjects: subjectSummary, timecourse: timecourseRecords))
+    }
+
+    /// Simulates replicate 1's first `full.expected` subjects of `arm` again, on the run's threads,
+    /// and writes their time courses into `full`: for the columns of a streamed arm whose ranks
+    /// were not all captured (`TimecourseArm`). Every subject's results are the run's own.
+    private func simulateTimecoursesAgain(arm: Int, into full: TimecourseArm, store: TimecourseStore,
+                                          cohort: CohortSynthesizer) throws {
+        let plan = self.plan
+        let cohortReplicate = cohort.replicate(seed: plan.seed, replicate: 1)
+        let matched = plan.design == .matched
+        let n = full.expected
+        try orderedParallelMap(
+            chunkCount: (n + Self.chunkSize - 1) / Self.chunkSize, threads: options.threads,
+            chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
+            makeWorkspace: { _ in SubjectWorkspace(plan: plan) },
+            body: { space, chunk in
+                for index in chunk * Self.chunkSize..<min(n, (chunk + 1) * Self.chunkSize) {
+                    let patient = matched ? index : plan.armStart[arm] + index
+                    _ = try plan.simulateSubject(replicate: 1, patient: patient, arm: arm, cohort: cohortReplicate, space: &space)
+                    store.write(into: full, index: index, from: space.outputs)
+                }
+            },
+            consume: { _, _ in })
     }
 
     private static func encodeSubject(plan: TrialPlan, replicate: Int, label: [UInt8], arm: Int, facts: SubjectFacts,

@@ -34,12 +34,24 @@ typedef struct csummaries_first_pass {
     /// Column c's histogram at `counts + c · bins` (16-bit counts, wrapping), then one more that
     /// takes the increments of the columns without a guess.
     uint16_t *counts;
+    /// Capture (NULL: none). Column c's values whose bin b has `keeps[c · bins + b]` set are
+    /// appended, in subject order, to `candidates[c]` (at `candidate_counts[c]`, which advances);
+    /// a column without a guess counts its values into no histogram but is still looked up at
+    /// its own `bins` flags (its bin map is then whatever `lows[c]` and `scales[c]` hold). The
+    /// caller makes room for every value of the fold in each column's candidates beforehand.
+    /// `keeps` has `(columns + 1) · bins` flags, the last `bins` all clear (the spare lanes of
+    /// the last group of four use them, and `spare`, one double, as their candidates).
+    const uint8_t *keeps;
+    double *const *candidates;
+    long *candidate_counts;
+    double *spare;
 } csummaries_first_pass;
 
 /// Folds the next `count` values of every column, in subject order, into `pass`: column c's
 /// first run at `tile + c · CSUMMARIES_RUN`. Per column and value exactly Trial's scalar operations:
 /// `CompensatedSum.add`; `if v < min { min = v }` and `if v > max { max = v }`; the histogram
-/// count of `BinMap.bin(v)` incremented when the column has a guess. `portable` 1 runs the
+/// count of `BinMap.bin(v)` incremented when the column has a guess; with `keeps`, the value
+/// appended to the column's candidates when its bin is kept. `portable` 1 runs the
 /// baseline code even where AVX2 is available (for tests: both must give the same bits).
 void csummaries_fold(const csummaries_first_pass *pass, const double *tile, long tile_stride, long count, int portable);
 

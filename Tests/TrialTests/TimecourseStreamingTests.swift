@@ -1,0 +1,178 @@
+import Foundation
+import Sampling
+import Statistics
+import Testing
+import TrialProtocol
+@testable import Trial
+
+// A large arm's time courses are streamed: only its first subjects' values stay, later values
+// only where their bin may hold a percentile's rank, and the columns whose ranks were not all
+// captured are counted again from the subjects simulated again. The percentiles must be exactly
+// those of the sorted columns whichever way a column went.
+struct TimecourseStreamingTests {
+    /// Column kinds: 0 uniform, 1 log-normal, 2 a constant first tile (no guessed bins: captured
+    /// whole), 3 constant, 4 uniform with one NaN (counted again), 5 a rising trend (the early
+    /// bins mislead), 6 seven distinct values (crowded bins), 7 uniform with a few +∞.
+    private static func value(kind: Int, subject s: Int, count n: Int, _ random: inout RandomStream) -> Double {
+        switch kind {
+        case 0: return random.nextUniform(lower: 0, upper: 10)
+        case 1: return random.nextLogNormal(meanlog: 0, sdlog: 0.3)
+        case 2: return s < 40 ? 3 : random.nextUniform(lower: -1, upper: 1)
+        case 3: return 7.5
+        case 4: return s == n / 2 ? .nan : random.nextUniform(lower: 0, upper: 1)
+        case 5: return Double(s) + random.nextUniform(lower: 0, upper: 50)
+        case 6: return Double(s % 7)
+        default: return s % 997 == 3 ? .infinity : random.nextUniform(lower: -1, upper: 1)
+        }
+    }
+
+    private static let kinds = 8
+
+    private static func sameBits(_ a: Double?, _ b: Double?) -> Bool {
+        a?.bitPattern == b?.bitPattern || (a?.isNaN == true && b?.isNaN == true)
+    }
+
+    /// Writes `columns` (column-major values of `n` subjects) into `arm` as the workers do — a
+    /// batch ahead of the subjects counted, in reverse order within it — counting them in order.
+    private static func feed(_ columns: [[Double]], into arm: TimecourseArm) {
+        let n = columns[0].count
+        func write(_ s: Int) {
+            let place = arm.place(of: s)
+            for (c, values) in columns.enumerated() { place[c * TimecourseStore.lanes] = values[s] }
+        }
+        let batch = TimecourseArm.batchSubjects
+        var written = 0
+        for s in 0..<n {
+            if s == written {
+                let end = Swift.min(n, written + batch)
+                for t in (written..<end).reversed() { write(t) }
+                written = end
+            }
+            arm.add()
+        }
+    }
+
+    @Test(arguments: [
+        TimecourseStreaming(prefix: 512, refineEvery: 256, z: 6),
+        TimecourseStreaming(prefix: 256, refineEvery: 512, z: 1),
+        TimecourseStreaming(prefix: 256, refineEvery: 256, z: -1e9),   // captures nothing but whole columns
+    ], [false, true]) func streamedColumnsGiveTheSortedColumnsPercentiles(streaming: TimecourseStreaming, portable: Bool) {
+        // (`portable`: the fold's capture in the C kernel's baseline code, else AVX2 where the CPU has it.)
+        var random = RandomStream(seed: 11, replicate: 1, subject: streaming.prefix + streaming.refineEvery, stream: .model)
+        for n in [1500, 4000] {
+            let columns = (0..<2 * Self.kinds).map { c in (0..<n).map { Self.value(kind: c % Self.kinds, subject: $0, count: n, &random) } }
+            let arm = TimecourseArm(stride: columns.count, expected: n, streaming: streaming, portable: portable)
+            #expect(arm.streaming != nil && arm.kept < n)
+            Self.feed(columns, into: arm)
+            let partial = arm.summaries(threads: 2)
+            let missing = partial.indices.filter { partial[$0] == nil }
+            // The columns counted again, from a whole copy, with the streamed arm's first pass.
+            let full = TimecourseArm(stride: columns.count, expected: n, streaming: nil)
+            for s in (0..<n).reversed() {
+                let place = full.place(of: s)
+                for (c, values) in columns.enumerated() { place[c * TimecourseStore.lanes] = values[s] }
+            }
+            full.markWritten()
+            let redone = full.summaries(columns: missing, firstPass: arm.firstPass, threads: 2)
+            var results = partial
+            for (c, result) in zip(missing, redone) { results[c] = result }
+            for (c, values) in columns.enumerated() {
+                let context: Comment = "n = \(n), column \(c), \(streaming)"
+                var sum = CompensatedSum()
+                for v in values { sum.add(v) }
+                let sorted = values.sorted()
+                let expected = [0.05, 0.25, 0.5, 0.75, 0.95].map { SampleQuantile.type7(sorted: sorted, probability: $0) }
+                let (mean, percentiles) = results[c]!
+                #expect(Self.sameBits(mean, sum.value / Double(n)), context)
+                #expect(percentiles.count == 5 && zip(percentiles, expected).allSatisfy { Self.sameBits($0, $1) }, context)
+                // Columns whose compensated sum is NaN (a NaN, or an infinity) always need all their
+                // values (they are sorted); with room of six standard deviations the independent
+                // columns never do; capturing nothing, every column with guessed bins does (those
+                // without are captured whole, the constant one needs no values).
+                let kind = c % Self.kinds
+                if kind == 4 || kind == 7 { #expect(missing.contains(c), context) }
+                if streaming.z == 6 && [0, 1, 2, 3, 6].contains(kind) { #expect(!missing.contains(c), context) }
+                if streaming.z < 0 && [2, 3].contains(kind) == missing.contains(c) && kind != 7 {
+                    Issue.record("column \(c) counted again: \(missing.contains(c)), \(context)")
+                }
+            }
+            arm.releaseMemory()
+        }
+    }
+
+    @Test func aCompleteHistogramKeepsTheBinsOfTheRanks() {
+        // With every value counted (m = n) the prediction is exact: the kept bins are those
+        // whose ranks [below, upTo) come within two values of a requested rank.
+        var random = RandomStream(seed: 3, replicate: 1, subject: 1, stream: .model)
+        let n = 5000, bins = 64
+        var histogram = [UInt16](repeating: 0, count: bins)
+        for _ in 0..<n { histogram[Int(random.nextUniform() * random.nextUniform() * Double(bins))] += 1 }
+        let ranks = TimecourseCollector.ranks(count: n)
+        var flags = [UInt8](repeating: 9, count: bins)
+        histogram.withUnsafeBufferPointer { h in
+            flags.withUnsafeMutableBufferPointer { f in
+                TimecourseFirstPass.keptBins(histogram: h.baseAddress!, bins: bins, folded: n, finalCount: n, ranks: ranks, z: 6,
+                                             into: f.baseAddress!)
+            }
+        }
+        var below = 0
+        for b in 0..<bins {
+            let upTo = below + Int(histogram[b])
+            let holds = ranks.contains { Double($0) - 2 < Double(upTo) && Double($0) + 2 >= Double(below) }
+            #expect(flags[b] == (holds ? 1 : 0), "bin \(b) [\(below), \(upTo))")
+            below = upTo
+        }
+    }
+
+    /// A two-arm oral protocol whose arms are large enough to stream with a 256-subject prefix.
+    private static let protocolText = """
+    protocol: TCS
+    seed: 5
+    subjects: 1400
+    replicates: 3
+    population:
+      population: p
+      covariates:
+        WT: { dist: uniform, min: 60, max: 80 }
+    duration: 48 h
+    observe: 1 h
+    model:
+      pk: { compartments: 2, absorption: oral }
+      parameters: { CL: 5 L/h, V1: 50 L, Q: 10 L/h, V2: 100 L, KA: 1.0 }
+      variability: { CL: 0.3, V1: 0.3, KA: 0.3 }
+    arms:
+      - name: low
+        dosing: { amount: 50 mg, every: 12 h, doses: 4 }
+      - name: high
+        dosing: { amount: 100 mg, every: 12 h, doses: 4 }
+    endpoints:
+      - { id: CMAX, variable: C, summary: max }
+    """
+
+    @Test(arguments: [1, 2]) func aRunsTimecoursesDoNotDependOnHowTheyWereKept(threads: Int) throws {
+        // Not streamed (the arms are small for the standard prefix), streamed, and streamed with
+        // nothing captured (every column counted again from its subjects simulated again): the
+        // same timecourse.csv, byte for byte, and the same subject files.
+        let definition = try ProtocolLoader.load(bytes: Array(Self.protocolText.utf8), path: "tcs.yaml")
+        let plan = try TrialPlan(definition)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tcs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var files: [[String: Data]] = []
+        for (i, streaming) in [TimecourseStreaming.standard, TimecourseStreaming(prefix: 256, refineEvery: 256, z: 6),
+                               TimecourseStreaming(prefix: 256, refineEvery: 256, z: -1e9)].enumerated() {
+            #expect(streaming.streams(count: 700) == (i > 0))
+            var options = RunOptions(outputDirectory: root + "/\(i)", threads: threads)
+            options.timecourseStreaming = streaming
+            let folder = try TrialRunner(plan: plan, options: options, protocolBytes: definition.sourceBytes,
+                                         protocolFileName: "tcs.yaml").run()
+            var contents: [String: Data] = [:]
+            for name in ["timecourse.csv", "subjects.csv", "endpoints.csv", "efficacy.csv"] {
+                contents[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            }
+            files.append(contents)
+        }
+        #expect(files[0]["timecourse.csv"]!.count > 1000)
+        #expect(files[1] == files[0])
+        #expect(files[2] == files[0])
+    }
+}
