@@ -72,13 +72,10 @@ typedef struct {
     v4d sum, compensation, minimum, maximum;
 } fold_state;
 
-/// Where the capture of one group of four columns puts its values: per lane the column's
-/// candidates, their count so far and the base of its keep flags (`keeps` of
-/// csummaries_first_pass).
+/// Where the capture of one group of four columns puts its next value, per lane (the column's
+/// candidates at their count so far).
 typedef struct {
-    double *candidates[LANES];
-    long counts[LANES];
-    v4i keep_bases;
+    double *next[LANES];
 } capture_state;
 
 /// One value per lane: CompensatedSum.add, the minimum and maximum, the histogram increment (lane
@@ -97,14 +94,13 @@ __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d 
     s->sum = t;
     s->minimum = select_lanes((v4i)(v < s->minimum), v, s->minimum);
     s->maximum = select_lanes((v4i)(v > s->maximum), v, s->maximum);
-    const v4i bins = bins_of(v, low, scale, upper);
-    const v4i index = histograms + bins;
-    for (int l = 0; l < LANES; l++) counts[index[l]]++;
-    if (capture) {
-        const v4i flag = k->keep_bases + bins;
-        for (int l = 0; l < LANES; l++) {
-            k->candidates[l][k->counts[l]] = v[l];
-            k->counts[l] += keeps[flag[l]];
+    const v4i index = histograms + bins_of(v, low, scale, upper);
+    for (int l = 0; l < LANES; l++) {
+        const long i = index[l];
+        counts[i]++;
+        if (capture) {
+            *k->next[l] = v[l];
+            k->next[l] += keeps[i];
         }
     }
 }
@@ -136,12 +132,10 @@ __attribute__((always_inline)) static inline void fold_columns(const csummaries_
             s.minimum[l] = pass->minima[k], s.maximum[l] = pass->maxima[k];
             low[l] = pass->lows[k], scale[l] = pass->scales[k];
             runs[l] = tile + k * CSUMMARIES_RUN;
-            histograms[l] = (real && pass->has_guess[k] ? k : columns) * pass->bins;
-            if (capture) {
-                kept.candidates[l] = real ? pass->candidates[k] : pass->spare;
-                kept.counts[l] = real ? pass->candidate_counts[k] : 0;
-                kept.keep_bases[l] = (real ? k : columns) * pass->bins;
-            }
+            // While capturing, a column without a guess counts into its own histogram (never
+            // read), so that one index serves its histogram and its keep flags.
+            histograms[l] = (real && (capture || pass->has_guess[k]) ? k : columns) * pass->bins;
+            if (capture) kept.next[l] = real ? pass->candidates[k] + pass->candidate_counts[k] : pass->spare;
         }
         for (long offset = 0; offset < count; offset += CSUMMARIES_RUN) {
             const long width = count - offset < CSUMMARIES_RUN ? count - offset : CSUMMARIES_RUN;
@@ -166,7 +160,7 @@ __attribute__((always_inline)) static inline void fold_columns(const csummaries_
         for (int l = 0; l < LANES && c + l < columns; l++) {
             pass->sums[c + l] = s.sum[l], pass->compensations[c + l] = s.compensation[l];
             pass->minima[c + l] = s.minimum[l], pass->maxima[c + l] = s.maximum[l];
-            if (capture) pass->candidate_counts[c + l] = kept.counts[l];
+            if (capture) pass->candidate_counts[c + l] = kept.next[l] - pass->candidates[c + l];
         }
     }
 }

@@ -17,7 +17,7 @@ struct TimecourseStreaming: Sendable {
 
     /// 2,048 subjects whole (W1: 22 MB of 215), windows of 6 standard deviations judged again
     /// every 512 subjects: W1 captures 21 % of the later values (docs/performance.md).
-    static let standard = TimecourseStreaming(prefix: 2048, refineEvery: 512, z: 6)
+    static let standard = TimecourseStreaming(prefix: 2048, refineEvery: 2048, z: 6)
 
     /// Whether an arm of `count` time courses is streamed: at least twice the prefix, within the
     /// 16-bit histograms of the first pass (a longer arm has no guessed bins to judge from).
@@ -643,13 +643,13 @@ final class TimecourseFirstPass: @unchecked Sendable {
         flags.initialize(repeating: 0, count: (columns + 1) * bins)
         keeps = flags
         capturedFrom = folded
-        let ranks = TimecourseCollector.ranks(count: finalCount)
+        let intervals = Self.keptCounts(folded: folded, finalCount: finalCount, ranks: TimecourseCollector.ranks(count: finalCount),
+                                        z: z)
         let remaining = Swift.max(0, finalCount - folded)
         for c in 0..<columns {
             let columnFlags = flags + c * bins
             if hasGuess[c] {
-                Self.keptBins(histogram: histogram(c), bins: bins, folded: folded, finalCount: finalCount, ranks: ranks, z: z,
-                              into: columnFlags)
+                Self.keptBins(histogram: histogram(c), bins: bins, intervals: intervals, into: columnFlags)
             } else {
                 columnFlags.update(repeating: 1, count: bins)
             }
@@ -670,12 +670,12 @@ final class TimecourseFirstPass: @unchecked Sendable {
     /// kept since `capturedFrom`.
     func refineCapture(finalCount: Int, z: Double) {
         guard let flags = keeps else { return }
-        let ranks = TimecourseCollector.ranks(count: finalCount)
+        let intervals = Self.keptCounts(folded: folded, finalCount: finalCount, ranks: TimecourseCollector.ranks(count: finalCount),
+                                        z: z)
         let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bins)
         defer { fresh.deallocate() }
         for c in 0..<columns where hasGuess[c] {
-            Self.keptBins(histogram: histogram(c), bins: bins, folded: folded, finalCount: finalCount, ranks: ranks, z: z,
-                          into: fresh)
+            Self.keptBins(histogram: histogram(c), bins: bins, intervals: intervals, into: fresh)
             let columnFlags = flags + c * bins
             for b in 0..<bins { columnFlags[b] &= fresh[b] }
         }
@@ -706,41 +706,55 @@ final class TimecourseFirstPass: @unchecked Sendable {
         kernel.keeps = nil
     }
 
-    /// Sets `flags[b]` (for b in 0..<bins) to 1 where bin b may hold one of `ranks` (0-based) of
-    /// `finalCount` values, judging from `histogram`, the counts of the first `folded` of them,
-    /// else 0. The final count of values up to a bin edge is predicted as the count so far
-    /// scaled by finalCount / folded; its standard deviation for a rank r at p = (r + ½)/n is
-    /// √(p(1 − p)·((n − m) + (n − m)²/m)) (the later values' binomial count, and the error of the
-    /// fraction p estimated from m values); a bin is kept when its predicted edges come within
-    /// `z` of them (and two values) of a rank.
-    static func keptBins(histogram: UnsafePointer<UInt16>, bins: Int, folded m: Int, finalCount n: Int, ranks: [Int], z: Double,
-                         into flags: UnsafeMutablePointer<UInt8>) {
+    /// The final counts up to a bin edge that may hold one of `ranks` (0-based) of `finalCount`
+    /// values, judging from the first `folded` of them: for each rank r at p = (r + ½)/n, r within
+    /// `z` standard deviations of the prediction (and two values), as an interval of the counts
+    /// so far (the final count of values up to a bin edge is predicted as the count so far scaled
+    /// by n / m; its standard deviation is √(p(1 − p)·((n − m) + (n − m)²/m)): the later values'
+    /// binomial count, and the error of the fraction p estimated from m values). Overlapping
+    /// intervals are merged; ascending.
+    static func keptCounts(folded m: Int, finalCount n: Int, ranks: [Int], z: Double) -> [(low: Double, high: Double)] {
         let rest = Double(Swift.max(0, n - m)), seen = Double(m)
-        // The ranks' intervals of final counts, merged where they overlap (ascending).
+        let toSeen = seen / Double(n)
         var intervals: [(low: Double, high: Double)] = []
         let widths = ranks.map { r -> (low: Double, high: Double) in
             let p = (Double(r) + 0.5) / Double(n)
             let sd = (p * (1 - p) * (rest + rest * rest / seen)).squareRoot()
             let margin = z * sd + 2
-            return (Double(r) - margin, Double(r) + margin)
+            return ((Double(r) - margin) * toSeen, (Double(r) + margin) * toSeen)
         }
-        for interval in widths.sorted(by: { $0.low < $1.low }) {
+        for interval in widths.sorted(by: { $0.low < $1.low }) where interval.low <= interval.high {
             if let last = intervals.last, interval.low <= last.high {
                 intervals[intervals.count - 1].high = Swift.max(last.high, interval.high)
             } else {
                 intervals.append(interval)
             }
         }
-        let scale = Double(n) / seen
-        var cumulative = 0, next = 0
-        for b in 0..<bins {
-            let below = Double(cumulative) * scale
-            cumulative += Int(histogram[b])
-            let upTo = Double(cumulative) * scale
-            // Bin b's predicted final ranks are [below, upTo): kept when an interval meets them.
-            while next < intervals.count && intervals[next].high < below { next += 1 }
-            flags[b] = next < intervals.count && intervals[next].low < upTo ? 1 : 0
+        return intervals
+    }
+
+    /// Sets `flags[b]` (for b in 0..<bins) to 1 where bin b may hold one of the ranks, else 0:
+    /// where the bin's counts so far [below, upTo) meet one of `intervals` (`keptCounts`).
+    static func keptBins(histogram: UnsafePointer<UInt16>, bins: Int, intervals: [(low: Double, high: Double)],
+                         into flags: UnsafeMutablePointer<UInt8>) {
+        flags.update(repeating: 0, count: bins)
+        intervals.withUnsafeBufferPointer { intervals in
+            var cumulative = 0, next = 0, b = 0
+            while b < bins && next < intervals.count {
+                let below = Double(cumulative)
+                cumulative &+= Int(histogram[b])
+                // Bin b's counts are [below, upTo): kept when an interval meets them.
+                while next < intervals.count && intervals[next].high < below { next &+= 1 }
+                if next < intervals.count && intervals[next].low < Double(cumulative) { flags[b] = 1 }
+                b &+= 1
+            }
         }
+    }
+
+    /// `keptBins` for a histogram of the first `m` of `finalCount` values (for tests).
+    static func keptBins(histogram: UnsafePointer<UInt16>, bins: Int, folded m: Int, finalCount n: Int, ranks: [Int], z: Double,
+                         into flags: UnsafeMutablePointer<UInt8>) {
+        keptBins(histogram: histogram, bins: bins, intervals: keptCounts(folded: m, finalCount: n, ranks: ranks, z: z), into: flags)
     }
 }
 

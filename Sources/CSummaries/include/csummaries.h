@@ -36,11 +36,11 @@ typedef struct csummaries_first_pass {
     uint16_t *counts;
     /// Capture (NULL: none). Column c's values whose bin b has `keeps[c · bins + b]` set are
     /// appended, in subject order, to `candidates[c]` (at `candidate_counts[c]`, which advances);
-    /// a column without a guess counts its values into no histogram but is still looked up at
-    /// its own `bins` flags (its bin map is then whatever `lows[c]` and `scales[c]` hold). The
-    /// caller makes room for every value of the fold in each column's candidates beforehand.
-    /// `keeps` has `(columns + 1) · bins` flags, the last `bins` all clear (the spare lanes of
-    /// the last group of four use them, and `spare`, one double, as their candidates).
+    /// while capturing, a column without a guess counts its values into its own histogram (never
+    /// read, its bin map whatever `lows[c]` and `scales[c]` hold) and is looked up at its own
+    /// flags. The caller makes room for every value of the fold in each column's candidates
+    /// beforehand. `keeps` has `(columns + 1) · bins` flags, the last `bins` all clear (the spare
+    /// lanes of the last group of four use them, and `spare`, one double, as their candidates).
     const uint8_t *keeps;
     double *const *candidates;
     long *candidate_counts;
