@@ -42,9 +42,9 @@ struct TimecourseCollector {
     /// Where the workers put the values (shared with them; see `TimecourseStore`).
     let store: TimecourseStore
     /// Per arm, its summaries made as soon as its last time-course subject was added, while the
-    /// run still had other subjects to simulate (`add(arm:remainingUnits:)`), and the count they
-    /// cover (nil for a column that needs its values again); `rows` uses them when the count is
-    /// still the arm's.
+    /// run still had other subjects to simulate (`add(arm:remainingUnits:)`; the arm's values are
+    /// freed then), and the count they cover (nil for a column that needs its values again);
+    /// `rows` uses them.
     private var early: [(count: Int, summaries: [(mean: Double?, percentiles: [Double?])?])?]
 
     init(plan: TrialPlan, streaming: TimecourseStreaming = .standard) {
@@ -80,6 +80,9 @@ struct TimecourseCollector {
         timecourses.add()
         if timecourses.count == timecourses.expected, stride > 0, remainingUnits >= timecourses.count {
             early[arm] = (timecourses.count, timecourses.summaries(threads: 1))
+            // Only the first pass (for columns to count again) is read after this: the values
+            // go now rather than staying through the rest of the run.
+            timecourses.releaseMemory()
         }
     }
 
@@ -101,7 +104,8 @@ struct TimecourseCollector {
         for arm in plan.arms.indices {
             let timecourses = store.arms[arm]
             let n = timecourses.count
-            let partial = early[arm].flatMap { $0.count == n ? $0.summaries : nil } ?? timecourses.summaries(threads: threads)
+            if let early = early[arm] { precondition(early.count == n, "time-course subjects counted after their summaries") }
+            let partial = early[arm]?.summaries ?? timecourses.summaries(threads: threads)
             var results = partial.map { $0 ?? (nil, []) }
             let missing = partial.indices.filter { partial[$0] == nil }
             if !missing.isEmpty {
@@ -424,8 +428,10 @@ final class TimecourseArm: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: results, count: columns.count))
     }
 
-    /// Frees the values now (no column may be read afterwards). Unmapping a few hundred MB takes
-    /// tens of milliseconds: the runner does it on a background thread while the report is built.
+    /// Frees the values now (no column may be read afterwards; the first pass stays). The
+    /// collector does it once an arm's summaries are made early; the runner frees whatever is
+    /// left on a background thread while the report is built (unmapping takes milliseconds).
+    /// Freeing again does nothing.
     func releaseMemory() {
         if let buffer = prefix {
             // The pages go first, with madvise (which holds the address-space lock only for
