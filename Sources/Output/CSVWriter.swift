@@ -31,6 +31,11 @@ public final class CSVWriter {
     public private(set) var rowCount = 0
     /// Bytes written to the file so far (buffered bytes excluded until `close()`).
     public private(set) var bytesWritten = 0
+    /// `bytesWritten` when the last background sync was started.
+    private var bytesSynced = 0
+    /// Bytes written between background syncs: a handful per large file (each sync commits
+    /// the file system's journal), none for small files.
+    static let backgroundSyncBytes = 4 << 20
     /// The SHA-256 (64 lowercase hex digits) of the file's bytes; set by a successful `close()`.
     public private(set) var sha256: String?
 
@@ -145,6 +150,12 @@ public final class CSVWriter {
             // final sync (tens of milliseconds for W1's 21 MB endpoints.csv).
             file.startWriteback(offset: bytesWritten, count: pending.bytes.count)
             bytesWritten += pending.bytes.count
+            // Every few MiB, the file so far is made durable in the background (see
+            // `WritableFile.syncInBackground`): the final sync then waits for little.
+            if bytesWritten - bytesSynced >= Self.backgroundSyncBytes {
+                file.syncInBackground()
+                bytesSynced = bytesWritten
+            }
         }
         rowsBeforePending += pending.rowCount - (headerPending ? 1 : 0)
         headerPending = false

@@ -126,7 +126,7 @@ struct TimecourseCollector {
     var keptDescription: String {
         store.arms.enumerated().map { arm, t in
             let after = Swift.max(0, t.count - t.kept) * stride
-            let captured = t.firstPass.candidateTotal
+            let captured = Swift.max(t.capturedValues, t.firstPass.candidateTotal)
             return "arm \(arm + 1): \(t.count) time courses, \(Swift.min(t.count, t.kept)) kept whole, "
                 + (t.streaming == nil ? "not streamed" : "\(captured) of \(after) later values captured"
                     + String(format: " (%.1f %%)", after > 0 ? 100 * Double(captured) / Double(after) : 0)
@@ -278,6 +278,8 @@ final class TimecourseArm: @unchecked Sendable {
     private(set) var count = 0
     /// Columns whose ranks were counted from the subjects simulated again (`TimecourseCollector.rows`).
     var columnsCountedAgain = 0
+    /// Values the first pass captured (counted when they are freed), for the phase trace.
+    private(set) var capturedValues = 0
     private var prefix: UnsafeMutablePointer<Double>?
     private var prefixCapacity: Int
     /// The batch buffers (addresses) by batch after the prefix, and those free for reuse.
@@ -451,6 +453,7 @@ final class TimecourseArm: @unchecked Sendable {
             return all
         }
         for address in addresses { UnsafeMutablePointer<Double>(bitPattern: address)!.deallocate() }
+        capturedValues = Swift.max(capturedValues, firstPass.candidateTotal)
         firstPass.releaseCandidates()
     }
 }

@@ -53,6 +53,28 @@ import Testing
         #expect(small.sha256 == SHA256.hash(smallBytes))
     }
 
+    /// A file of several `backgroundSyncBytes` is made durable in the background as it grows
+    /// (fdatasync on another thread while rows are still written): the bytes and digest are
+    /// exactly those written, and close waits for the last background sync.
+    @Test func aLargeFileSyncedInTheBackgroundKeepsEveryByte() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        let path = scratch.path + "/large.csv"
+        let writer = try CSVWriter(path: path, header: ["I", "TEXT"])
+        let text = String(repeating: "abcdefghij", count: 100)
+        let rows = 3 * CSVWriter.backgroundSyncBytes / 1000 + 500
+        var expected = Array("I,TEXT\n".utf8)
+        for i in 0..<rows {
+            writer.field(i); writer.field(text); writer.endRow()
+            expected += Array("\(i),\(text)\n".utf8)
+        }
+        try writer.close()
+        #expect(writer.bytesWritten == expected.count && expected.count > 3 * CSVWriter.backgroundSyncBytes)
+        let bytes = try readBytes(path)
+        #expect(bytes == expected)
+        #expect(writer.sha256 == SHA256.hash(bytes))
+    }
+
     @Test func rowsEncodedElsewhereAppendInOrder() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.cleanUp() }
