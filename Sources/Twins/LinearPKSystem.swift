@@ -36,8 +36,8 @@ struct LinearPKSystem: Sendable {
     /// Per-subject rate constants of the system.
     struct Rates: Sendable, Equatable {
         var clearance = 0.0, centralVolume = 1.0
-        var intercompartmentalClearance: [Double] = [0, 0]
-        var peripheralVolume: [Double] = [1, 1]
+        var intercompartmentalClearance: SIMD2<Double> = [0, 0]
+        var peripheralVolume: SIMD2<Double> = [1, 1]
         var absorptionRate = 0.0
         var effectRate = 0.0
     }

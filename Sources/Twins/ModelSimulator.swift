@@ -132,7 +132,9 @@ public struct ModelSimulator {
             throw SimulationError(time: 0, message: "parameter \(name) = \(value) is not finite")
         }
         model.slots.unpack(values, into: &parameters)
-        try checkPhysicalParameters()
+        // (Static, on the parts it reads: as a method of the simulator, a ~3 KB copy of it was
+        // made for every subject.)
+        try Self.checkPhysicalParameters(parameters, configuration: model.configuration)
     }
 
     /// Everything before the walk of a built-in model: the checks, the event list of `doses`, the
@@ -153,9 +155,8 @@ public struct ModelSimulator {
         if let steadyState { try installSteadyState(steadyState) }
     }
 
-    func checkPhysicalParameters() throws(SimulationError) {
-        guard let pk = model.configuration.pk else { return }
-        let p = parameters
+    static func checkPhysicalParameters(_ p: SubjectParameters, configuration: ModelConfiguration) throws(SimulationError) {
+        guard let pk = configuration.pk else { return }
         func positive(_ value: Double, _ name: String) throws(SimulationError) {
             guard value > 0 else { throw SimulationError(time: 0, message: "\(name) = \(value) must be positive") }
         }
@@ -176,7 +177,7 @@ public struct ModelSimulator {
             try nonNegative(p.bioavailability, "F")
             try nonNegative(p.lagTime, "TLAG")
         }
-        if model.configuration.effectCompartment { try nonNegative(p.effectRate, "KE0") }
+        if configuration.effectCompartment { try nonNegative(p.effectRate, "KE0") }
     }
 
     /// Applies one dosing event at the current time: an amount into the depot or the central

@@ -5,8 +5,8 @@
 struct SubjectParameters: Sendable {
     // PK
     var clearance = 0.0, centralVolume = 1.0
-    var intercompartmentalClearance: [Double] = [0, 0]
-    var peripheralVolume: [Double] = [1, 1]
+    var intercompartmentalClearance: SIMD2<Double> = [0, 0]
+    var peripheralVolume: SIMD2<Double> = [1, 1]
     var absorptionRate = 0.0, bioavailability = 1.0, lagTime = 0.0
     var maximumEliminationRate = 0.0, michaelisConstant = 1.0
     var effectRate = 0.0
