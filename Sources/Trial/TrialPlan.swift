@@ -241,15 +241,22 @@ public struct TrialPlan: Sendable {
 
     /// A rough cost of the run for `vtrial check`: its size, the memory of the time courses and
     /// one replicate's outcomes, and a run-time estimate from per-subject costs measured by
-    /// `make bench` on a 2-core machine (release build: about 0.07 µs per subject and observation
-    /// time for closed-form models, 0.7 µs when states are integrated numerically, everything
-    /// included). It is an order of magnitude, not a promise: solver effort varies with the model.
+    /// `make bench` on a 2-core machine (release build, session 4: about 0.02 µs per subject and
+    /// observation time for closed-form models, 0.45 µs when states are integrated numerically,
+    /// everything included). It is an order of magnitude, not a promise: solver effort varies with the model.
     public func costEstimate(threads: Int) -> String {
         let units = Double(replicates) * Double(subjects) * Double(design == .matched ? arms.count : 1)
-        let timecourseValues = Double(Swift.min(output.timecourseSubjects, subjects)) * Double(arms.count)
-            * Double(output.timecourseOutputs.count) * Double(output.timecourseGrid.count)
+        // Time courses kept per arm: all of them, or for a streamed arm (TimecourseStreaming) its
+        // prefix and about a quarter of the rest (what the capture keeps of W1 and W2).
+        let streaming = TimecourseStreaming.standard
+        let kept = arms.indices.reduce(0.0) { total, arm in
+            let count = Swift.min(output.timecourseSubjects, design == .matched ? subjects : armSizes[arm])
+            return total + (streaming.streams(count: count) ? Double(streaming.prefix) + 0.25 * Double(count - streaming.prefix)
+                                                            : Double(count))
+        }
+        let timecourseValues = kept * Double(output.timecourseOutputs.count) * Double(output.timecourseGrid.count)
         let megabytes = (timecourseValues * 8 + Double(subjects) * Double(Swift.max(1, endpoints.count)) * 40) / 1_048_576
-        let perPoint = model.integratesNumerically ? 0.7e-6 : 0.07e-6
+        let perPoint = model.integratesNumerically ? 0.45e-6 : 0.02e-6
         let seconds = units * Double(observationTimes.count) * perPoint / Double(Swift.max(1, Swift.min(threads, 2)))
         let time = seconds < 60 ? "\(Int(seconds.rounded(.up))) s" : seconds < 3600 ? "\(Int((seconds / 60).rounded(.up))) min"
             : String(format: "%.1f h", seconds / 3600)
