@@ -300,7 +300,7 @@ public struct TrialRunner {
             // value is an empty field, −0 is written 0).
             func asWritten(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? ($0 == 0 ? 0 : $0) : nil } }
             let refill = { (arm: Int, full: TimecourseArm) throws in
-                try self.simulateTimecoursesAgain(arm: arm, into: full, store: timecourseStore, cohort: cohort)
+                try self.simulateTimecoursesAgain(arm: arm, into: full, store: timecourseStore, cohort: cohort, shouldStop: shouldStop)
             }
             try timecourse.rows(plan: plan, threads: options.threads, refill: refill) { arm, output, time, n, mean, percentiles in
                 timecourseWriter.field(plan.arms[arm].name)
@@ -329,7 +329,7 @@ public struct TrialRunner {
     /// and writes their time courses into `full`: for the columns of a streamed arm whose ranks
     /// were not all captured (`TimecourseArm`). Every subject's results are the run's own.
     private func simulateTimecoursesAgain(arm: Int, into full: TimecourseArm, store: TimecourseStore,
-                                          cohort: CohortSynthesizer) throws {
+                                          cohort: CohortSynthesizer, shouldStop: () -> Bool) throws {
         let plan = self.plan
         let cohortReplicate = cohort.replicate(seed: plan.seed, replicate: 1)
         let matched = plan.design == .matched
@@ -345,7 +345,8 @@ public struct TrialRunner {
                     store.write(into: full, index: index, from: space.outputs)
                 }
             },
-            consume: { _, _ in })
+            consume: { _, _ in },
+            shouldStop: shouldStop)
     }
 
     private static func encodeSubject(plan: TrialPlan, replicate: Int, label: [UInt8], arm: Int, facts: SubjectFacts,
