@@ -2,19 +2,21 @@ import Dispatch
 import Synchronization
 
 /// Runs `body` over the chunks `0..<chunkCount` on `threads` Dispatch workers and hands the
-/// results to `consume` strictly in chunk order, one call at a time, wave by wave — so the
-/// output never depends on the number of threads or on scheduling, and memory holds at most one
-/// wave of chunk results. Consumption overlaps the simulation: a worker that finishes a chunk
-/// and finds the next result in order ready (and nobody consuming) consumes every ready result
-/// in order, then goes back to work; `consume` may therefore run on any worker thread (never
-/// two calls at once, each call ordered after the previous one by a lock).
+/// results to `consume` strictly in chunk order, one call at a time — so the output never depends
+/// on the number of threads or on scheduling. At most `chunksPerWave` chunks are claimed and not
+/// yet consumed at any time (a sliding window: a worker takes chunk i only once chunk
+/// i − chunksPerWave has been consumed), so memory holds at most that many chunk results, and the
+/// workers never all wait for a batch of chunks to drain. Consumption overlaps the simulation: a
+/// worker that finishes a chunk and finds the next result in order ready (and nobody consuming)
+/// consumes every ready result in order, then goes back to work; `consume` may therefore run on
+/// any worker thread (never two calls at once, each call ordered after the previous one by a lock).
 ///
 /// Each worker owns one `Workspace` (made once by `makeWorkspace(worker)`) for the whole run:
 /// ODE solvers and buffers are reused from subject to subject without locking.
 ///
-/// If any chunk throws, the remaining chunks of that wave are skipped, no further wave starts, and
-/// the error of the lowest-numbered failing chunk is rethrown (deterministic, like the results).
-/// `shouldStop` is polled between chunks (e.g. after SIGINT) and ends the run with `CancellationError`.
+/// If any chunk throws, no further chunk starts, the chunks before the lowest-numbered failing one
+/// are consumed, and its error is rethrown (deterministic, like the results). `shouldStop` is
+/// polled between chunks (e.g. after SIGINT) and ends the run with `CancellationError`.
 public func orderedParallelMap<Workspace, ChunkResult>(
     chunkCount: Int,
     threads: Int,
@@ -28,106 +30,121 @@ public func orderedParallelMap<Workspace, ChunkResult>(
     var workspaces: [Workspace] = []
     workspaces.reserveCapacity(workers)
     for w in 0..<workers { workspaces.append(try makeWorkspace(w)) }
-    let waveSize = max(1, chunksPerWave)
-    var waveStart = 0
-    try workspaces.withUnsafeMutableBufferPointer { spacesBuffer in
+    guard chunkCount > 0 else { return }
+    let window = max(1, min(chunksPerWave, chunkCount))
+    // Chunk i's result lives in slot i % window from its claim to its consumption.
+    let results = UnsafeMutablePointer<Result<ChunkResult, any Error>?>.allocate(capacity: window)
+    results.initialize(repeating: nil, count: window)
+    defer { results.deinitialize(count: window); results.deallocate() }
+    let next = Atomic<Int>(0)
+    let failed = Atomic<Bool>(false)
+    let order = WindowOrder(count: chunkCount)
+    // The window's free slots. (Made empty and signalled up to `window`: Dispatch refuses to free
+    // a semaphore whose count is below its initial value, which a failed run leaves it.)
+    let slots = DispatchSemaphore(value: 0)
+    for _ in 0..<window { slots.signal() }
+    workspaces.withUnsafeMutableBufferPointer { spacesBuffer in
         let spaces = spacesBuffer
-        while waveStart < chunkCount {
-            if shouldStop() { throw CancellationError() }
-            let waveEnd = min(chunkCount, waveStart + waveSize)
-            let count = waveEnd - waveStart
-            let results = UnsafeMutablePointer<Result<ChunkResult, any Error>?>.allocate(capacity: count)
-            results.initialize(repeating: nil, count: count)
-            defer { results.deinitialize(count: count); results.deallocate() }
-            let next = Atomic<Int>(0)
-            let failed = Atomic<Bool>(false)
-            let order = WaveOrder(count: count)
-            let start = waveStart
-            withoutActuallyEscaping(body) { body in
-                withoutActuallyEscaping(shouldStop) { shouldStop in
-                    withoutActuallyEscaping(consume) { consume in
-                        // Marks result i ready; if nobody is consuming, consumes every result that is
-                        // ready in chunk order (stopping at a failure, which the caller rethrows).
-                        let finish = { (i: Int) in
-                            var consuming = order.state.withLock { s -> Bool in
-                                s.ready[i] = true
-                                if s.consuming || s.stopped { return false }
-                                s.consuming = true
-                                return true
-                            }
-                            while consuming {
-                                while true {
-                                    let j = order.state.withLock { s -> Int in s.next < count && s.ready[s.next] ? s.next : -1 }
-                                    if j < 0 { break }
-                                    guard case .success(let value)? = results[j] else {
-                                        order.state.withLock { $0.stopped = true }
-                                        failed.store(true, ordering: .relaxed)
-                                        break
-                                    }
-                                    results[j] = nil
-                                    do {
-                                        try consume(start + j, value)
-                                    } catch {
-                                        order.state.withLock { $0.error = error; $0.stopped = true }
-                                        failed.store(true, ordering: .relaxed)
-                                        break
-                                    }
-                                    order.state.withLock { $0.next += 1 }
-                                }
-                                consuming = order.state.withLock { s -> Bool in
-                                    if !s.stopped && s.next < count && s.ready[s.next] { return true }
-                                    s.consuming = false
-                                    return false
-                                }
-                            }
+        withoutActuallyEscaping(body) { body in
+            withoutActuallyEscaping(shouldStop) { shouldStop in
+                withoutActuallyEscaping(consume) { consume in
+                    // Stops the claiming of chunks and wakes every worker waiting for a slot.
+                    let fail = {
+                        failed.store(true, ordering: .relaxed)
+                        for _ in 0..<workers { slots.signal() }
+                    }
+                    // Marks result i ready; if nobody is consuming, consumes every result that is
+                    // ready in chunk order (stopping at a failure, which the caller rethrows),
+                    // freeing a window slot for each.
+                    let finish = { (i: Int) in
+                        var consuming = order.state.withLock { s -> Bool in
+                            s.ready[i] = true
+                            if s.consuming || s.stopped { return false }
+                            s.consuming = true
+                            return true
                         }
-                        let run = { (worker: Int) in
+                        while consuming {
                             while true {
-                                if failed.load(ordering: .relaxed) { return }
-                                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                                if i >= count { return }
-                                if shouldStop() {
-                                    results[i] = .failure(CancellationError())
-                                    failed.store(true, ordering: .relaxed)
-                                    finish(i)
-                                    return
+                                let j = order.state.withLock { s -> Int in s.next < chunkCount && s.ready[s.next] ? s.next : -1 }
+                                if j < 0 { break }
+                                guard case .success(let value)? = results[j % window] else {
+                                    order.state.withLock { $0.stopped = true }
+                                    fail()
+                                    break
                                 }
+                                results[j % window] = nil
                                 do {
-                                    results[i] = .success(try body(&spaces[worker], start + i))
+                                    try consume(j, value)
                                 } catch {
-                                    results[i] = .failure(error)
-                                    failed.store(true, ordering: .relaxed)
+                                    order.state.withLock { $0.error = error; $0.stopped = true }
+                                    fail()
+                                    break
                                 }
-                                finish(i)
+                                order.state.withLock { $0.next += 1 }
+                                slots.signal()
+                            }
+                            consuming = order.state.withLock { s -> Bool in
+                                if !s.stopped && s.next < chunkCount && s.ready[s.next] { return true }
+                                s.consuming = false
+                                return false
                             }
                         }
-                        if workers == 1 {
-                            run(0)
-                        } else {
-                            // Each worker touches only its own workspace slot and the result slots it
-                            // claimed through the atomic counter; a result is read by the consumer only
-                            // after its producer marked it ready under `order`'s lock: no data race.
-                            let unchecked = UncheckedSendable(run)
-                            DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
+                    }
+                    let run = { (worker: Int) in
+                        while true {
+                            if failed.load(ordering: .relaxed) { return }
+                            slots.wait()
+                            if failed.load(ordering: .relaxed) { return }
+                            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                            if i >= chunkCount {
+                                slots.signal()  // for the next worker to find the same
+                                return
+                            }
+                            if shouldStop() {
+                                results[i % window] = .failure(CancellationError())
+                                fail()
+                                finish(i)
+                                return
+                            }
+                            do {
+                                results[i % window] = .success(try body(&spaces[worker], i))
+                            } catch {
+                                results[i % window] = .failure(error)
+                                fail()
+                            }
+                            finish(i)
                         }
+                    }
+                    if workers == 1 {
+                        run(0)
+                    } else {
+                        // Each worker touches only its own workspace slot and the result slots of
+                        // the chunks it claimed through the atomic counter (a slot is reused only
+                        // after its chunk was consumed: the semaphore); a result is read by the
+                        // consumer only after its producer marked it ready under `order`'s lock:
+                        // no data race.
+                        let unchecked = UncheckedSendable(run)
+                        DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
                     }
                 }
             }
-            // What the workers did not consume: a failure (thrown in chunk order) or chunks that never ran.
-            let (consumed, consumeError) = order.state.withLock { s in (s.next, s.error) }
-            if let consumeError { throw consumeError }
-            for i in consumed..<count {
-                switch results[i] {
-                case .success(let value)?:
-                    results[i] = nil
-                    try consume(start + i, value)
-                case .failure(let error)?: throw error
-                case nil: throw CancellationError()
-                }
-            }
-            waveStart = waveEnd
         }
     }
+    // What the workers did not consume: a failure (thrown in chunk order) or chunks that never ran.
+    let (consumed, consumeError) = order.state.withLock { s in (s.next, s.error) }
+    if let consumeError { throw consumeError }
+    var i = consumed
+    while i < chunkCount && order.state.withLock({ $0.ready[i] }) {
+        switch results[i % window] {
+        case .success(let value)?:
+            results[i % window] = nil
+            try consume(i, value)
+        case .failure(let error)?: throw error
+        case nil: throw CancellationError()
+        }
+        i += 1
+    }
+    if i < chunkCount { throw CancellationError() }
 }
 
 /// Wraps a value that is shared across Dispatch workers under a discipline the compiler cannot
@@ -137,15 +154,15 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// The consumption state of one wave, shared by the workers.
-private final class WaveOrder: Sendable {
+/// The consumption state of a run, shared by the workers.
+private final class WindowOrder: Sendable {
     struct State {
         var ready: [Bool]
-        /// The next chunk (within the wave) to consume.
+        /// The next chunk to consume.
         var next = 0
         /// A worker is consuming (one at a time).
         var consuming = false
-        /// Consumption hit a failure or `consume` threw: nothing more is consumed in this wave.
+        /// Consumption hit a failure or `consume` threw: nothing more is consumed.
         var stopped = false
         var error: (any Error)?
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TrialProtocol
 @testable import Trial
@@ -140,6 +141,55 @@ analysis: { control: placebo }
                                    makeWorkspace: { _ in 0 },
                                    body: { _, chunk in if chunk >= 3 { throw Failure(chunk: chunk) }; return chunk },
                                    consume: { _, _ in })
+        }
+    }
+
+    @Test func orderedParallelMapKeepsAtMostAWindowOfChunksUnconsumed() throws {
+        // Chunks are claimed only while fewer than `chunksPerWave` are claimed and unconsumed;
+        // with uneven chunk times the window slides (no chunk waits for a batch to drain).
+        for threads in [2, 5] {
+            let inFlight = Atomic<Int>(0), most = Atomic<Int>(0)
+            var seen: [Int] = []
+            try orderedParallelMap(chunkCount: 200, threads: threads, chunksPerWave: 6,
+                                   makeWorkspace: { _ in 0 },
+                                   body: { _, chunk in
+                                       let now = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
+                                       _ = most.max(now, ordering: .relaxed)
+                                       if chunk % 7 == 0 { usleep(300) }
+                                       return chunk
+                                   },
+                                   consume: { chunk, value in
+                                       #expect(value == chunk)
+                                       seen.append(chunk)
+                                       inFlight.wrappingSubtract(1, ordering: .relaxed)
+                                   })
+            #expect(seen == Array(0..<200))
+            #expect(most.load(ordering: .relaxed) <= 6)
+        }
+    }
+
+    @Test func orderedParallelMapStopsOnAFailureOrAStopInsideASmallWindow() {
+        // A failure far beyond the first window: the chunks before it are consumed, the workers
+        // waiting for a window slot are released, its error is rethrown; a stop request ends the
+        // run with CancellationError.
+        struct Failure: Error, Equatable { var chunk: Int }
+        for threads in [1, 2, 5] {
+            var consumed: [Int] = []
+            #expect(throws: Failure(chunk: 41)) {
+                try orderedParallelMap(chunkCount: 300, threads: threads, chunksPerWave: 4,
+                                       makeWorkspace: { _ in 0 },
+                                       body: { _, chunk in if chunk == 41 || chunk == 77 { throw Failure(chunk: chunk) }; return chunk },
+                                       consume: { chunk, _ in consumed.append(chunk) })
+            }
+            #expect(consumed == Array(0..<41))
+            let calls = Atomic<Int>(0)
+            #expect(throws: CancellationError.self) {
+                try orderedParallelMap(chunkCount: 300, threads: threads, chunksPerWave: 4,
+                                       makeWorkspace: { _ in 0 },
+                                       body: { _, chunk in chunk },
+                                       consume: { _, _ in },
+                                       shouldStop: { calls.wrappingAdd(1, ordering: .relaxed).newValue > 50 })
+            }
         }
     }
 
