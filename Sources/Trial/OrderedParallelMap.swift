@@ -3,9 +3,9 @@ import Synchronization
 
 /// Runs `body` over the chunks `0..<chunkCount` on `threads` Dispatch workers and hands the
 /// results to `consume` strictly in chunk order, one call at a time — so the output never depends
-/// on the number of threads or on scheduling. At most `chunksPerWave` chunks are claimed and not
-/// yet consumed at any time (a sliding window: a worker takes chunk i only once chunk
-/// i − chunksPerWave has been consumed), so memory holds at most that many chunk results, and the
+/// on the number of threads or on scheduling. At most `window` chunks are claimed and not yet
+/// consumed at any time (a sliding window: a worker takes chunk i only once chunk i − window has
+/// been consumed), so memory holds at most that many chunk results, and the
 /// workers never all wait for a batch of chunks to drain. Consumption overlaps the simulation: a
 /// worker that finishes a chunk and finds the next result in order ready (and nobody consuming)
 /// consumes every ready result in order, then goes back to work; `consume` may therefore run on
@@ -20,7 +20,7 @@ import Synchronization
 public func orderedParallelMap<Workspace, ChunkResult>(
     chunkCount: Int,
     threads: Int,
-    chunksPerWave: Int,
+    window: Int,
     makeWorkspace: (Int) throws -> Workspace,
     body: (inout Workspace, Int) throws -> ChunkResult,
     consume: (Int, ChunkResult) throws -> Void,
@@ -31,7 +31,7 @@ public func orderedParallelMap<Workspace, ChunkResult>(
     workspaces.reserveCapacity(workers)
     for w in 0..<workers { workspaces.append(try makeWorkspace(w)) }
     guard chunkCount > 0 else { return }
-    let window = max(1, min(chunksPerWave, chunkCount))
+    let window = max(1, min(window, chunkCount))
     // Chunk i's result lives in slot i % window from its claim to its consumption.
     let results = UnsafeMutablePointer<Result<ChunkResult, any Error>?>.allocate(capacity: window)
     results.initialize(repeating: nil, count: window)

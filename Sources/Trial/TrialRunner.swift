@@ -9,7 +9,7 @@ import Statistics
 /// Replicates run one after another; within a replicate, subjects are simulated in chunks on
 /// Dispatch workers and reduced in subject order (`orderedParallelMap`), so every file is
 /// identical whatever the thread count. Peak memory holds one replicate's per-subject outcomes
-/// (a few numbers per subject and endpoint), one wave of encoded CSV rows, and replicate 1's time
+/// (a few numbers per subject and endpoint), one window of encoded CSV rows, and replicate 1's time
 /// courses — never all replicates.
 public struct TrialRunner {
     public static let specVersion = "1.0"
@@ -109,7 +109,8 @@ public struct TrialRunner {
     /// Units simulated per chunk: large enough that scheduling is negligible, small enough to
     /// balance two workers on a few hundred subjects.
     static let chunkSize = 256
-    static let chunksPerWave = 64
+    /// Chunks claimed and not yet consumed at most (`orderedParallelMap`'s window).
+    static let window = 64
 
     private struct ChunkResult {
         var subjects: CSVRowEncoder
@@ -160,7 +161,7 @@ public struct TrialRunner {
         var subjectSummary = SubjectSummary()
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
-            chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
+            window: max(Self.window, 2 * options.threads),
             makeWorkspace: { _ in WorkerSpace(plan: plan) },
             body: { worker, item in
                 let replicate = replicateList[item / chunksPerReplicate]
@@ -336,7 +337,7 @@ public struct TrialRunner {
         let n = full.expected
         try orderedParallelMap(
             chunkCount: (n + Self.chunkSize - 1) / Self.chunkSize, threads: options.threads,
-            chunksPerWave: max(Self.chunksPerWave, 2 * options.threads),
+            window: max(Self.window, 2 * options.threads),
             makeWorkspace: { _ in SubjectWorkspace(plan: plan) },
             body: { space, chunk in
                 for index in chunk * Self.chunkSize..<min(n, (chunk + 1) * Self.chunkSize) {

@@ -126,7 +126,7 @@ analysis: { control: placebo }
     @Test func orderedParallelMapConsumesInChunkOrder() throws {
         for threads in [1, 2, 5] {
             var seen: [Int] = []
-            try orderedParallelMap(chunkCount: 37, threads: threads, chunksPerWave: 4,
+            try orderedParallelMap(chunkCount: 37, threads: threads, window: 4,
                                    makeWorkspace: { _ in 0 },
                                    body: { count, chunk in count += 1; return chunk * chunk },
                                    consume: { chunk, value in #expect(value == chunk * chunk); seen.append(chunk) })
@@ -137,7 +137,7 @@ analysis: { control: placebo }
     @Test func orderedParallelMapRethrowsTheFirstFailingChunk() {
         struct Failure: Error, Equatable { var chunk: Int }
         #expect(throws: Failure(chunk: 3)) {
-            try orderedParallelMap(chunkCount: 10, threads: 2, chunksPerWave: 10,
+            try orderedParallelMap(chunkCount: 10, threads: 2, window: 10,
                                    makeWorkspace: { _ in 0 },
                                    body: { _, chunk in if chunk >= 3 { throw Failure(chunk: chunk) }; return chunk },
                                    consume: { _, _ in })
@@ -145,12 +145,12 @@ analysis: { control: placebo }
     }
 
     @Test func orderedParallelMapKeepsAtMostAWindowOfChunksUnconsumed() throws {
-        // Chunks are claimed only while fewer than `chunksPerWave` are claimed and unconsumed;
+        // Chunks are claimed only while fewer than `window` are claimed and unconsumed;
         // with uneven chunk times the window slides (no chunk waits for a batch to drain).
         for threads in [2, 5] {
             let inFlight = Atomic<Int>(0), most = Atomic<Int>(0)
             var seen: [Int] = []
-            try orderedParallelMap(chunkCount: 200, threads: threads, chunksPerWave: 6,
+            try orderedParallelMap(chunkCount: 200, threads: threads, window: 6,
                                    makeWorkspace: { _ in 0 },
                                    body: { _, chunk in
                                        let now = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
@@ -176,7 +176,7 @@ analysis: { control: placebo }
         for threads in [1, 2, 5] {
             var consumed: [Int] = []
             #expect(throws: Failure(chunk: 41)) {
-                try orderedParallelMap(chunkCount: 300, threads: threads, chunksPerWave: 4,
+                try orderedParallelMap(chunkCount: 300, threads: threads, window: 4,
                                        makeWorkspace: { _ in 0 },
                                        body: { _, chunk in if chunk == 41 || chunk == 77 { throw Failure(chunk: chunk) }; return chunk },
                                        consume: { chunk, _ in consumed.append(chunk) })
@@ -184,7 +184,7 @@ analysis: { control: placebo }
             #expect(consumed == Array(0..<41))
             let calls = Atomic<Int>(0)
             #expect(throws: CancellationError.self) {
-                try orderedParallelMap(chunkCount: 300, threads: threads, chunksPerWave: 4,
+                try orderedParallelMap(chunkCount: 300, threads: threads, window: 4,
                                        makeWorkspace: { _ in 0 },
                                        body: { _, chunk in chunk },
                                        consume: { _, _ in },
