@@ -186,6 +186,8 @@ struct TimecourseCollector {
                           workspace: inout OrderStatistics.Workspace) -> [(Double?, [Double?])?] {
         guard let firstColumn = columns.first else { return [] }
         let n = captured ? firstPass.folded : column(firstColumn).count
+        // The values before the capture are the columns'; the rest were offered to the capture.
+        precondition(!captured || firstPass.capturedFrom == column(firstColumn).count, "time-course capture out of step with the prefix")
         // SampleQuantile.type7, with the order statistics it reads found by selection.
         let ranks = Self.ranks(count: n)
         func percentiles(_ found: [Double]) -> [Double?] {
