@@ -105,9 +105,10 @@ __attribute__((always_inline)) static inline void fold_value(fold_state *s, v4d 
     }
 }
 
-/// The fold of csummaries_fold. Columns c…c + 3 go through all `count` values before the next four, so their histograms stay
-/// in the cache. In the last group, spare lanes repeat column c (into the last histogram, discarded,
-/// and their results are not stored).
+/// The fold of csummaries_fold (`capture` a constant after inlining). Columns c…c + 3 go through
+/// all `count` values before the next four, so their histograms stay in the cache. In the last
+/// group, spare lanes repeat column c (into the last histogram, discarded, their captures into
+/// `spare`, and their results are not stored).
 ///
 /// The lanes' values are loaded two values of each column at a time and transposed (two loads,
 /// two inserts and two shuffles for two vectors, against five instructions per vector loaded
@@ -149,11 +150,14 @@ __attribute__((always_inline)) static inline void fold_columns(const csummaries_
                 for (int l = 0; l < LANES; l++) memcpy(&pair[l], runs[l] + i, sizeof pair[l]);
                 const v4d lanes02 = __builtin_shufflevector(pair[0], pair[2], 0, 1, 2, 3);
                 const v4d lanes13 = __builtin_shufflevector(pair[1], pair[3], 0, 1, 2, 3);
-                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 0, 4, 2, 6), low, scale, upper, counts, histograms, capture, keeps, &kept);
-                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 1, 5, 3, 7), low, scale, upper, counts, histograms, capture, keeps, &kept);
+                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 0, 4, 2, 6), low, scale, upper, counts, histograms,
+                           capture, keeps, &kept);
+                fold_value(&s, __builtin_shufflevector(lanes02, lanes13, 1, 5, 3, 7), low, scale, upper, counts, histograms,
+                           capture, keeps, &kept);
             }
             if (i < width) {
-                fold_value(&s, (v4d){runs[0][i], runs[1][i], runs[2][i], runs[3][i]}, low, scale, upper, counts, histograms, capture, keeps, &kept);
+                fold_value(&s, (v4d){runs[0][i], runs[1][i], runs[2][i], runs[3][i]}, low, scale, upper, counts, histograms,
+                           capture, keeps, &kept);
             }
             for (int l = 0; l < LANES; l++) runs[l] += tile_stride;
         }
