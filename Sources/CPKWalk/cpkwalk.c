@@ -184,9 +184,16 @@ __attribute__((always_inline)) static inline int walk(const cpkwalk_course *cour
     for (int l = 0; l < lane_count; l++) {
         memcpy(lanes[l].state, (const double[4]){x.x0[l], x.x1[l], x.x2[l], x.x3[l]}, sizeof lanes[l].state);
         // Every integral is the AUC (ModelSimulator.oralTwoCompartment): its row is the AUC row,
-        // copied once rather than stored lane by lane at every step.
+        // copied once rather than stored lane by lane at every step — only where it is read, when
+        // the course says where.
         for (long j = 0; count > 0 && j < course->integral_count; j++) {
-            memcpy(lanes[l].integrals + j * count, lanes[l].outputs + count, (size_t)count * sizeof(double));
+            double *row = lanes[l].integrals + j * count;
+            const double *auc = lanes[l].outputs + count;
+            if (course->integral_times) {
+                for (long i = 0; i < course->integral_time_count; i++) row[course->integral_times[i]] = auc[course->integral_times[i]];
+            } else {
+                memcpy(row, auc, (size_t)count * sizeof(double));
+            }
         }
     }
     return 1;

@@ -45,6 +45,10 @@ struct SubjectWorkspace {
 
     init(plan: TrialPlan) {
         simulator = plan.model.makeSimulator()
+        // The endpoints read the integrals only at their windows' bounds (`readEndpoints`).
+        simulator.integralTimeIndices = Array(Set(plan.endpoints.flatMap { e in
+            e.integralIndex == nil ? [] : [e.windowTimeIndices.start, e.windowTimeIndices.end]
+        })).sorted()
         covariates = [Double](repeating: 0, count: plan.covariateNames.count)
         parameters = [Double](repeating: 0, count: plan.parameters.count)
         typical = parameters

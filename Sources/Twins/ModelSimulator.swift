@@ -33,6 +33,11 @@ public struct ModelSimulator {
     /// For tests: the oral 2-compartment walk runs its baseline code (SSE2 on x86-64) even where
     /// the AVX2 code would run. Both must give the same bits.
     var portableWalk = false
+    /// The observation-time indices at which the caller reads `integrals` (ascending), or nil for
+    /// all. The oral 2-compartment walk then writes the integrals only there (its integral rows
+    /// are copies of the AUC row: for W1 a 5 KB copy per subject, of which the endpoints read two
+    /// values); other walks write every entry. Entries elsewhere are not to be read.
+    public var integralTimeIndices: [Int]?
 
     init(model: CompiledModel) {
         self.model = model
@@ -446,8 +451,8 @@ extension ModelSimulator {
         }
         guard !subjects.isEmpty, begin(0) else { return 0 }
         // The first subject sets the events, the number of integrals and the kernel's code.
-        let (eventCount, integralCount, portable) = subjects[0].withSimulation { simulator, _, _, _, _, _ in
-            (simulator.events.events.count, simulator.plainPKIntegrals?.count ?? 0, simulator.portableWalk)
+        let (eventCount, integralCount, portable, integralTimes) = subjects[0].withSimulation { simulator, _, _, _, _, _ in
+            (simulator.events.events.count, simulator.plainPKIntegrals?.count ?? 0, simulator.portableWalk, simulator.integralTimeIndices)
         }
         return withUnsafeTemporaryAllocation(of: cpkwalk_event.self, capacity: eventCount) { events in
             events.initialize(repeating: cpkwalk_event())
@@ -465,7 +470,7 @@ extension ModelSimulator {
                 func walk(from i: Int) -> Bool {
                     guard i < count else {
                         return walkOralTwoCompartment(lanes: lanes.baseAddress!, count: count, events: events, integralCount: integralCount,
-                                                      times: times, portable: portable)
+                                                      integralTimes: integralTimes, times: times, portable: portable)
                     }
                     return subjects[i].withSimulation { _, _, _, outputs, _, integrals in
                         outputs.withUnsafeMutableBufferPointer { outputs in
@@ -497,8 +502,8 @@ extension ModelSimulator {
             let walked = outputs.withUnsafeMutableBufferPointer { outputs in
                 integrals.withUnsafeMutableBufferPointer { integrals in
                     lane.bind(outputs: outputs, integrals: integrals)
-                    return Self.walkOralTwoCompartment(lanes: &lane, count: 1, events: table, integralCount: integralCount, times: times,
-                                                       portable: portableWalk)
+                    return Self.walkOralTwoCompartment(lanes: &lane, count: 1, events: table, integralCount: integralCount,
+                                                       integralTimes: integralTimeIndices, times: times, portable: portableWalk)
                 }
             }
             guard walked else { return false }
@@ -544,19 +549,31 @@ extension ModelSimulator {
         linearState[3] = lane.state.3
     }
 
-    /// Runs `cpkwalk_walk` over `count` lanes bound to their output rows; `portable` as
-    /// `portableWalk`. The kernel looks Φ up through `oralTwoCompartmentTransition`.
+    /// Runs `cpkwalk_walk` over `count` lanes bound to their output rows; `integralTimes` as
+    /// `integralTimeIndices`, `portable` as `portableWalk`. The kernel looks Φ up through
+    /// `oralTwoCompartmentTransition`.
     private static func walkOralTwoCompartment(lanes: UnsafeMutablePointer<cpkwalk_lane>, count: Int,
                                                events: UnsafeMutableBufferPointer<cpkwalk_event>, integralCount: Int,
-                                               times: [Double], portable: Bool) -> Bool {
+                                               integralTimes: [Int]?, times: [Double], portable: Bool) -> Bool {
         times.withUnsafeBufferPointer { t in
-            var course = cpkwalk_course(times: t.baseAddress, time_count: t.count, events: UnsafePointer(events.baseAddress),
-                                        event_count: events.count, integral_count: integralCount,
-                                        transition: { source, length in
-                                            ModelSimulator.oralTwoCompartmentTransition(
-                                                Unmanaged<LinearPKPropagator>.fromOpaque(source!).takeUnretainedValue(), length: length)
-                                        })
-            return cpkwalk_walk(&course, lanes, Int32(count), portable ? 1 : 0) == 1
+            // (`integralTimes` nil: every entry; else `integralTimeCount` indices there.)
+            func walk(_ integralTimes: UnsafePointer<Int>?, _ integralTimeCount: Int) -> Bool {
+                var course = cpkwalk_course(times: t.baseAddress, time_count: t.count, events: UnsafePointer(events.baseAddress),
+                                            event_count: events.count, integral_count: integralCount,
+                                            integral_times: integralTimes, integral_time_count: integralTimeCount,
+                                            transition: { source, length in
+                                                ModelSimulator.oralTwoCompartmentTransition(
+                                                    Unmanaged<LinearPKPropagator>.fromOpaque(source!).takeUnretainedValue(), length: length)
+                                            })
+                return cpkwalk_walk(&course, lanes, Int32(count), portable ? 1 : 0) == 1
+            }
+            guard let integralTimes else { return walk(nil, 0) }
+            precondition(integralTimes.allSatisfy { $0 >= 0 && $0 < t.count }, "integral time index out of range")
+            if integralTimes.isEmpty {
+                var none = 0
+                return withUnsafePointer(to: &none) { walk($0, 0) }
+            }
+            return integralTimes.withUnsafeBufferPointer { walk($0.baseAddress!, $0.count) }
         }
     }
 

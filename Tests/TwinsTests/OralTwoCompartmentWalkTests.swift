@@ -151,6 +151,48 @@ struct OralTwoCompartmentWalkTests {
         case shiftedDoses, otherLagTime, infusion, invalidParameter, extraDose
     }
 
+    @Test(arguments: kernels) func integralsAreWrittenOnlyWhereTheyAreRead(portable: Bool) throws {
+        // With `integralTimeIndices` (the endpoints' window bounds), the walk writes the integral
+        // rows only there — with the general walk's bits — and leaves every other entry as it was
+        // (NaN here); C and AUC are whole. Alone and in groups; an empty list writes none.
+        var g = Self.generator(7)
+        for index in 0..<24 {
+            let times = index % 3 == 1 ? Self.irregular : Self.hourly
+            let integrate = Array(repeating: "C", count: 1 + index % 2)
+            let model = try CompiledModel(configuration: ModelConfiguration(pk: Self.pk), integratedOutputs: integrate)
+            let read: [Int] = index % 4 == 3 ? [] : Array(Set([0, index % times.count, times.count - 1, times.count / 2])).sorted()
+            let size = 1 + index % ModelSimulator.groupSize
+            var subjects: [Subject] = []
+            var parameterSets: [[String: Double]] = []
+            let doses = Self.doses(case: index, &g) { Double.random(in: 10...500, using: &$0) }
+            for lane in 0..<size {
+                let parameters = Self.parameters(&g, case: index + lane)
+                parameterSets.append(parameters)
+                var subject = Subject(model: model, parameters: parameters, doses: doses, timeCount: times.count)
+                subject.simulator.integralTimeIndices = read
+                subjects.append(subject)
+            }
+            var walked = size
+            if size == 1 {
+                try subjects[0].simulateAlone(times: times, portable: portable)
+            } else {
+                subjects[0].simulator.portableWalk = portable
+                walked = subjects.withUnsafeMutableBufferPointer { ModelSimulator.simulateGroup($0, times: times) }
+            }
+            for lane in 0..<walked {
+                let reference = try Reference(parameterSets[lane], doses: doses, times: times, integrate: integrate)
+                var expected = [UInt64](repeating: Double.nan.bitPattern, count: reference.integrals.count)
+                for j in integrate.indices {
+                    for k in read { expected[j * times.count + k] = reference.integrals[j * times.count + k] }
+                }
+                var whole = subjects[lane]
+                whole.integrals = reference.integrals.map(Double.init(bitPattern:))
+                #expect(reference.firstDifference(whole) == nil, "case \(index), subject \(lane)")
+                #expect(subjects[lane].integrals.map(\.bitPattern) == expected, "case \(index), subject \(lane)")
+            }
+        }
+    }
+
     @Test(arguments: kernels) func subjectsInOneWalkGetTheirOwnBits(portable: Bool) throws {
         // `simulateGroup` walks up to four subjects in the lanes of one loop: each must get
         // exactly the general walk's bits. A group ends before the first subject whose events

@@ -28,7 +28,8 @@ typedef struct cpkwalk_lane {
     const void *source;
     /// C at the observation times (`time_count` values), then AUC (as many).
     double *outputs;
-    /// `integral_count` rows of `time_count` values, each the AUC; NULL when there are none.
+    /// `integral_count` rows of `time_count` values, each the AUC (at `integral_times` only, when
+    /// the course has them); NULL when there are none.
     double *integrals;
 } cpkwalk_lane;
 
@@ -45,6 +46,10 @@ typedef struct cpkwalk_course {
     const cpkwalk_event *events;
     long event_count;
     long integral_count;
+    /// The observation-time indices at which the integral rows are written (ascending), or NULL
+    /// for every one; entries elsewhere are left as they were.
+    const long *integral_times;
+    long integral_time_count;
     cpkwalk_transition transition;
 } cpkwalk_course;
 
