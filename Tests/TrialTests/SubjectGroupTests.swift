@@ -9,11 +9,14 @@ import Twins
 // each subject alone: facts, endpoints, adverse events and the time course, bit for bit — with
 // adherence, dropout and lag times making some subjects' events differ from their neighbours'.
 
-private func protocolText(parameters: String, variability: String, extra: String) -> String {
+/// An oral 2-compartment protocol of two arms (the second with an extra IV bolus), with
+/// `parameters` and `variability` entries appended and `extra` top-level keys (also used by
+/// `TimecourseStreamingTests`).
+func groupProtocolText(parameters: String = "", variability: String = "", extra: String = "", subjects: Int = 41) -> String {
     """
     protocol: GROUPS
     seed: 7
-    subjects: 41
+    subjects: \(subjects)
     population:
       population: flat
       covariates:
@@ -55,7 +58,7 @@ private func protocolText(parameters: String, variability: String, extra: String
 
     @Test(arguments: 0..<variants.count) func groupedSubjectsGetTheirOwnResults(variant: Int) throws {
         let (parameters, variability, extra) = Self.variants[variant]
-        let yaml = protocolText(parameters: parameters, variability: variability, extra: extra)
+        let yaml = groupProtocolText(parameters: parameters, variability: variability, extra: extra)
         let plan = try TrialPlan(try ProtocolLoader.load(bytes: Array(yaml.utf8), path: "groups.yaml"))
         let cohort = plan.cohort.replicate(seed: plan.seed, replicate: 1)
         var spaces = (0..<TrialPlan.subjectGroupSize).map { _ in SubjectWorkspace(plan: plan) }

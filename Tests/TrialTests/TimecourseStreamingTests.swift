@@ -124,36 +124,15 @@ struct TimecourseStreamingTests {
         }
     }
 
-    /// A two-arm oral protocol whose arms are large enough to stream with a 256-subject prefix.
-    private static let protocolText = """
-    protocol: TCS
-    seed: 5
-    subjects: 1400
-    replicates: 3
-    population:
-      population: p
-      covariates:
-        WT: { dist: uniform, min: 60, max: 80 }
-    duration: 48 h
-    observe: 1 h
-    model:
-      pk: { compartments: 2, absorption: oral }
-      parameters: { CL: 5 L/h, V1: 50 L, Q: 10 L/h, V2: 100 L, KA: 1.0 }
-      variability: { CL: 0.3, V1: 0.3, KA: 0.3 }
-    arms:
-      - name: low
-        dosing: { amount: 50 mg, every: 12 h, doses: 4 }
-      - name: high
-        dosing: { amount: 100 mg, every: 12 h, doses: 4 }
-    endpoints:
-      - { id: CMAX, variable: C, summary: max }
-    """
+    /// Two arms of 700 subjects (`groupProtocolText`), large enough to stream with a 256-subject
+    /// prefix, 2 replicates (so the arms' summaries are made early).
+    private static let protocolText = groupProtocolText(extra: "replicates: 2", subjects: 1400)
 
     @Test(arguments: [1, 2]) func aRunsTimecoursesDoNotDependOnHowTheyWereKept(threads: Int) throws {
         // Not streamed (the arms are small for the standard prefix), streamed, and streamed with
         // nothing captured (every column counted again from its subjects simulated again): the
         // same timecourse.csv, byte for byte, and the same subject files.
-        let definition = try ProtocolLoader.load(bytes: Array(Self.protocolText.utf8), path: "tcs.yaml")
+        let definition = try ProtocolLoader.load(bytes: Array(Self.protocolText.utf8), path: "groups.yaml")
         let plan = try TrialPlan(definition)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tcs-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -164,7 +143,7 @@ struct TimecourseStreamingTests {
             var options = RunOptions(outputDirectory: root + "/\(i)", threads: threads)
             options.timecourseStreaming = streaming
             let folder = try TrialRunner(plan: plan, options: options, protocolBytes: definition.sourceBytes,
-                                         protocolFileName: "tcs.yaml").run()
+                                         protocolFileName: "groups.yaml").run()
             var contents: [String: Data] = [:]
             for name in ["timecourse.csv", "subjects.csv", "endpoints.csv", "efficacy.csv"] {
                 contents[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
