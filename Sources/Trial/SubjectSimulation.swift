@@ -370,12 +370,13 @@ extension TrialPlan {
 
     /// The first value of `window` (grid indices into `timeIndex`) followed by every later one
     /// that is strictly greater (`isMax`) or smaller: the window's maximum or minimum as the
-    /// sequential scan finds it, NaNs after the first value skipped.
+    /// sequential scan finds it, NaNs after the first value skipped. `timeIndex` increases
+    /// strictly, as `gridTimeIndex` does.
     ///
-    /// Scanned in four interleaved lanes, each starting from the first value, so the comparisons
-    /// do not wait on one another. The lanes find the same extreme value; only which of several
-    /// equal values wins can differ, which matters for the bits only between −0 and +0 — a zero
-    /// result is therefore rescanned sequentially, as is a first value that is NaN.
+    /// Scanned in eight lanes, each starting from the first value, so the comparisons do not wait
+    /// on one another. The lanes find the same extreme value; only which of several equal values
+    /// wins can differ, which matters for the bits only between −0 and +0 — a zero result is
+    /// therefore rescanned sequentially, as is a first value that is NaN.
     @inline(__always)
     static func extreme(_ values: UnsafePointer<Double>, at timeIndex: UnsafeBufferPointer<Int>, _ window: ClosedRange<Int>,
                         isMax: Bool) -> Double {
@@ -389,33 +390,36 @@ extension TrialPlan {
             return best
         }
         if first.isNaN { return sequential() }
-        var b0 = first, b1 = first, b2 = first, b3 = first
-        var k = window.lowerBound
-        let end = window.upperBound
-        if isMax {
-            while k + 3 <= end {
-                let v0 = values[timeIndex[k]], v1 = values[timeIndex[k + 1]]
-                let v2 = values[timeIndex[k + 2]], v3 = values[timeIndex[k + 3]]
-                b0 = v0 > b0 ? v0 : b0; b1 = v1 > b1 ? v1 : b1
-                b2 = v2 > b2 ? v2 : b2; b3 = v3 > b3 ? v3 : b3
-                k += 4
+        let lower = window.lowerBound, end = window.upperBound
+        // Eight lanes, each the extreme of the values it saw (all starting from `first`), then
+        // the rest one by one, then the lanes. The grid's time indices increase strictly
+        // (TrialPlan), so a window whose first and last indices are as far apart as its grid
+        // points is contiguous: its values are loaded eight at a time.
+        var lanes = SIMD8(repeating: first)
+        let blocks = (end &- lower &+ 1) / 8
+        var k = lower &+ blocks &* 8
+        if timeIndex[end] &- timeIndex[lower] == end &- lower {
+            let run = UnsafeRawPointer(values + timeIndex[lower])
+            let size = MemoryLayout<SIMD8<Double>>.size
+            if isMax {
+                for b in 0..<blocks { let v = run.loadUnaligned(fromByteOffset: b &* size, as: SIMD8<Double>.self); lanes.replace(with: v, where: v .> lanes) }
+            } else {
+                for b in 0..<blocks { let v = run.loadUnaligned(fromByteOffset: b &* size, as: SIMD8<Double>.self); lanes.replace(with: v, where: v .< lanes) }
             }
-            while k <= end { let v = values[timeIndex[k]]; b0 = v > b0 ? v : b0; k += 1 }
-            if b1 > b0 { b0 = b1 }
-            if b2 > b0 { b0 = b2 }
-            if b3 > b0 { b0 = b3 }
         } else {
-            while k + 3 <= end {
-                let v0 = values[timeIndex[k]], v1 = values[timeIndex[k + 1]]
-                let v2 = values[timeIndex[k + 2]], v3 = values[timeIndex[k + 3]]
-                b0 = v0 < b0 ? v0 : b0; b1 = v1 < b1 ? v1 : b1
-                b2 = v2 < b2 ? v2 : b2; b3 = v3 < b3 ? v3 : b3
-                k += 4
+            for b in 0..<blocks {
+                var v = SIMD8<Double>()
+                for l in 0..<8 { v[l] = values[timeIndex[lower &+ b &* 8 &+ l]] }
+                if isMax { lanes.replace(with: v, where: v .> lanes) } else { lanes.replace(with: v, where: v .< lanes) }
             }
-            while k <= end { let v = values[timeIndex[k]]; b0 = v < b0 ? v : b0; k += 1 }
-            if b1 < b0 { b0 = b1 }
-            if b2 < b0 { b0 = b2 }
-            if b3 < b0 { b0 = b3 }
+        }
+        var b0 = lanes[0]
+        if isMax {
+            while k <= end { let v = values[timeIndex[k]]; b0 = v > b0 ? v : b0; k &+= 1 }
+            for l in 1..<8 where lanes[l] > b0 { b0 = lanes[l] }
+        } else {
+            while k <= end { let v = values[timeIndex[k]]; b0 = v < b0 ? v : b0; k &+= 1 }
+            for l in 1..<8 where lanes[l] < b0 { b0 = lanes[l] }
         }
         return b0 == 0 ? sequential() : b0
     }

@@ -22,7 +22,11 @@ struct DosingEventList {
     /// Expands `doses` for one subject. `absorption` is nil when the model has no depot, in
     /// which case an oral dose is an error.
     mutating func build(doses: [Dose], bioavailability: Double, lagTime: Double, hasDepot: Bool) throws(SimulationError) {
-        events.removeAll(keepingCapacity: true)
+        // Checked first (the first invalid dose's error, as the doses are expanded in order),
+        // then written in place: the list keeps its storage from subject to subject and its
+        // length while the dose count does, so the per-event appends (each a uniqueness and
+        // capacity check) are gone.
+        var count = 0
         for dose in doses {
             guard dose.time.isFinite, dose.amount.isFinite, dose.time >= 0, dose.amount >= 0 else {
                 throw SimulationError(time: dose.time, message: "invalid dose (time \(dose.time) h, amount \(dose.amount) mg): times and amounts must be finite and non-negative")
@@ -32,30 +36,55 @@ struct DosingEventList {
                 guard hasDepot else {
                     throw SimulationError(time: dose.time, message: "oral dose on a model without first-order absorption (pk absorption must be oral)")
                 }
-                events.append(DosingEvent(time: dose.time + lagTime, kind: .depot(amount: dose.amount * bioavailability)))
+                count += 1
             case .bolus:
-                events.append(DosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
+                count += 1
             case let .infusion(duration):
                 guard duration.isFinite, duration >= 0 else {
                     throw SimulationError(time: dose.time, message: "infusion duration \(duration) h must be finite and non-negative")
                 }
-                if duration == 0 {
-                    events.append(DosingEvent(time: dose.time, kind: .central(amount: dose.amount)))
-                } else {
-                    let rate = dose.amount / duration
-                    events.append(DosingEvent(time: dose.time, kind: .infusionRate(change: rate)))
-                    events.append(DosingEvent(time: dose.time + duration, kind: .infusionRate(change: -rate)))
-                }
+                count += duration == 0 ? 1 : 2
             }
         }
-        for i in events.indices.dropFirst() {
-            var j = i
-            let moving = events[i]
-            while j > 0, events[j - 1].time > moving.time {
-                events[j] = events[j - 1]
-                j -= 1
+        if events.count > count {
+            events.removeLast(events.count - count)
+        } else if events.count < count {
+            events.append(contentsOf: repeatElement(DosingEvent(time: 0, kind: .central(amount: 0)), count: count - events.count))
+        }
+        events.withUnsafeMutableBufferPointer { events in
+            var n = 0
+            for dose in doses {
+                switch dose.route {
+                case .oral:
+                    events[n] = DosingEvent(time: dose.time + lagTime, kind: .depot(amount: dose.amount * bioavailability))
+                case .bolus:
+                    events[n] = DosingEvent(time: dose.time, kind: .central(amount: dose.amount))
+                case let .infusion(duration):
+                    if duration == 0 {
+                        events[n] = DosingEvent(time: dose.time, kind: .central(amount: dose.amount))
+                    } else {
+                        let rate = dose.amount / duration
+                        events[n] = DosingEvent(time: dose.time, kind: .infusionRate(change: rate))
+                        n += 1
+                        events[n] = DosingEvent(time: dose.time + duration, kind: .infusionRate(change: -rate))
+                    }
+                }
+                n += 1
             }
-            events[j] = moving
+            // A stable insertion sort by time, skipped when the events are already in order (the
+            // usual case: doses come sorted, and one lag time keeps them so).
+            var ordered = true
+            for i in events.indices.dropFirst() where events[i - 1].time > events[i].time { ordered = false; break }
+            if ordered { return }
+            for i in events.indices.dropFirst() {
+                var j = i
+                let moving = events[i]
+                while j > 0, events[j - 1].time > moving.time {
+                    events[j] = events[j - 1]
+                    j -= 1
+                }
+                events[j] = moving
+            }
         }
     }
 }
