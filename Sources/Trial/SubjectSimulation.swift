@@ -331,7 +331,7 @@ extension TrialPlan {
                         let b = space.integrals[j * timeCount + endpoint.pointee.windowTimeIndices.end]
                         if endpoint.pointee.definition.summary == .mean {
                             base = space.baseline[o]
-                            if !missing { aval = (b - a) / (endpoint.pointee.definition.window.upperBound - endpoint.pointee.definition.window.lowerBound) }
+                            if !missing { aval = (b - a) / endpoint.pointee.windowSpan }
                         } else if !missing {
                             aval = b - a
                         }

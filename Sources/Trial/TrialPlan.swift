@@ -114,6 +114,16 @@ public struct TrialPlan: Sendable {
         Swift.min(gridCount - 1, Swift.max(0, Int((x / gridStep + 1e-9).rounded(.down))))
     }
 
+    /// `x`, or the grid time k·Δ when `x` lies within 1e-9 grid steps of it (the tolerance of
+    /// SPEC §4's grid rule): a time that coincides with a grid time is that grid time. `50 min`
+    /// on a `10 min` grid is grid point 5 although 50/60 and 5·(10/60) differ in the last bit, so
+    /// a dose there is in the value read there, as SPEC §4 requires, and a window bound there
+    /// adds no observation time of its own.
+    public static func coinciding(_ x: Double, gridStep step: Double) -> Double {
+        let k = (x / step).rounded()
+        return Swift.abs(x / step - k) <= 1e-9 ? k * step : x
+    }
+
     public init(_ definition: ProtocolDefinition) throws {
         self.definition = definition
         seed = definition.seed
@@ -133,8 +143,9 @@ public struct TrialPlan: Sendable {
         var extra = Set<Double>()
         var integrated: [String] = []
         let modelDefinition = definition.model
+        let onGrid = { (x: Double) in Self.coinciding(x, gridStep: definition.observe) }
         for e in definition.endpoints where e.kind == .continuous && (e.summary == .mean || e.summary == .auc) {
-            for bound in [e.window.lowerBound, e.window.upperBound] where !grid.contains(bound) { extra.insert(bound) }
+            for bound in [onGrid(e.window.lowerBound), onGrid(e.window.upperBound)] where !grid.contains(bound) { extra.insert(bound) }
             let name = modelDefinition.outputs[e.variable].name
             if !integrated.contains(name) { integrated.append(name) }
         }
@@ -206,7 +217,7 @@ public struct TrialPlan: Sendable {
             }
             return ks.map { Double($0) * gridStepValue }
         }
-        arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition, ruleTimes: ruleTimes) }
+        arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition, gridStep: gridStepValue, ruleTimes: ruleTimes) }
         let parameterPlans = parameters
         typicalByArm = arms.flatMap { arm in parameterPlans.indices.map { arm.parameterOverrides[$0] ?? parameterPlans[$0].typical } }
         armSizes = definition.allocation
@@ -225,7 +236,9 @@ public struct TrialPlan: Sendable {
             return EndpointPlan(definition: e,
                                 readGridIndex: readK,
                                 windowGrid: first...Swift.max(first, last),
-                                windowTimeIndices: (times.firstIndex(of: e.window.lowerBound) ?? 0, times.firstIndex(of: e.window.upperBound) ?? 0),
+                                windowTimeIndices: (times.firstIndex(of: onGrid(e.window.lowerBound)) ?? 0,
+                                                    times.firstIndex(of: onGrid(e.window.upperBound)) ?? 0),
+                                windowSpan: onGrid(e.window.upperBound) - onGrid(e.window.lowerBound),
                                 integralIndex: integrated.firstIndex(of: modelDefinition.outputs[e.variable].name),
                                 assessments: e.kind == .timeToEvent ? assessments(e.assessment) : [])
         }
@@ -295,7 +308,8 @@ public struct ArmPlan: Sendable {
     public var rules: [DoseRule]
     public var ruleTimes: [[Double]]
 
-    init(arm: ArmDefinition, model: ModelDefinition, ruleTimes: (DoseRule) -> [Double]) throws {
+    /// Dose times that coincide with a grid time are that grid time (`TrialPlan.coinciding`).
+    init(arm: ArmDefinition, model: ModelDefinition, gridStep: Double, ruleTimes: (DoseRule) -> [Double]) throws {
         name = arm.name
         var list: [ScheduledDose] = []
         var steady: SteadyStatePlan?
@@ -323,7 +337,10 @@ public struct ArmPlan: Sendable {
                 }
                 steady = SteadyStatePlan(entry: e, interval: interval, route: route, target: target)
             }
-            for t in entry.times { list.append(ScheduledDose(time: t, amount: entry.amount, route: route, target: target, entry: e)) }
+            for t in entry.times {
+                list.append(ScheduledDose(time: TrialPlan.coinciding(t, gridStep: gridStep), amount: entry.amount, route: route,
+                                          target: target, entry: e))
+            }
         }
         doses = list.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         var overrides: [Int: ParameterValue] = [:]
@@ -365,6 +382,8 @@ public struct EndpointPlan: Sendable {
     public let windowGrid: ClosedRange<Int>
     /// Indices in `observationTimes` of the window bounds (mean/auc integrate between them).
     public let windowTimeIndices: (start: Int, end: Int)
+    /// The time between those two observation times (h): a mean's divisor.
+    public let windowSpan: Double
     /// Index of the endpoint's variable among the simulator's integrated outputs (mean/auc).
     public let integralIndex: Int?
     /// Time-to-event: assessed grid indices (> 0), ascending.

@@ -48,6 +48,45 @@ struct ClosedFormTests {
         #expect(Self.agrees(rows[12].values[3], 100.0 / 30 * (1 + exp(-4.0 / 30 * 12))))
     }
 
+    /// The doses of closed-form-bolus-minutes.yaml as (grid step of 10 min, mg): their times in
+    /// the file (50, 70 and 140 min) differ in the last bit from 5, 7 and 14 grid steps.
+    static let minuteDoses: [(step: Int, amount: Double)] = [(5, 10), (7, 20), (14, 20)]
+
+    /// 1-compartment iv bolus, CL 1 L/h, V 10 L, at grid step k (a dose at step k included).
+    static func minuteBolus(step k: Int) -> Double {
+        minuteDoses.filter { $0.step <= k }.reduce(0) { $0 + $1.amount / 10 * exp(-0.1 * Double(k - $1.step) / 6) }
+    }
+
+    @Test("a dose whose time coincides with a grid time only to the last bit is in the value read there")
+    func dosesOnAMinuteGrid() throws {
+        let (folder, result) = try E2E.runFixture("closed-form-bolus-minutes.yaml", protocolID: "E2E-CF-BOLUS-MIN")
+        defer { E2E.remove(folder.deletingLastPathComponent()) }
+        try #require(result.status == 0, "stderr: \(result.stderr)")
+        let rows = try Self.concentrations(folder)
+        #expect(rows.count == 25)
+        for (k, row) in rows.enumerated() {
+            #expect(row.time == Double(k) * (10.0 / 60))
+            #expect(Self.agrees(row.values[3], Self.minuteBolus(step: k)), "C at step \(k): \(row.values[3]) vs \(Self.minuteBolus(step: k))")
+        }
+        #expect(rows[5].values[3] == 1, "the 10 mg dose at 50 min, read at 50 min: 10 mg / 10 L")
+        // ∫ from step 5 to step 14 of the doses given before step 14.
+        let a = 5.0 / 6, b = 14.0 / 6
+        let auc = Self.minuteDoses.filter { $0.step < 14 }.reduce(0.0) { sum, dose in
+            let t = Double(dose.step) / 6, low = max(a, t)
+            return sum + dose.amount / 10 * (exp(-0.1 * (low - t)) - exp(-0.1 * (b - t))) / 0.1
+        }
+        let endpoints = try E2E.csv(folder.appendingPathComponent("endpoints.csv")).records()
+        #expect(endpoints.count == 2 * 3)
+        for row in endpoints {
+            let aval = Double(row["AVAL"] ?? "") ?? .nan
+            switch row["ENDPOINT"] {
+            case "C50", "CMAX50": #expect(aval == 1, "\(row["ENDPOINT"] ?? "") \(aval)")
+            case "AUC": #expect(Self.agrees(aval, auc), "AUC \(aval) vs \(auc)")
+            default: Issue.record("unexpected endpoint \(row["ENDPOINT"] ?? "")")
+            }
+        }
+    }
+
     /// 2-compartment oral, W1 typical patient: for each dose D at t_d ≤ t, with τ = t − t_d and
     /// λ ∈ {α, β, KA} (α, β the disposition rate constants),
     /// C = D·KA/V1 · Σ_λ (k21 − λ) / Π_{μ ≠ λ} (μ − λ) · exp(−λτ).
