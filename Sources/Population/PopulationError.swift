@@ -26,6 +26,16 @@ public enum PopulationError: Error, Equatable, Sendable, CustomStringConvertible
     /// `CohortSynthesizer.tableRowCount` subjects per replicate).
     case subjectBeyondCohortTable(subject: Int, rows: Int)
 
+    /// Where in the population's file the error lies, when the spec knows it: the `inclusion`
+    /// key for criteria that are rarely satisfied, the `correlations` key for correlations.
+    public func place(in spec: PopulationSpec) -> SourcePlace? {
+        switch self {
+        case .inclusionRarelySatisfied: return spec.inclusionPlace
+        case .invalidCorrelation, .correlationsNotPositiveDefinite: return spec.correlationsPlace
+        default: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case let .invalidDistribution(covariate, reason):

@@ -17,6 +17,10 @@ public struct PopulationSpec: Sendable {
     public var inclusion: [InclusionCriterion]
     /// A real cohort instead of distributions (`population: { csv: ..., sample: ... }`).
     public var table: CohortTable?
+    /// Where `inclusion` and `correlations` were written, for the errors found only when the
+    /// population is drawn from (`PopulationError.place(in:)`); nil for a spec built in code.
+    public var inclusionPlace: SourcePlace?
+    public var correlationsPlace: SourcePlace?
 
     public init(name: String, covariates: [CovariateSpec], correlations: [CovariateCorrelation] = [],
                 derived: [DerivedCovariate] = [], inclusion: [InclusionCriterion] = [], table: CohortTable? = nil) {
@@ -101,5 +105,19 @@ public struct CohortTable: Sendable {
         self.levels = levels
         self.rows = rows
         self.sampling = sampling
+    }
+}
+
+/// A place in an input file: the path as the user gave it (or as resolved relative to the file
+/// naming it), 1-based line and column.
+public struct SourcePlace: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
     }
 }

@@ -3,8 +3,8 @@ import Population
 /// Reads a real cohort (SPEC §3, `population: { csv: FILE }`): RFC 4180 CSV with a header row of
 /// covariate names. A column whose every cell is a finite number is numeric; a column with no
 /// numeric cell is categorical (levels in order of first appearance); a column mixing both, an
-/// empty cell or a row with the wrong number of fields is an error at FILE:ROW:COLUMN (ROW the
-/// line, COLUMN the field number, both 1-based).
+/// empty cell or a row with the wrong number of fields is an error at FILE:LINE:COLUMN, the place
+/// where the field starts (1-based; columns count Unicode scalars, as for YAML files).
 enum CohortCSVReader {
     static func read(bytes: [UInt8], path: String, sampling: CohortTable.Sampling, log: DiagnosticLog) -> CohortTable? {
         let errorsBefore = log.diagnostics.count
@@ -15,7 +15,7 @@ enum CohortCSVReader {
             error(line, column, "the cohort file is not valid UTF-8 text")
             return nil
         }
-        let records: [(line: Int, fields: [String])]
+        let records: [Record]
         switch parseRecords(String(decoding: bytes, as: UTF8.self)) {
         case let .success(r): records = r
         case let .failure(failure): error(failure.line, failure.column, failure.message); return nil
@@ -24,14 +24,16 @@ enum CohortCSVReader {
         var columns: [String] = []
         for (i, name) in header.fields.enumerated() {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if !isIdentifier(trimmed) { error(header.line, i + 1, "column name '\(name)' must be a covariate name (a letter or '_', then letters, digits, '_')") }
-            else if columns.contains(trimmed) { error(header.line, i + 1, "duplicate column '\(trimmed)'") }
+            if !isIdentifier(trimmed) { error(header.line, header.columns[i], "column name '\(name)' must be a covariate name (a letter or '_', then letters, digits, '_')") }
+            else if columns.contains(trimmed) { error(header.line, header.columns[i], "duplicate column '\(trimmed)'") }
             columns.append(trimmed)
         }
         let rows = records.dropFirst()
         if rows.isEmpty { error(header.line, 1, "the cohort file has a header but no rows") }
         for row in rows where row.fields.count != columns.count {
-            error(row.line, min(row.fields.count, columns.count) + 1, "row has \(row.fields.count) fields; the header has \(columns.count)")
+            // The first field too many, or the end of a row that is short.
+            let column = row.fields.count > columns.count ? row.columns[columns.count] : row.endColumn
+            error(row.fieldLine(min(row.fields.count, columns.count)), column, "row has \(row.fields.count) fields; the header has \(columns.count)")
         }
         guard log.diagnostics.count == errorsBefore else { return nil }
 
@@ -40,7 +42,7 @@ enum CohortCSVReader {
         for (c, name) in columns.enumerated() {
             let cells = rows.map { $0.fields[c].trimmingCharacters(in: .whitespaces) }
             for (r, cell) in cells.enumerated() where cell.isEmpty {
-                error(rows[rows.startIndex + r].line, c + 1, "missing value in column '\(name)'")
+                error(rows[rows.startIndex + r].fieldLine(c), rows[rows.startIndex + r].columns[c], "missing value in column '\(name)'")
             }
             let numeric = cells.map { NodeReader.parseNumber($0) }
             let numericCount = numeric.filter { if case .some(.some) = $0 { return true } else { return false } }.count
@@ -48,7 +50,7 @@ enum CohortCSVReader {
                 levels.append(nil)
                 for (r, v) in numeric.enumerated() where !cells[r].isEmpty {
                     if case let .some(.some(x)) = v { values[r][c] = x }
-                    else { error(rows[rows.startIndex + r].line, c + 1, "malformed number '\(cells[r])' in numeric column '\(name)'") }
+                    else { error(rows[rows.startIndex + r].fieldLine(c), rows[rows.startIndex + r].columns[c], "malformed number '\(cells[r])' in numeric column '\(name)'") }
                 }
             } else {
                 var names: [String] = []
@@ -65,46 +67,75 @@ enum CohortCSVReader {
 
     struct Failure: Error { var line: Int; var column: Int; var message: String }
 
-    /// RFC 4180 records with the line each starts on; blank lines are skipped.
-    static func parseRecords(_ text: String) -> Result<[(line: Int, fields: [String])], Failure> {
-        var records: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
+    /// One record: its fields, and where each starts (a quoted field may span lines).
+    struct Record {
+        var line: Int
+        var fields: [String]
+        var lines: [Int]
+        var columns: [Int]
+        /// The column just after the record's last character.
+        var endColumn: Int
+
+        /// The line field `i` starts on (the record's last line for i = fields.count).
+        func fieldLine(_ i: Int) -> Int { i < lines.count ? lines[i] : (lines.last ?? line) }
+    }
+
+    /// RFC 4180 records with the line and column each field starts at; blank lines are skipped.
+    static func parseRecords(_ text: String) -> Result<[Record], Failure> {
+        var records: [Record] = []
+        var fields: [String] = [], lines: [Int] = [], columns: [Int] = []
         var field = ""
         var inQuotes = false, fieldWasQuoted = false
-        var line = 1, recordLine = 1, quoteLine = 1
+        var line = 1, column = 1, recordLine = 1, quoteLine = 1, quoteColumn = 1
+        var fieldLine = 1, fieldColumn = 1
         let characters = Array(text.unicodeScalars)
         var i = 0
+        func endField() {
+            fields.append(field); lines.append(fieldLine); columns.append(fieldColumn)
+            field = ""; fieldWasQuoted = false
+        }
         func endRecord() {
-            fields.append(field)
-            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) { records.append((recordLine, fields)) }
-            fields = []; field = ""; fieldWasQuoted = false
+            let quoted = fieldWasQuoted
+            endField()
+            if !(fields.count == 1 && fields[0].isEmpty && !quoted) {
+                records.append(Record(line: recordLine, fields: fields, lines: lines, columns: columns, endColumn: column))
+            }
+            fields = []; lines = []; columns = []
         }
         while i < characters.count {
             let c = characters[i]
             if inQuotes {
                 if c == "\"" {
-                    if i + 1 < characters.count, characters[i + 1] == "\"" { field.append("\""); i += 1 }
+                    if i + 1 < characters.count, characters[i + 1] == "\"" { field.append("\""); i += 1; column += 1 }
                     else { inQuotes = false }
-                } else {
-                    if c == "\n" { line += 1 }
+                    column += 1
+                } else if c == "\n" {
+                    line += 1; column = 1
                     field.unicodeScalars.append(c)
+                } else {
+                    field.unicodeScalars.append(c)
+                    column += 1
                 }
             } else if c == "\"" {
-                if !field.isEmpty { return .failure(Failure(line: line, column: fields.count + 1, message: "a quote may only start a field (RFC 4180)")) }
-                inQuotes = true; fieldWasQuoted = true; quoteLine = line
+                if !field.isEmpty { return .failure(Failure(line: line, column: column, message: "a quote may only start a field (RFC 4180)")) }
+                inQuotes = true; fieldWasQuoted = true; quoteLine = line; quoteColumn = column
+                column += 1
             } else if c == "," {
-                fields.append(field); field = ""; fieldWasQuoted = false
+                endField()
+                column += 1
+                fieldLine = line; fieldColumn = column
             } else if c == "\n" || c == "\r" {
                 if c == "\r", i + 1 < characters.count, characters[i + 1] == "\n" { i += 1 }
                 endRecord()
-                line += 1
-                recordLine = line
+                line += 1; column = 1
+                recordLine = line; fieldLine = line; fieldColumn = 1
             } else {
                 field.unicodeScalars.append(c)
+                column += 1
             }
             i += 1
         }
-        if inQuotes { return .failure(Failure(line: quoteLine, column: fields.count + 1, message: "unterminated quoted field")) }
+        if inQuotes { return .failure(Failure(line: quoteLine, column: quoteColumn, message: "unterminated quoted field")) }
         if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
         return .success(records)
     }

@@ -1,7 +1,7 @@
 /// One input error with its place in a file: `FILE:LINE:COLUMN: error: MESSAGE` (SPEC §1).
 ///
-/// `line` and `column` are 1-based; columns count Unicode scalars, as libYAML does. For a CSV
-/// cohort file `line` is the row's line and `column` the field number (1-based).
+/// `line` and `column` are 1-based; columns count Unicode scalars, as libYAML does (in a CSV
+/// cohort file too, where an error is placed where its field starts).
 public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     /// The path as the user gave it (or as resolved relative to the file that names it).
     public var file: String

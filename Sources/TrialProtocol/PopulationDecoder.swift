@@ -43,7 +43,13 @@ struct PopulationDecoder {
         let complete = spec.table != nil || fields.value("covariates").map { declaredNames($0).count == spec.covariates.count } ?? false
         if let d = fields.value("derived") { decodeDerived(d, into: &spec, compile: complete) }
         if let i = fields.value("inclusion") { spec.inclusion = decodeInclusion(i, spec: spec, compile: complete) }
+        spec.inclusionPlace = place(of: fields.keyNode("inclusion"))
+        spec.correlationsPlace = place(of: fields.keyNode("correlations"))
         return reader.log.diagnostics.count == errorsBefore ? spec : nil
+    }
+
+    private func place(of node: Node?) -> SourcePlace? {
+        node?.mark.map { SourcePlace(file: reader.file, line: $0.line, column: $0.column) }
     }
 
     // MARK: Covariates

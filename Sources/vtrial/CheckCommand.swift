@@ -22,7 +22,7 @@ struct CheckCommand: ParsableCommand {
             print(definition.summary, terminator: definition.summary.hasSuffix("\n") ? "" : "\n")
             print(plan.costEstimate(threads: ProcessInfo.processInfo.activeProcessorCount))
         } catch {
-            printError("\(protocolFile): error: \(error)")
+            printError(inputErrorLine(error, file: protocolFile, population: definition.population))
             throw ExitCode(2)
         }
     }

@@ -37,7 +37,7 @@ struct CohortCommand: ParsableCommand {
             try CohortExport.write(spec, subjects: subjects, seed: seed, to: out)
         } catch let error as PopulationError {
             // Problems of the population itself (correlations, inclusion rate) are input errors.
-            printError("\(populationFile): error: \(error)")
+            printError(inputErrorLine(error, file: populationFile, population: spec))
             throw ExitCode(2)
         } catch {
             printError("vtrial: error: \(error)")

@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
         do {
             plan = try TrialPlan(definition)
         } catch {
-            printError("\(protocolFile): error: \(error)")
+            printError(inputErrorLine(error, file: protocolFile, population: definition.population))
             throw ExitCode(2)
         }
         let options = RunOptions(outputDirectory: out, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,

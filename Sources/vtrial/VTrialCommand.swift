@@ -43,3 +43,12 @@ struct VTrialCommand: ParsableCommand {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
 }
+
+/// The line for an input error found after the files were read (planning a trial, drawing a
+/// cohort): at its place in the population's file when it has one (SPEC §1), else naming `file`.
+func inputErrorLine(_ error: Error, file: String, population: PopulationSpec?) -> String {
+    if let error = error as? PopulationError, let population, let place = error.place(in: population) {
+        return "\(place.file):\(place.line):\(place.column): error: \(error)"
+    }
+    return "\(file): error: \(error)"
+}

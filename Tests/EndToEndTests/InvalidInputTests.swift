@@ -35,6 +35,8 @@ struct InvalidInputTests {
         Case(file: "custom-cycle.yaml", lines: 15...15, column: 19, words: ["cycle"]),
         Case(file: "custom-state-without-ode.yaml", lines: 14...14, column: 7, words: ["B", "ODE"]),
         Case(file: "custom-syntax.yaml", lines: 15...15, column: 20, words: ["expected ')'"]),
+        // Found only when drawing (fewer than 1 in 1,000 candidates pass): placed at `inclusion`.
+        Case(file: "inclusion-rarely-satisfied.yaml", lines: 9...9, column: 3, words: ["Z > 3.5", "of 100000 draws"]),
     ]
 
     struct Diagnostic { var path: String; var line: Int; var column: Int; var message: String }
@@ -74,6 +76,23 @@ struct InvalidInputTests {
         // `check` agrees.
         let check = try E2E.vtrial(["check", path])
         #expect(check.status == 2, "vtrial check exit status; stderr: \(check.stderr)")
+    }
+
+    @Test("criteria rarely satisfied in a population file: the error is placed in that file, for run, check and cohort")
+    func rareInclusionInAPopulationFile() throws {
+        let population = E2E.fixture("invalid/rare-inclusion-population.yaml").path
+        let protocolPath = E2E.fixture("invalid/rare-inclusion-by-file.yaml").path
+        for arguments in [["run", protocolPath], ["check", protocolPath], ["cohort", population, "--subjects", "3"]] {
+            let result = arguments[0] == "run" ? try Self.run(arguments).result : try E2E.vtrial(arguments)
+            #expect(result.status == 2, "\(arguments[0]): stderr \(result.stderr)")
+            #expect(result.stdout.isEmpty || arguments[0] == "check")
+            let located = result.stderr.split(separator: "\n").compactMap(Self.diagnostic)
+            #expect(located.count == 1, "\(arguments[0]): \(result.stderr)")
+            let hit = try #require(located.first)
+            #expect(URL(fileURLWithPath: hit.path).standardizedFileURL.path == URL(fileURLWithPath: population).standardizedFileURL.path,
+                    "\(arguments[0]) names \(hit.path)")
+            #expect(hit.line == 7 && hit.column == 1 && hit.message.contains("Z > 3.5"), "\(arguments[0]): \(result.stderr)")
+        }
     }
 
     @Test("several errors of one file are reported in one run")

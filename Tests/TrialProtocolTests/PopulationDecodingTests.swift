@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func csvCohortErrorsNameRowAndColumn() {
-        let csv = "WT,AGE\n70,40\n,51\n64,x\n"
+        let csv = "WT,AGE\n70,40\n,51\n64,x\n400000,abc\n"
         let errors = protocolErrors(minimalProtocol.replacing("""
         population:
           covariates:
@@ -91,7 +91,8 @@ import Testing
         """, with: "population: { csv: cohort.csv, sample: bootstrap }"), files: ["cohort.csv": csv])
         #expect(errors == [
             "cohort.csv:3:1: error: missing value in column 'WT'",
-            "cohort.csv:4:2: error: malformed number 'x' in numeric column 'AGE'",
+            "cohort.csv:4:4: error: malformed number 'x' in numeric column 'AGE'",
+            "cohort.csv:5:8: error: malformed number 'abc' in numeric column 'AGE'",
         ])
         let ragged = protocolErrors(minimalProtocol.replacing("""
         population:
@@ -99,6 +100,17 @@ import Testing
             WT: { dist: normal, mean: 70, sd: 10 }
             SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
         """, with: "population: { csv: cohort.csv, sample: as-is }"), files: ["cohort.csv": "WT,AGE\n70,40,1\n"])
-        #expect(ragged == ["cohort.csv:2:3: error: row has 3 fields; the header has 2"])
+        #expect(ragged == ["cohort.csv:2:7: error: row has 3 fields; the header has 2"])
+        // A short row: at its end. A quoted field may span lines: the next row's place counts them.
+        let short = protocolErrors(minimalProtocol.replacing("""
+        population:
+          covariates:
+            WT: { dist: normal, mean: 70, sd: 10 }
+            SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
+        """, with: "population: { csv: cohort.csv, sample: bootstrap }"), files: ["cohort.csv": "WT,NOTE\n70,\"two\nlines\"\n65\n,\"é\",\n"])
+        #expect(short == [
+            "cohort.csv:4:3: error: row has 1 fields; the header has 2",
+            "cohort.csv:5:6: error: row has 3 fields; the header has 2",
+        ])
     }
 }
