@@ -82,6 +82,7 @@ struct NodeReader {
                 error("a key in `\(section)` must be a name; got \(Self.describe(keyNode))", at: keyNode)
                 continue
             }
+            if YAMLSource.isRenamedDuplicate(key.string) { continue }
             if !allowed.isEmpty && !allowed.contains(key.string) {
                 var message = "unknown key '\(key.string)' in \(section)"
                 if let near = nearestName(key.string, among: allowed) { message += "; did you mean '\(near)'?" }

@@ -145,7 +145,7 @@ struct PopulationDecoder {
 
     private func declaredNames(_ node: Node) -> [String] {
         guard case let .mapping(m) = node else { return [] }
-        return m.keys.compactMap(\.string)
+        return m.keys.compactMap(\.string).filter { !YAMLSource.isRenamedDuplicate($0) }
     }
 
     private func decodeCorrelations(_ node: Node, covariates: [CovariateSpec], declared: [String]) -> [CovariateCorrelation] {

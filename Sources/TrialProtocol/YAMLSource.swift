@@ -30,16 +30,27 @@ struct YAMLSource {
             log.add(Diagnostic(file: path, line: line, column: column, message: "the file is not valid UTF-8 text (invalid byte sequence here)"))
             return nil
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            log.add(diagnostic(for: error, text: text, path: path))
-            return nil
-        } catch {
-            log.add(Diagnostic(file: path, line: 1, column: 1, message: "invalid YAML: \(error)"))
-            return nil
+        var text = String(decoding: bytes, as: UTF8.self)
+        var root: Node?
+        var renamed = 0
+        while true {
+            do {
+                root = try Yams.compose(yaml: text)
+                break
+            } catch let error as YamlError {
+                log.add(diagnostic(for: error, text: text, path: path))
+                // A repeated key is renamed where it was found, and the file composed again, so
+                // that every other error of the file (other repeats included) is reported too.
+                guard case let .duplicatedKeysInMapping(duplicates, context) = error, let key = duplicates.first,
+                      renamed < ProtocolLoadError.maximumDiagnostics,
+                      let place = secondOccurrence(of: key, after: SourcePosition(context.mark), in: text),
+                      let rewritten = renaming(key, at: place, in: text, number: renamed) else { return nil }
+                text = rewritten
+                renamed += 1
+            } catch {
+                log.add(Diagnostic(file: path, line: 1, column: 1, message: "invalid YAML: \(error)"))
+                return nil
+            }
         }
         guard let root else {
             log.add(Diagnostic(file: path, line: 1, column: 1, message: "the file is empty: expected a YAML mapping"))
@@ -79,8 +90,7 @@ struct YAMLSource {
         case let .duplicatedKeysInMapping(duplicates, context):
             let key = duplicates.first ?? ""
             let mark = secondOccurrence(of: key, after: SourcePosition(context.mark), in: text) ?? SourcePosition(context.mark)
-            let others = duplicates.count > 1 ? " (also duplicated: \(duplicates.dropFirst().joined(separator: ", ")))" : ""
-            return located(mark, "duplicate key '\(key)': a key may appear only once in a mapping\(others)")
+            return located(mark, "duplicate key '\(key)': a key may appear only once in a mapping")
         case let .reader(problem, offset, _, _):
             var line = 1, column = 1
             if let offset {
@@ -92,6 +102,30 @@ struct YAMLSource {
         default:
             return Diagnostic(file: path, line: 1, column: 1, message: "invalid YAML: \(error)")
         }
+    }
+
+    /// Whether a mapping key is a repeated key renamed by `renaming` (already reported): readers
+    /// skip it.
+    static func isRenamedDuplicate(_ key: String) -> Bool {
+        key.unicodeScalars.first.map { renamedKeyScalars.contains($0.value) } ?? false
+    }
+
+    /// Supplementary private-use scalars (printable for YAML, never in a protocol's names).
+    private static let renamedKeyScalars: ClosedRange<UInt32> = 0xF0000...0xFFFFD
+
+    /// `text` with the plain key `key` at `place` replaced by as many private-use scalars (so no
+    /// later column on the line moves), the first one numbered so that every renamed key of a
+    /// mapping differs; nil when `key` is not found there as written.
+    static func renaming(_ key: String, at place: SourcePosition, in text: String, number: Int) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+        let keyScalars = Array(key.unicodeScalars)
+        let l = place.line - 1, c = place.column - 1
+        guard !keyScalars.isEmpty, l >= 0, l < lines.count, c >= 0, c + keyScalars.count <= lines[l].count,
+              Array(lines[l][c..<(c + keyScalars.count)]) == keyScalars,
+              let first = Unicode.Scalar(renamedKeyScalars.lowerBound + UInt32(number)),
+              let filler = Unicode.Scalar(renamedKeyScalars.lowerBound) else { return nil }
+        lines[l].replaceSubrange(c..<(c + keyScalars.count), with: [first] + Array(repeating: filler, count: keyScalars.count - 1))
+        return lines.map { line in var s = String.UnicodeScalarView(); s.append(contentsOf: line); return String(s) }.joined(separator: "\n")
     }
 
     /// Yams reports a duplicate key at its first occurrence; the error belongs to the repeated

@@ -46,6 +46,19 @@ import Testing
         ])
         #expect(protocolErrors(minimalProtocol.replacing("{ compartments: 1, absorption: oral }", with: "{ compartments: 1, compartments: 2 }")) == [
             "10:26: error: duplicate key 'compartments': a key may appear only once in a mapping",
+            // Decoding goes on: without `absorption` the model is an iv bolus, which has no KA.
+            "12:37: error: unknown parameter 'KA' in model.parameters; this model's parameters are CL, V1, E0, EMAX, EC50, HILL",
+        ])
+        // Every repeat is reported (a third occurrence too), and so is every other error of the
+        // file; the first occurrence is the one read.
+        #expect(protocolErrors(minimalProtocol
+            .replacing("seed: 1\n", with: "seed: 1\nseed: 2\n")
+            .replacing("subjects: 40", with: "subjects: forty")
+            .replacing("  - name: placebo\n", with: "  - name: placebo\n    name: again\n    name: thrice\n")) == [
+            "3:1: error: duplicate key 'seed': a key may appear only once in a mapping",
+            "4:11: error: `subjects` must be an integer ≥ 1; got 'forty'",
+            "16:5: error: duplicate key 'name': a key may appear only once in a mapping",
+            "17:5: error: duplicate key 'name': a key may appear only once in a mapping",
         ])
         let syntax = protocolErrors("protocol: TEST\nseed: [1, 2\n")
         #expect(syntax.count == 1)
