@@ -1,5 +1,6 @@
 import Expressions
 import Foundation
+import Twins
 import Yams
 
 extension ProtocolDecoder {
@@ -25,7 +26,7 @@ extension ProtocolDecoder {
                 if let outputs, let name = reader.string(variableNode, key: "variable") {
                     if let index = outputs.firstIndex(where: { $0.name == name }) {
                         definition.variable = index
-                        if let gradesNode { definition.grades = decodeGrades(gradesNode, variable: index) }
+                        if let gradesNode { definition.grades = decodeGrades(gradesNode, variable: index, unit: outputs[index].dimension) }
                     } else { reportUnknownOutput(name, at: variableNode, outputs: outputs.map(\.name), section: "adverse event '\(term)'") }
                 }
             } else {
@@ -37,8 +38,10 @@ extension ProtocolDecoder {
         return out
     }
 
-    /// `{ 1: "< 2.0", 2: "< 1.5" }`: grades 1–5, each a comparison of the variable with a number.
-    private func decodeGrades(_ node: Node, variable: Int) -> [AdverseEventGrade] {
+    /// `{ 1: "< 2.0", 2: "< 1.5" }`: grades 1–5, each a comparison of the variable with a number
+    /// in its unit, or with a quantity where that unit is built from mass, volume and time
+    /// (`"> 1500 ng/mL"` on a concentration).
+    private func decodeGrades(_ node: Node, variable: Int, unit: QuantityDimension) -> [AdverseEventGrade] {
         guard let f = reader.mapping(node, section: "grades", allowed: []) else { return [] }
         var out: [AdverseEventGrade] = []
         for (key, keyNode, value) in f.entries {
@@ -48,7 +51,17 @@ extension ProtocolDecoder {
             guard let text = reader.scalar(value, key: "grades.\(key)", expected: "a condition such as \"< 2.0\"") else { continue }
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             let op = ComparisonOperator.allCases.sorted { $0.rawValue.count > $1.rawValue.count }.first { trimmed.hasPrefix($0.rawValue) }
-            guard let op, case let .some(.some(threshold)) = NodeReader.parseNumber(String(trimmed.dropFirst(op.rawValue.count))) else {
+            let operand = op.map { String(trimmed.dropFirst($0.rawValue.count)).trimmingCharacters(in: .whitespaces) } ?? ""
+            var threshold: Double?
+            if case let .some(.some(v)) = NodeReader.parseNumber(operand) {
+                threshold = v
+            } else if op != nil, case .physical = unit, NodeReader.parseNumber(operand) == nil {
+                do throws(UnitError) { threshold = try UnitConversion.convert(operand, to: unit) } catch {
+                    reader.error("grade \(grade): \(error.message)", at: value)
+                    continue
+                }
+            }
+            guard let op, let threshold else {
                 reader.error("grade \(grade) must be a comparison with a number, one of <, <=, >, >= then a value (e.g. \"< 2.0\"); got '\(text)'", at: value)
                 continue
             }

@@ -1,3 +1,4 @@
+import Twins
 import Yams
 
 extension ProtocolDecoder {
@@ -56,20 +57,33 @@ extension ProtocolDecoder {
                 endpoint.measure = v
                 if endpoint.summary == .auc && v != .value { reader.error("`measure` must be value for `summary: auc` (auc has no BASE, CHG or PCHG); got '\(v.rawValue)'", at: m) }
             }
-            if let r = f.value("responder") { endpoint.responder = decodeResponder(r) }
+            // The unit of the measure: the variable's for value and change (times h for an auc),
+            // % for percent_change.
+            var measureUnit = outputs?.indices.contains(endpoint.variable) == true ? outputs![endpoint.variable].dimension : .dimensionless
+            if endpoint.summary == .auc {
+                switch measureUnit {
+                case let .physical(m, v, t): measureUnit = .physical(mass: m, volume: v, time: t + 1)
+                case let .fixed(unit): measureUnit = .fixed(unit == "–" ? "h" : "\(unit)·h")
+                }
+            }
+            if endpoint.measure == .percentChange { measureUnit = .fixed("%") }
+            if let r = f.value("responder") { endpoint.responder = decodeResponder(r, unit: measureUnit) }
             if let s = f.value("scale"), let v = reader.choice(s, key: "scale", as: EndpointDefinition.Scale.self) { endpoint.scale = v }
+            // Margins and equivalence bounds: ratios under `scale: log`, else in the measure's unit.
+            let comparisonUnit = endpoint.scale == .log ? QuantityDimension.dimensionless : measureUnit
             if let e = f.value("equivalence") {
                 if let m = f.keyNode("margin") { reader.error("give `equivalence` or `margin`, not both", at: m) }
                 if let items = reader.sequence(e, key: "equivalence") {
                     if items.count != 2 { reader.error("`equivalence` must be a list of two bounds [L, U]", at: e) }
-                    else if let lo = reader.number(items[0], key: "equivalence"), let hi = reader.number(items[1], key: "equivalence") {
+                    else if let lo = reader.threshold(items[0], key: "equivalence", dimension: comparisonUnit),
+                            let hi = reader.threshold(items[1], key: "equivalence", dimension: comparisonUnit) {
                         if !(lo < hi) { reader.error("`equivalence` bounds must be ordered (L < U); got [\(formatNumber(lo)), \(formatNumber(hi))]", at: e) }
                         else if endpoint.scale == .log && lo <= 0 { reader.error("under `scale: log` the `equivalence` bounds are ratios and must be > 0; got \(formatNumber(lo))", at: items[0]) }
                         else { endpoint.equivalence = lo...hi }
                     }
                 }
             }
-            if let m = f.value("margin"), let v = reader.number(m, key: "margin") {
+            if let m = f.value("margin"), let v = reader.threshold(m, key: "margin", dimension: comparisonUnit) {
                 if endpoint.scale == .log && v <= 0 { reader.error("under `scale: log` the `margin` is a ratio and must be > 0; got \(formatNumber(v))", at: m) }
                 else { endpoint.margin = v }
             }
@@ -88,10 +102,10 @@ extension ProtocolDecoder {
         return a...b
     }
 
-    private func decodeResponder(_ node: Node) -> ResponderRule? {
+    private func decodeResponder(_ node: Node, unit: QuantityDimension) -> ResponderRule? {
         guard let f = reader.mapping(node, section: "responder", allowed: ["op", "value", "missing"]) else { return nil }
         let op = reader.required(f, "op", what: "one of <, <=, >, >=").flatMap { reader.choice($0, key: "op", as: ComparisonOperator.self) }
-        let value = reader.required(f, "value", what: "the threshold on the measure").flatMap { reader.number($0, key: "value") }
+        let value = reader.required(f, "value", what: "the threshold on the measure").flatMap { reader.threshold($0, key: "value", dimension: unit) }
         var missing = ResponderRule.Missing.exclude
         if let m = f.value("missing") { guard let v = reader.choice(m, key: "missing", as: ResponderRule.Missing.self) else { return nil }; missing = v }
         guard let op, let value else { return nil }
@@ -106,12 +120,16 @@ extension ProtocolDecoder {
             else { reportUnknownOutput(name, at: v, outputs: outputs.map(\.name), section: "event") }
         }
         let op = reader.required(f, "op", what: "one of <, <=, >, >=").flatMap { reader.choice($0, key: "op", as: ComparisonOperator.self) }
-        let value = reader.required(f, "value", what: "the threshold").flatMap { reader.number($0, key: "value") }
         var reference: EventCondition.Reference?
         if let r = f.value("relative_to") { reference = reader.choice(r, key: "relative_to", as: EventCondition.Reference.self) }
+        // The variable's unit; with `relative_to` the value multiplies the reference (no unit).
+        let unit = variable.flatMap { outputs?[$0.0].dimension } ?? .dimensionless
+        let value = reader.required(f, "value", what: "the threshold")
+            .flatMap { reader.threshold($0, key: "value", dimension: f.value("relative_to") == nil ? unit : .dimensionless) }
         var minimumChange: Double?
         if let m = f.value("min_change") {
-            minimumChange = reader.number(m, key: "min_change", in: .nonNegative)
+            minimumChange = reader.threshold(m, key: "min_change", dimension: unit)
+            if let v = minimumChange, v < 0 { reader.error("`min_change` must be ≥ 0; got \(formatNumber(v))", at: m); minimumChange = nil }
             if reference == nil && f.value("relative_to") == nil { reader.error("`min_change` needs `relative_to` (baseline or nadir)", at: m) }
         }
         guard let variable, let op, let value else { return nil }

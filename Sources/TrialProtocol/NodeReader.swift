@@ -214,6 +214,14 @@ struct NodeReader {
         }
     }
 
+    /// A threshold on a model output (or a measure of it) whose unit is `dimension`: a bare
+    /// number in that unit, or — where the unit is built from mass, volume and time — a
+    /// quantity converted to it (`"1500 ng/mL"` on a concentration is 1.5).
+    func threshold(_ node: Node, key: String, dimension: QuantityDimension) -> Double? {
+        if case .physical = dimension { return quantity(node, key: key, dimension: dimension) }
+        return number(node, key: key)
+    }
+
     /// A time in hours, checked against `range`.
     func time(_ node: Node, key: String, in range: NumberRange) -> Double? {
         guard let value = quantity(node, key: key, dimension: .time) else { return nil }
