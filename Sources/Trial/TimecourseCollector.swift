@@ -683,12 +683,17 @@ final class TimecourseFirstPass: @unchecked Sendable {
         guard let flags = keeps else { return }
         let intervals = Self.keptCounts(folded: folded, finalCount: finalCount, ranks: TimecourseCollector.ranks(count: finalCount),
                                         z: z)
-        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bins)
-        defer { fresh.deallocate() }
-        for c in 0..<columns where hasGuess[c] {
-            Self.keptBins(histogram: histogram(c), bins: bins, intervals: intervals, into: fresh)
-            let columnFlags = flags + c * bins
-            for b in 0..<bins { columnFlags[b] &= fresh[b] }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: bins + 1) { prefix in
+            for c in 0..<columns where hasGuess[c] {
+                // Bins outside every kept range are dropped; those inside keep their flag.
+                let columnFlags = flags + c * bins
+                var next = 0
+                Self.forEachKeptRange(histogram: histogram(c), bins: bins, intervals: intervals, prefix: prefix.baseAddress!) { first, last in
+                    if first > next { (columnFlags + next).update(repeating: 0, count: first - next) }
+                    next = Swift.max(next, last + 1)
+                }
+                if next < bins { (columnFlags + next).update(repeating: 0, count: bins - next) }
+            }
         }
     }
 
@@ -749,16 +754,41 @@ final class TimecourseFirstPass: @unchecked Sendable {
     static func keptBins(histogram: UnsafePointer<UInt16>, bins: Int, intervals: [(low: Double, high: Double)],
                          into flags: UnsafeMutablePointer<UInt8>) {
         flags.update(repeating: 0, count: bins)
-        intervals.withUnsafeBufferPointer { intervals in
-            var cumulative = 0, next = 0, b = 0
-            while b < bins && next < intervals.count {
-                let below = Double(cumulative)
-                cumulative &+= Int(histogram[b])
-                // Bin b's counts are [below, upTo): kept when an interval meets them.
-                while next < intervals.count && intervals[next].high < below { next &+= 1 }
-                if next < intervals.count && intervals[next].low < Double(cumulative) { flags[b] = 1 }
-                b &+= 1
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: bins + 1) { prefix in
+            forEachKeptRange(histogram: histogram, bins: bins, intervals: intervals, prefix: prefix.baseAddress!) { first, last in
+                (flags + first).update(repeating: 1, count: last - first + 1)
             }
+        }
+    }
+
+    /// Calls `body(first, last)` for each interval's bins, ascending (the ranges of neighbouring
+    /// intervals may share a bin): bin b meets an interval [low, high] of counts when
+    /// upTo_b > low and below_b ≤ high, and both bounds grow with b, so each interval's bins are
+    /// one run, found by two binary searches in the histogram's prefix sums (`prefix`: room for
+    /// bins + 1 counts) instead of a scan of every bin.
+    @inline(__always)
+    static func forEachKeptRange(histogram: UnsafePointer<UInt16>, bins: Int, intervals: [(low: Double, high: Double)],
+                                 prefix: UnsafeMutablePointer<Int>, _ body: (Int, Int) -> Void) {
+        // prefix[b] = below_b, prefix[b + 1] = upTo_b.
+        var cumulative = 0
+        prefix[0] = 0
+        for b in 0..<bins {
+            cumulative &+= Int(histogram[b])
+            prefix[b &+ 1] = cumulative
+        }
+        /// The first index i in lower..<upper with prefix[i] > x (upper when none).
+        func firstAbove(_ x: Double, _ lower: Int, _ upper: Int) -> Int {
+            var low = lower, high = upper
+            while low < high {
+                let middle = (low &+ high) >> 1
+                if Double(prefix[middle]) > x { high = middle } else { low = middle &+ 1 }
+            }
+            return low
+        }
+        for interval in intervals {
+            let first = firstAbove(interval.low, 1, bins &+ 1) &- 1
+            let last = firstAbove(interval.high, 0, bins) &- 1
+            if first <= last { body(first, last) }
         }
     }
 

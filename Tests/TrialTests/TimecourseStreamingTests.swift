@@ -124,6 +124,39 @@ struct TimecourseStreamingTests {
         }
     }
 
+    @Test func keptBinsMeetTheIntervalsBinByBin() {
+        // The binary searches against the definition, bin by bin: kept where [below, upTo)
+        // meets an interval (upTo > low and below ≤ high), on sparse histograms with empty bins,
+        // intervals that end exactly at a bin edge, share a bin, or lie outside every count.
+        var random = RandomStream(seed: 11, replicate: 1, subject: 1, stream: .model)
+        for trial in 0..<500 {
+            let bins = 1 + random.nextIndex(below: 40)
+            let histogram = (0..<bins).map { _ in random.nextUniform() < 0.4 ? UInt16(0) : UInt16(random.nextIndex(below: 6)) }
+            let total = histogram.reduce(0) { $0 + Int($1) }
+            var intervals: [(low: Double, high: Double)] = []
+            var at = -3.0
+            for _ in 0..<random.nextIndex(below: 4) {
+                let low = at + Double(random.nextIndex(below: 8)) + (random.nextUniform() < 0.5 ? 0 : 0.5)
+                let high = low + Double(random.nextIndex(below: 6))
+                intervals.append((low, high))
+                at = high + (random.nextUniform() < 0.3 ? 0 : 1)
+            }
+            var flags = [UInt8](repeating: 9, count: bins)
+            histogram.withUnsafeBufferPointer { h in
+                flags.withUnsafeMutableBufferPointer { f in
+                    TimecourseFirstPass.keptBins(histogram: h.baseAddress!, bins: bins, intervals: intervals, into: f.baseAddress!)
+                }
+            }
+            var below = 0
+            for b in 0..<bins {
+                let upTo = below + Int(histogram[b])
+                let meets = intervals.contains { Double(upTo) > $0.low && Double(below) <= $0.high }
+                #expect(flags[b] == (meets ? 1 : 0), "trial \(trial): bin \(b) [\(below), \(upTo)) of \(total), intervals \(intervals)")
+                below = upTo
+            }
+        }
+    }
+
     /// Two arms of 700 subjects (`groupProtocolText`), large enough to stream with a 256-subject
     /// prefix, 2 replicates (so the arms' summaries are made early).
     private static let protocolText = groupProtocolText(extra: "replicates: 2", subjects: 1400)
