@@ -159,6 +159,13 @@ struct SmallMatrixExponential {
     }
 
     private static func luSolveInPlace(_ n: Int, _ lhs: UnsafeMutablePointer<Double>, _ rhs: UnsafeMutablePointer<Double>) -> Bool {
+        // Order 5 (see `multiply5`) gets its own copy with the order a constant, so its loops
+        // are unrolled; the operations and their order are the same, hence the same bits.
+        n == 5 ? luSolve(5, lhs, rhs) : luSolve(n, lhs, rhs)
+    }
+
+    @inline(__always)
+    private static func luSolve(_ n: Int, _ lhs: UnsafeMutablePointer<Double>, _ rhs: UnsafeMutablePointer<Double>) -> Bool {
         for col in 0..<n {
             var pivot = col
             var best = abs(lhs[col * n + col])
