@@ -21,8 +21,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The release binary carries the Swift runtime and Foundation (--static-swift-stdlib): it starts
+# ~10 ms sooner (no symbol binding across a dozen Swift libraries) and runs on machines without
+# Swift, e.g. cluster nodes, which need only OpenBLAS, LAPACKE and libstdc++ (docs/cluster.md).
 release: deps
-	$(SWIFT) build -c release --product vtrial
+	$(SWIFT) build -c release --product vtrial --static-swift-stdlib
 
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/vtrial run $(PROTOCOL) --out Results
