@@ -81,34 +81,25 @@ import Testing
         #expect(errors == ["pop.yaml:2:29: error: `min` must be less than `max` for WT; got min 90, max 50"])
     }
 
-    @Test func csvCohortErrorsNameRowAndColumn() {
-        let csv = "WT,AGE\n70,40\n,51\n64,x\n400000,abc\n"
-        let errors = protocolErrors(minimalProtocol.replacing("""
+    /// The errors of minimalProtocol with its population replaced by `csv` as cohort.csv.
+    private func csvCohortErrors(_ csv: String, sample: String = "bootstrap") -> [String] {
+        protocolErrors(minimalProtocol.replacing("""
         population:
           covariates:
             WT: { dist: normal, mean: 70, sd: 10 }
             SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
-        """, with: "population: { csv: cohort.csv, sample: bootstrap }"), files: ["cohort.csv": csv])
-        #expect(errors == [
+        """, with: "population: { csv: cohort.csv, sample: \(sample) }"), files: ["cohort.csv": csv])
+    }
+
+    @Test func csvCohortErrorsNameRowAndColumn() {
+        #expect(csvCohortErrors("WT,AGE\n70,40\n,51\n64,x\n400000,abc\n") == [
             "cohort.csv:3:1: error: missing value in column 'WT'",
             "cohort.csv:4:4: error: malformed number 'x' in numeric column 'AGE'",
             "cohort.csv:5:8: error: malformed number 'abc' in numeric column 'AGE'",
         ])
-        let ragged = protocolErrors(minimalProtocol.replacing("""
-        population:
-          covariates:
-            WT: { dist: normal, mean: 70, sd: 10 }
-            SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
-        """, with: "population: { csv: cohort.csv, sample: as-is }"), files: ["cohort.csv": "WT,AGE\n70,40,1\n"])
-        #expect(ragged == ["cohort.csv:2:7: error: row has 3 fields; the header has 2"])
+        #expect(csvCohortErrors("WT,AGE\n70,40,1\n", sample: "as-is") == ["cohort.csv:2:7: error: row has 3 fields; the header has 2"])
         // A short row: at its end. A quoted field may span lines: the next row's place counts them.
-        let short = protocolErrors(minimalProtocol.replacing("""
-        population:
-          covariates:
-            WT: { dist: normal, mean: 70, sd: 10 }
-            SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
-        """, with: "population: { csv: cohort.csv, sample: bootstrap }"), files: ["cohort.csv": "WT,NOTE\n70,\"two\nlines\"\n65\n,\"é\",\n"])
-        #expect(short == [
+        #expect(csvCohortErrors("WT,NOTE\n70,\"two\nlines\"\n65\n,\"é\",\n") == [
             "cohort.csv:4:3: error: row has 1 fields; the header has 2",
             "cohort.csv:5:6: error: row has 3 fields; the header has 2",
         ])
