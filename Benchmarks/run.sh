@@ -4,14 +4,14 @@
 # sitting. Prints patients/s, vtrial(2 threads)/C(1 thread), the 2- vs 1-thread speed-up,
 # peak RSS (/usr/bin/time -v) and the checksum agreement (mean AUC_TAU, mean R(672), 2 %).
 #
-# Knobs (environment): REPS (3; medians are reported), W1_N (100000), W2_N (20000),
+# Knobs (environment): REPS (5; medians are reported), W1_N (100000), W2_N (20000),
 # MEM_1M (1: also run a 1,000,000-subject W1 replicate and check its peak RSS < 1 GiB),
 # SHARED (../shared beside the clone, else /work/shared), VTRIAL (the release binary).
 # The machine is shared: the load average is printed; compare ratios within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 W1_N=${W1_N:-100000}
 W2_N=${W2_N:-20000}
 MEM_1M=${MEM_1M:-1}
@@ -83,10 +83,14 @@ for rep in $(seq 1 "$REPS"); do
       read -r s rss dir < <(run_vtrial "$WORK/$w.yaml" $th 1)
       R[$w.t$th]+="$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.1f", n / s }') "
       R[$w.rss$th]+="$rss "
+      R[$w.s$th]=$s
       if [ $th = 2 ]; then
         if [ $w = w1 ]; then R[w1.check]=$(efficacy_mean "$dir" AUC_TAU); else R[w2.check]=$(efficacy_mean "$dir" R_END); fi
       fi
     done
+    # The speed-up of this pair of back-to-back runs (the host's speed drifts by tens of per cent
+    # within minutes; a pair shares most of it).
+    R[$w.pair]+="$(awk -v a="${R[$w.s1]}" -v b="${R[$w.s2]}" 'BEGIN { printf "%.3f", a / b }') "
   done
   read -r pps sum < <(run_c pk2cmt analytic_stm "$W1_N"); R[c1]+="$pps "; R[c1.check]=$sum
   read -r pps sum < <(run_c pkpd_idr dopri5 "$W2_N"); R[c2]+="$pps "; R[c2.check]=$sum
@@ -107,6 +111,7 @@ printf "%-4s %12.0f %12.0f %12.0f  %-28s %-18s %s\n" W1 "$W1T2" "$W1T1" "$C1" \
 printf "%-4s %12.0f %12.0f %12.0f  %-28s %-18s %s\n" W2 "$W2T2" "$W2T1" "$C2" \
   "$(ratio "$W2T2" "$C2") (target >= 2.0)" "$(ratio "$W2T2" "$W2T1") (>= 1.8)" "${R[w2.t2]}| ${R[w2.t1]}| ${R[c2]}"
 echo "   (C: vct_bench pk2cmt analytic_stm $W1_N 1, vct_bench pkpd_idr dopri5 $W2_N 1)"
+echo "   speed-up per back-to-back pair of runs (2 threads then 1), median: W1 $(med w1.pair) (pairs: ${R[w1.pair]}), W2 $(med w2.pair) (pairs: ${R[w2.pair]})"
 # The host is shared and noisy: the best run of each (the machine's capability when it was least
 # disturbed) beside the medians, clearly labelled; the medians are the headline figures.
 best() { echo "${R[$1]}" | tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
