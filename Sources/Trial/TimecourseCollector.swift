@@ -267,7 +267,9 @@ struct TimecourseCollector {
 /// each, reused once the batch is folded (with the values that may hold a rank captured by the
 /// first pass): the memory then stays at the prefix, the batches in flight and the captured
 /// values, without fresh pages for every subject. Workers write their subjects' places without
-/// locking (each (arm, subject) has its own); the batch buffers are handed out under a lock.
+/// locking (each (arm, subject) has its own); the batch buffers are handed out under a lock, at
+/// most `batchesAhead` batches beyond the next one to fold (a worker that gets further ahead of
+/// the in-order consumer waits), so the memory does not depend on how the threads were timed.
 final class TimecourseArm: @unchecked Sendable {
     let stride: Int
     /// Time-course subjects the arm will have.
@@ -284,8 +286,18 @@ final class TimecourseArm: @unchecked Sendable {
     private(set) var capturedValues = 0
     private var prefix: UnsafeMutablePointer<Double>?
     private var prefixCapacity: Int
-    /// The batch buffers (addresses) by batch after the prefix, and those free for reuse.
-    private let batches: Mutex<(live: [Int: Int], free: [Int])>
+    /// The batch buffers (addresses) by batch after the prefix, those free for reuse, and the
+    /// next batch to fold; guarded by `batchCondition`.
+    private var liveBatches: [Int: Int] = [:]
+    private var freeBatches: [Int] = []
+    private var nextBatchToFold = 0
+    private let batchCondition = NSCondition()
+
+    /// Batches a worker may fill beyond the next one the consumer folds. The batch holding the
+    /// next subject in order is always within it, so the run always goes on. W1 (2 threads):
+    /// peak RSS 116-135 MiB with the batches unbounded (a worker ran up to the window of 64
+    /// chunks ahead when the other was descheduled), see docs/performance.md item 36.
+    static let batchesAhead = 6
 
     static var batchSubjects: Int { TimecourseCollector.tilesPerFold * TimecourseStore.lanes }
 
@@ -300,7 +312,6 @@ final class TimecourseArm: @unchecked Sendable {
         firstPass = TimecourseFirstPass(columns: stride, expectedCount: expected, portable: portable)
         prefixCapacity = Swift.max(1, (kept + TimecourseStore.lanes - 1) / TimecourseStore.lanes * TimecourseStore.lanes * stride)
         prefix = .allocate(capacity: prefixCapacity)
-        batches = Mutex(([:], []))
     }
 
     deinit { releaseMemory() }
@@ -321,12 +332,13 @@ final class TimecourseArm: @unchecked Sendable {
     private func batch(containing index: Int) -> UnsafeMutablePointer<Double> {
         let key = (index - kept) / Self.batchSubjects
         let size = Self.batchSubjects * stride
-        let address = batches.withLock { state -> Int in
-            if let address = state.live[key] { return address }
-            let address = state.free.popLast() ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
-            state.live[key] = address
-            return address
-        }
+        batchCondition.lock()
+        defer { batchCondition.unlock() }
+        if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
+        while key >= nextBatchToFold + Self.batchesAhead { batchCondition.wait() }
+        if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
+        let address = freeBatches.popLast() ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
+        liveBatches[key] = address
         return UnsafeMutablePointer(bitPattern: address)!
     }
 
@@ -363,9 +375,11 @@ final class TimecourseArm: @unchecked Sendable {
     }
 
     private func recycle(batch key: Int) {
-        batches.withLock { state in
-            if let address = state.live.removeValue(forKey: key) { state.free.append(address) }
-        }
+        batchCondition.lock()
+        if let address = liveBatches.removeValue(forKey: key) { freeBatches.append(address) }
+        nextBatchToFold = Swift.max(nextBatchToFold, key + 1)
+        batchCondition.broadcast()
+        batchCondition.unlock()
     }
 
     /// Folds the subjects after the last whole batch (those were folded as they completed).
@@ -449,11 +463,11 @@ final class TimecourseArm: @unchecked Sendable {
             buffer.deallocate()
             prefix = nil
         }
-        let addresses = batches.withLock { state -> [Int] in
-            let all = Array(state.live.values) + state.free
-            state = ([:], [])
-            return all
-        }
+        batchCondition.lock()
+        let addresses = Array(liveBatches.values) + freeBatches
+        liveBatches = [:]
+        freeBatches = []
+        batchCondition.unlock()
         for address in addresses { UnsafeMutablePointer<Double>(bitPattern: address)!.deallocate() }
         capturedValues = Swift.max(capturedValues, firstPass.candidateTotal)
         firstPass.releaseCandidates()

@@ -124,6 +124,32 @@ struct TimecourseStreamingTests {
         }
     }
 
+    @Test func aWorkerWaitsRatherThanFillMoreBatchesAheadThanTheBound() throws {
+        // A streamed arm of 12 batches after a one-batch prefix. Nothing after the prefix is
+        // folded yet, so the batch `batchesAhead` past the next one to fold is not handed out
+        // until that batch is folded; then the waiting writer goes on.
+        let batch = TimecourseArm.batchSubjects
+        let arm = TimecourseArm(stride: 2, expected: batch * 13, streaming: TimecourseStreaming(prefix: batch, refineEvery: batch, z: 6))
+        #expect(arm.kept == batch)
+        func writeAndAdd(_ subjects: Range<Int>) {
+            for s in subjects {
+                let place = arm.place(of: s)
+                place[0] = Double(s); place[TimecourseStore.lanes] = -Double(s)
+            }
+            for _ in subjects { arm.add() }
+        }
+        writeAndAdd(0..<batch)                                    // the prefix, folded
+        for k in 0..<TimecourseArm.batchesAhead { _ = arm.place(of: batch + k * batch) }   // within the bound
+        let handedOut = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = arm.place(of: batch + TimecourseArm.batchesAhead * batch)
+            handedOut.signal()
+        }
+        #expect(handedOut.wait(timeout: .now() + 0.2) == .timedOut, "a batch beyond the bound was handed out before any was folded")
+        writeAndAdd(batch..<(2 * batch))                          // the first batch after the prefix, folded
+        #expect(handedOut.wait(timeout: .now() + 30) == .success, "the waiting writer was not woken by the fold")
+    }
+
     @Test func keptBinsMeetTheIntervalsBinByBin() {
         // The binary searches against the definition, bin by bin: kept where [below, upTo)
         // meets an interval (upTo > low and below ≤ high), on sparse histograms with empty bins,
