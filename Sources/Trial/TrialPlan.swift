@@ -245,10 +245,18 @@ public struct TrialPlan: Sendable {
         adverseEvents = definition.adverseEvents.map { AdverseEventPlan(definition: $0, assessments: assessments($0.assessment)) }
 
         let timecourse = definition.output.timecourse
-        let stride = Swift.max(1, Int((timecourse.every / gridStepValue + 1e-9).rounded(.down)))
+        // Grid time 0, then the grid point at or before each multiple of `every` (as an `assess`
+        // schedule reads them): every m-th grid time when `every` is m grid steps.
+        var timecourseGrid = [0]
+        var n = 1
+        while Double(n) * timecourse.every <= definition.duration + 1e-9 * timecourse.every {
+            let k = gridIndexOf(Double(n) * timecourse.every)
+            if k > timecourseGrid.last! { timecourseGrid.append(k) }
+            n += 1
+        }
         output = OutputPlan(subjects: definition.output.subjects,
                             timecourseOutputs: timecourse.variables,
-                            timecourseGrid: Array(Swift.stride(from: 0, through: lastGrid, by: stride)),
+                            timecourseGrid: timecourseGrid,
                             timecourseSubjects: timecourse.subjects)
     }
 

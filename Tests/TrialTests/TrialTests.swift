@@ -51,6 +51,19 @@ analysis: { control: placebo }
         #expect(p.subjectLabel(replicate: 2, patient: 2) == "T-2-3")   // 4 subjects: width 1
     }
 
+    @Test func timecourseTimesAreTheGridPointsAtOrBeforeEachMultipleOfEvery() throws {
+        // observe 2 h over 48 h: `every` a multiple of the grid keeps every m-th grid time; any
+        // other `every` reads the grid point at or before each multiple, as an `assess` schedule.
+        func grid(_ every: String) throws -> [Int] {
+            try plan(bolusProtocol + "\noutput: { timecourse: { every: \(every) } }\n").output.timecourseGrid
+        }
+        #expect(try grid("2 h") == Array(0...24))
+        #expect(try grid("6 h") == Array(stride(from: 0, through: 24, by: 3)))
+        #expect(try grid("5 h") == [0, 2, 5, 7, 10, 12, 15, 17, 20, 22])      // 5, 10, 15, … h → grid points 2, 5, 7, …
+        #expect(try grid("20 h") == [0, 10, 20])
+        #expect(try plan(bolusProtocol).output.timecourseGrid == Array(0...24))
+    }
+
     @Test func aLargeReplicatesEfficacyRowsDoNotDependOnTheThreadCount() throws {
         // Above 10,000 units the efficacy rows are computed on several workers; they must be the
         // rows of the sequential computation, in the same order.
