@@ -77,7 +77,7 @@ public enum UnitConversion {
     /// than an expression such as `5 * WT`).
     static func looksLikeQuantity(_ text: String) -> Bool {
         guard let (_, unit) = split(text), let first = unit.unicodeScalars.first else { return false }
-        return CharacterSet.letters.contains(first) || (first == "1" && unit.hasPrefix("1/"))
+        return CharacterSet.letters.contains(first) || first == "%" || (first == "1" && unit.hasPrefix("1/"))
     }
 
     /// Parses a unit text such as "L/h", "mg*h/L", "1/h" into its reduced factor and dimension.

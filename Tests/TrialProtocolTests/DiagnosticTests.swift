@@ -116,6 +116,12 @@ import Testing
         #expect(protocolErrors(minimalProtocol.replacing("E0: 100,", with: "E0: 100 mm,")) == [
             "12:48: error: `E0` takes a bare number (it is dimensionless); got '100 mm'",
         ])
+        #expect(protocolErrors(minimalProtocol.replacing("E0: 100,", with: "E0: 8 %,")) == [
+            "12:48: error: `E0` takes a bare number (it is dimensionless); got '8 %'",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("CL: 5 L/h", with: "CL: 5 %")) == [
+            "12:21: error: `CL` unknown unit '%' in '%'; units are built from mg, g, ug, ng, L, mL, h, min, d, w, y with / and *",
+        ])
         #expect(protocolErrors(minimalProtocol.replacing("amount: 100 mg", with: "amount: 100 L")) == [
             "16:23: error: `amount` expected a quantity in mg (an amount); got '100 L', which is in L; a dose is in mg (or mg/kg, mg/m2)",
         ])
