@@ -16,7 +16,9 @@ import Synchronization
 ///
 /// If any chunk throws, no further chunk starts, the chunks before the lowest-numbered failing one
 /// are consumed, and its error is rethrown (deterministic, like the results). `shouldStop` is
-/// polled between chunks (e.g. after SIGINT) and ends the run with `CancellationError`.
+/// polled between chunks (e.g. after SIGINT) and ends the run with `CancellationError`. `onStop`
+/// runs when a failure or a stop ends the claiming of chunks (on the worker that found it): it
+/// must release anything in `body` that waits for chunks to be consumed.
 public func orderedParallelMap<Workspace, ChunkResult>(
     chunkCount: Int,
     threads: Int,
@@ -24,7 +26,8 @@ public func orderedParallelMap<Workspace, ChunkResult>(
     makeWorkspace: (Int) throws -> Workspace,
     body: (inout Workspace, Int) throws -> ChunkResult,
     consume: (Int, ChunkResult) throws -> Void,
-    shouldStop: () -> Bool = { false }
+    shouldStop: () -> Bool = { false },
+    onStop: () -> Void = {}
 ) throws {
     let workers = max(1, threads)
     var workspaces: [Workspace] = []
@@ -48,10 +51,13 @@ public func orderedParallelMap<Workspace, ChunkResult>(
         withoutActuallyEscaping(body) { body in
             withoutActuallyEscaping(shouldStop) { shouldStop in
                 withoutActuallyEscaping(consume) { consume in
-                    // Stops the claiming of chunks and wakes every worker waiting for a slot.
+                  withoutActuallyEscaping(onStop) { onStop in
+                    // Stops the claiming of chunks and wakes every worker waiting for a slot, and
+                    // (`onStop`) any waiting inside `body` for a consumption that will not come.
                     let fail = {
                         failed.store(true, ordering: .relaxed)
                         for _ in 0..<workers { slots.signal() }
+                        onStop()
                     }
                     // Marks result i ready; if nobody is consuming, consumes every result that is
                     // ready in chunk order (stopping at a failure, which the caller rethrows),
@@ -126,6 +132,7 @@ public func orderedParallelMap<Workspace, ChunkResult>(
                         let unchecked = UncheckedSendable(run)
                         DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
                     }
+                  }
                 }
             }
         }

@@ -291,6 +291,8 @@ final class TimecourseArm: @unchecked Sendable {
     private var liveBatches: [Int: Int] = [:]
     private var freeBatches: [Int] = []
     private var nextBatchToFold = 0
+    /// The run stopped (`abandon`): nothing will be folded any more, so nobody waits.
+    private var abandoned = false
     private let batchCondition = NSCondition()
 
     /// Batches a worker may fill beyond the next one the consumer folds. The batch holding the
@@ -335,7 +337,7 @@ final class TimecourseArm: @unchecked Sendable {
         batchCondition.lock()
         defer { batchCondition.unlock() }
         if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
-        while key >= nextBatchToFold + Self.batchesAhead { batchCondition.wait() }
+        while key >= nextBatchToFold + Self.batchesAhead && !abandoned { batchCondition.wait() }
         if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
         let address = freeBatches.popLast() ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
         liveBatches[key] = address
@@ -372,6 +374,15 @@ final class TimecourseArm: @unchecked Sendable {
         } else if count > kept, (count - kept) % streaming.refineEvery == 0, count < expected {
             firstPass.refineCapture(finalCount: expected, z: streaming.z)
         }
+    }
+
+    /// Releases every writer waiting for a batch (the run failed or was stopped, so the
+    /// consumer will fold no more); later batches are handed out without the bound.
+    func abandon() {
+        batchCondition.lock()
+        abandoned = true
+        batchCondition.broadcast()
+        batchCondition.unlock()
     }
 
     private func recycle(batch key: Int) {
@@ -496,6 +507,9 @@ final class TimecourseStore: @unchecked Sendable {
     }
 
     /// Frees every arm's values now (see `TimecourseArm.releaseMemory`).
+    /// `TimecourseArm.abandon` for every arm.
+    func abandon() { for arm in arms { arm.abandon() } }
+
     func releaseMemory() {
         for arm in arms { arm.releaseMemory() }
     }

@@ -273,7 +273,8 @@ public struct TrialRunner {
                 power.add(analysis, plan: plan)
                 progress.finishReplicate()
             },
-            shouldStop: shouldStop)
+            shouldStop: shouldStop,
+            onStop: { timecourseStore.abandon() })
         progress.done()
         trace.mark("subjects simulated")
 

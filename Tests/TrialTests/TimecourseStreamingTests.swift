@@ -148,6 +148,15 @@ struct TimecourseStreamingTests {
         #expect(handedOut.wait(timeout: .now() + 0.2) == .timedOut, "a batch beyond the bound was handed out before any was folded")
         writeAndAdd(batch..<(2 * batch))                          // the first batch after the prefix, folded
         #expect(handedOut.wait(timeout: .now() + 30) == .success, "the waiting writer was not woken by the fold")
+        // A run that stops folds no more: `abandon` releases a writer waiting beyond the bound.
+        let released = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = arm.place(of: batch + (TimecourseArm.batchesAhead + 5) * batch)
+            released.signal()
+        }
+        #expect(released.wait(timeout: .now() + 0.2) == .timedOut)
+        arm.abandon()
+        #expect(released.wait(timeout: .now() + 30) == .success, "abandon did not release the waiting writer")
     }
 
     @Test func keptBinsMeetTheIntervalsBinByBin() {

@@ -206,6 +206,35 @@ analysis: { control: placebo }
         }
     }
 
+    @Test func orderedParallelMapReleasesABodyWaitingForConsumptionWhenTheRunStops() {
+        // A body that waits for the consumer to catch up (as a time-course writer waits for its
+        // batch to be folded) is released by `onStop` when a failure ends the run; without it
+        // the waiting workers would hang the run (here: give up after 10 s and fail).
+        struct Failure: Error, Equatable {}
+        for threads in [2, 3] {
+            let condition = NSCondition()
+            var consumed = 0, stopped = false, timedOut = false
+            #expect(throws: Failure()) {
+                try orderedParallelMap(chunkCount: 60, threads: threads, window: 16,
+                                       makeWorkspace: { _ in 0 },
+                                       body: { _, chunk in
+                                           if chunk == 3 { Thread.sleep(forTimeInterval: 0.05); throw Failure() }
+                                           condition.lock()
+                                           defer { condition.unlock() }
+                                           while chunk >= consumed + 2 && !stopped {
+                                               if !condition.wait(until: Date(timeIntervalSinceNow: 10)) { timedOut = true; break }
+                                           }
+                                           return chunk
+                                       },
+                                       consume: { chunk, _ in
+                                           condition.lock(); consumed = chunk + 1; condition.broadcast(); condition.unlock()
+                                       },
+                                       onStop: { condition.lock(); stopped = true; condition.broadcast(); condition.unlock() })
+            }
+            #expect(!timedOut, "a waiting body was not released (\(threads) threads)")
+        }
+    }
+
     @Test func successCriteriaCountReplicatesMeetingThem() {
         var power = PowerAccumulator()
         let all = SuccessCriterion(id: "BOTH", method: .all, comparisons: [ComparisonReference(endpoint: "E", arm: nil)])
