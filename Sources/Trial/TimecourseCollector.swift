@@ -47,7 +47,7 @@ struct TimecourseCollector {
     /// `rows` uses them.
     private var early: [(count: Int, summaries: [(mean: Double?, percentiles: [Double?])?])?]
 
-    init(plan: TrialPlan, streaming: TimecourseStreaming = .standard) {
+    init(plan: TrialPlan, streaming: TimecourseStreaming = .standard, threads: Int = 1) {
         outputs = plan.output.timecourseOutputs
         grid = plan.output.timecourseGrid
         limit = plan.output.timecourseSubjects
@@ -55,7 +55,7 @@ struct TimecourseCollector {
         let expected = plan.arms.indices.map { arm in
             Swift.min(limit, plan.design == .matched ? plan.subjects : plan.armSizes[arm])
         }
-        store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected, streaming: streaming)
+        store = TimecourseStore(plan: plan, outputs: outputs, grid: grid, subjectsPerArm: expected, streaming: streaming, threads: threads)
         early = Array(repeating: nil, count: expected.count)
     }
 
@@ -295,17 +295,23 @@ final class TimecourseArm: @unchecked Sendable {
     private var abandoned = false
     private let batchCondition = NSCondition()
 
-    /// Batches a worker may fill beyond the next one the consumer folds. The batch holding the
-    /// next subject in order is always within it, so the run always goes on. W1 (2 threads):
-    /// peak RSS 116-135 MiB with the batches unbounded (a worker ran up to the window of 64
-    /// chunks ahead when the other was descheduled), see docs/performance.md item 36.
-    static let batchesAhead = 6
+    /// Batches a worker may fill beyond the next one the consumer folds
+    /// (`batchesAhead(threads:)`). The batch holding the next subject in order is always within
+    /// it, so the run always goes on.
+    let batchesAhead: Int
+
+    /// Four batches beyond one per worker (a batch is one chunk of the runner), at least 6: every
+    /// worker can be busy, with slack for the consumer's pauses. W1 (2 threads): peak RSS
+    /// 116-135 MiB with the batches unbounded (a worker ran up to the window of 64 chunks ahead
+    /// when the other was descheduled), see docs/performance.md item 36.
+    static func batchesAhead(threads: Int) -> Int { Swift.max(6, threads + 4) }
 
     static var batchSubjects: Int { TimecourseCollector.tilesPerFold * TimecourseStore.lanes }
 
-    /// `portable` as `TimecourseFirstPass.portable` (for tests).
-    init(stride: Int, expected: Int, streaming: TimecourseStreaming?, portable: Bool = false) {
+    /// `portable` as `TimecourseFirstPass.portable` (for tests); `threads`: the run's workers.
+    init(stride: Int, expected: Int, streaming: TimecourseStreaming?, threads: Int = 1, portable: Bool = false) {
         self.stride = stride
+        batchesAhead = Self.batchesAhead(threads: threads)
         self.expected = expected
         let streams = streaming.map { stride > 0 && $0.streams(count: expected) } ?? false
         self.streaming = streams ? streaming : nil
@@ -337,7 +343,7 @@ final class TimecourseArm: @unchecked Sendable {
         batchCondition.lock()
         defer { batchCondition.unlock() }
         if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
-        while key >= nextBatchToFold + Self.batchesAhead && !abandoned { batchCondition.wait() }
+        while key >= nextBatchToFold + batchesAhead && !abandoned { batchCondition.wait() }
         if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
         let address = freeBatches.popLast() ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
         liveBatches[key] = address
@@ -497,18 +503,19 @@ final class TimecourseStore: @unchecked Sendable {
     private let sourceIndex: [Int]
     private let requiredSourceCount: Int
 
-    init(plan: TrialPlan, outputs: [Int], grid: [Int], subjectsPerArm: [Int], streaming: TimecourseStreaming) {
+    init(plan: TrialPlan, outputs: [Int], grid: [Int], subjectsPerArm: [Int], streaming: TimecourseStreaming, threads: Int) {
         stride = outputs.count * grid.count
         let timeCount = plan.observationTimes.count
         sourceIndex = outputs.flatMap { o in grid.map { k in o * timeCount + plan.gridTimeIndex[k] } }
         requiredSourceCount = (sourceIndex.max() ?? -1) + 1
         let stride = self.stride
-        arms = subjectsPerArm.map { TimecourseArm(stride: stride, expected: $0, streaming: streaming) }
+        arms = subjectsPerArm.map { TimecourseArm(stride: stride, expected: $0, streaming: streaming, threads: threads) }
     }
 
-    /// Frees every arm's values now (see `TimecourseArm.releaseMemory`).
     /// `TimecourseArm.abandon` for every arm.
     func abandon() { for arm in arms { arm.abandon() } }
+
+    /// Frees every arm's values now (see `TimecourseArm.releaseMemory`).
 
     func releaseMemory() {
         for arm in arms { arm.releaseMemory() }

@@ -140,7 +140,7 @@ public struct TrialRunner {
         let comparisonWriter = try CSVWriter(path: folder.path(for: "comparisons.csv"), header: Self.comparisonHeader)
 
         var power = PowerAccumulator()
-        var timecourse = TimecourseCollector(plan: plan, streaming: options.timecourseStreaming)
+        var timecourse = TimecourseCollector(plan: plan, streaming: options.timecourseStreaming, threads: options.threads)
         let arms = plan.arms.count
         let matched = plan.design == .matched
         let unitsPerReplicate = matched ? plan.subjects * arms : plan.subjects

@@ -32,8 +32,8 @@ enum CohortCSVReader {
         if rows.isEmpty { error(header.line, 1, "the cohort file has a header but no rows") }
         for row in rows where row.fields.count != columns.count {
             // The first field too many, or the end of a row that is short.
-            let column = row.fields.count > columns.count ? row.columns[columns.count] : row.endColumn
-            error(row.fieldLine(min(row.fields.count, columns.count)), column, "row has \(row.fields.count) fields; the header has \(columns.count)")
+            let place = row.fields.count > columns.count ? (row.lines[columns.count], row.columns[columns.count]) : (row.endLine, row.endColumn)
+            error(place.0, place.1, "row has \(row.fields.count) fields; the header has \(columns.count)")
         }
         guard log.diagnostics.count == errorsBefore else { return nil }
 
@@ -42,7 +42,7 @@ enum CohortCSVReader {
         for (c, name) in columns.enumerated() {
             let cells = rows.map { $0.fields[c].trimmingCharacters(in: .whitespaces) }
             for (r, cell) in cells.enumerated() where cell.isEmpty {
-                error(rows[rows.startIndex + r].fieldLine(c), rows[rows.startIndex + r].columns[c], "missing value in column '\(name)'")
+                error(rows[rows.startIndex + r].lines[c], rows[rows.startIndex + r].columns[c], "missing value in column '\(name)'")
             }
             let numeric = cells.map { NodeReader.parseNumber($0) }
             let numericCount = numeric.filter { if case .some(.some) = $0 { return true } else { return false } }.count
@@ -50,7 +50,7 @@ enum CohortCSVReader {
                 levels.append(nil)
                 for (r, v) in numeric.enumerated() where !cells[r].isEmpty {
                     if case let .some(.some(x)) = v { values[r][c] = x }
-                    else { error(rows[rows.startIndex + r].fieldLine(c), rows[rows.startIndex + r].columns[c], "malformed number '\(cells[r])' in numeric column '\(name)'") }
+                    else { error(rows[rows.startIndex + r].lines[c], rows[rows.startIndex + r].columns[c], "malformed number '\(cells[r])' in numeric column '\(name)'") }
                 }
             } else {
                 var names: [String] = []
@@ -73,11 +73,10 @@ enum CohortCSVReader {
         var fields: [String]
         var lines: [Int]
         var columns: [Int]
-        /// The column just after the record's last character.
+        /// The place just after the record's last character (a quoted field may end it on a
+        /// later line than the one it starts on).
+        var endLine: Int
         var endColumn: Int
-
-        /// The line field `i` starts on (the record's last line for i = fields.count).
-        func fieldLine(_ i: Int) -> Int { i < lines.count ? lines[i] : (lines.last ?? line) }
     }
 
     /// RFC 4180 records with the line and column each field starts at; blank lines are skipped.
@@ -98,7 +97,7 @@ enum CohortCSVReader {
             let quoted = fieldWasQuoted
             endField()
             if !(fields.count == 1 && fields[0].isEmpty && !quoted) {
-                records.append(Record(line: recordLine, fields: fields, lines: lines, columns: columns, endColumn: column))
+                records.append(Record(line: recordLine, fields: fields, lines: lines, columns: columns, endLine: line, endColumn: column))
             }
             fields = []; lines = []; columns = []
         }

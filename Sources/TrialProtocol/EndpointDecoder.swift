@@ -59,11 +59,13 @@ extension ProtocolDecoder {
             }
             // The unit of the measure: the variable's for value and change (times h for an auc),
             // % for percent_change.
-            var measureUnit = outputs?.indices.contains(endpoint.variable) == true ? outputs![endpoint.variable].dimension : .dimensionless
+            // Unknown (nil) when the variable is not an output: that is already an error.
+            var measureUnit: QuantityDimension? = endpoint.variableName.isEmpty ? nil : outputs?[endpoint.variable].dimension
             if endpoint.summary == .auc {
                 switch measureUnit {
-                case let .physical(m, v, t): measureUnit = .physical(mass: m, volume: v, time: t + 1)
-                case let .fixed(unit): measureUnit = .fixed(unit == "–" ? "h" : "\(unit)·h")
+                case let .physical(m, v, t)?: measureUnit = .physical(mass: m, volume: v, time: t + 1)
+                case let .fixed(unit)?: measureUnit = .fixed(unit == "–" ? "h" : "\(unit)·h")
+                case nil: break
                 }
             }
             if endpoint.measure == .percentChange { measureUnit = .fixed("%") }
@@ -102,7 +104,7 @@ extension ProtocolDecoder {
         return a...b
     }
 
-    private func decodeResponder(_ node: Node, unit: QuantityDimension) -> ResponderRule? {
+    private func decodeResponder(_ node: Node, unit: QuantityDimension?) -> ResponderRule? {
         guard let f = reader.mapping(node, section: "responder", allowed: ["op", "value", "missing"]) else { return nil }
         let op = reader.required(f, "op", what: "one of <, <=, >, >=").flatMap { reader.choice($0, key: "op", as: ComparisonOperator.self) }
         let value = reader.required(f, "value", what: "the threshold on the measure").flatMap { reader.threshold($0, key: "value", dimension: unit) }
@@ -123,7 +125,7 @@ extension ProtocolDecoder {
         var reference: EventCondition.Reference?
         if let r = f.value("relative_to") { reference = reader.choice(r, key: "relative_to", as: EventCondition.Reference.self) }
         // The variable's unit; with `relative_to` the value multiplies the reference (no unit).
-        let unit = variable.flatMap { outputs?[$0.0].dimension } ?? .dimensionless
+        let unit = variable.flatMap { outputs?[$0.0].dimension }   // nil: unknown (already an error)
         let value = reader.required(f, "value", what: "the threshold")
             .flatMap { reader.threshold($0, key: "value", dimension: f.value("relative_to") == nil ? unit : .dimensionless) }
         var minimumChange: Double?

@@ -217,7 +217,14 @@ struct NodeReader {
     /// A threshold on a model output (or a measure of it) whose unit is `dimension`: a bare
     /// number in that unit, or — where the unit is built from mass, volume and time — a
     /// quantity converted to it (`"1500 ng/mL"` on a concentration is 1.5).
-    func threshold(_ node: Node, key: String, dimension: QuantityDimension) -> Double? {
+    /// `dimension` nil: the output is unknown (already an error), so a number or a quantity of
+    /// any unit is taken without a check that would only add a follow-on error.
+    func threshold(_ node: Node, key: String, dimension: QuantityDimension?) -> Double? {
+        guard let dimension else {
+            guard let text = scalar(node, key: key, expected: "a number") else { return nil }
+            if case let .some(.some(v)) = Self.parseNumber(text) { return v }
+            return (try? UnitConversion.parse(text))?.value ?? number(node, key: key)
+        }
         if case .physical = dimension { return quantity(node, key: key, dimension: dimension) }
         return number(node, key: key)
     }

@@ -145,11 +145,25 @@ struct YAMLSource {
         }
         let firstLine = first.line - 1
         guard firstLine >= 0, firstLine < lines.count else { return nil }
-        // Same line (flow mapping): a later occurrence after a ',' or '{'.
+        // Same line (flow mapping): a later occurrence after a ',' or '{', in the same mapping
+        // (not inside a nested `{…}` or `[…]`, nor in a quoted scalar); the line after the
+        // mapping closes holds no repeat of it.
         let line = lines[firstLine]
         var i = first.column - 1 + keyScalars.count
+        var depth = 0
+        var quote: Unicode.Scalar?
         while i < line.count {
-            if isKey(at: i, in: line), i > 0, [" ", ",", "{"].contains(line[i - 1]) {
+            let c = line[i]
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "{" || c == "[" {
+                depth += 1
+            } else if c == "}" || c == "]" {
+                if depth == 0 { return nil }
+                depth -= 1
+            } else if depth == 0, isKey(at: i, in: line), i > 0, [" ", ",", "{"].contains(line[i - 1]) {
                 return SourcePosition(line: first.line, column: i + 1)
             }
             i += 1

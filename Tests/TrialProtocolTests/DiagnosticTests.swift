@@ -60,6 +60,13 @@ import Testing
             "16:5: error: duplicate key 'name': a key may appear only once in a mapping",
             "17:5: error: duplicate key 'name': a key may appear only once in a mapping",
         ])
+        // The repeat is looked for in the same flow mapping: not in a nested one, nor in a
+        // quoted scalar.
+        #expect(YAMLSource.secondOccurrence(of: "x", after: SourcePosition(line: 1, column: 6), in: "a: { x: 1, y: { x: 2 }, x: 3 }\n")
+                == SourcePosition(line: 1, column: 25))
+        #expect(YAMLSource.secondOccurrence(of: "x", after: SourcePosition(line: 1, column: 17), in: "k: { p: \"x: 1\", x: 2, x: 3 }\n")
+                == SourcePosition(line: 1, column: 23))
+        #expect(YAMLSource.secondOccurrence(of: "x", after: SourcePosition(line: 1, column: 11), in: "a: { y: { x: 2 }, x: 3 }\n") == nil)
         let syntax = protocolErrors("protocol: TEST\nseed: [1, 2\n")
         #expect(syntax.count == 1)
         #expect(syntax.first?.hasPrefix("3:1: error: YAML syntax error: ") == true)

@@ -103,5 +103,7 @@ import Testing
             "cohort.csv:4:3: error: row has 1 fields; the header has 2",
             "cohort.csv:5:6: error: row has 3 fields; the header has 2",
         ])
+        // A short row whose last field spans lines ends on the later line.
+        #expect(csvCohortErrors("WT,AGE,NOTE\n70,\"a\nb\"\n") == ["cohort.csv:3:3: error: row has 2 fields; the header has 3"])
     }
 }

@@ -52,6 +52,18 @@ import Testing
         }
     }
 
+    @Test func anUnknownVariableGivesOneErrorNotAFollowOnUnitError() {
+        let errors = protocolErrors(Self.protocolText(endpoints: """
+          - { id: C_RESP, variable: Cc, at: 7 d, responder: { op: ">=", value: "1500 ng/mL" } }
+          - id: TTE
+            type: time-to-event
+            event: { variable: Cc, op: ">=", value: "2 mg/L" }
+
+        """))
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.allSatisfy { $0.contains("'Cc'") }, "\(errors)")
+    }
+
     @Test func unitsWhereTheThresholdHasNoneAreErrors() {
         let errors = protocolErrors(Self.protocolText(endpoints: """
           - { id: E_RESP, variable: E, at: 7 d, responder: { op: "<", value: "60 mg" } }

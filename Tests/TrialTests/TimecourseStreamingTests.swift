@@ -131,6 +131,8 @@ struct TimecourseStreamingTests {
         let batch = TimecourseArm.batchSubjects
         let arm = TimecourseArm(stride: 2, expected: batch * 13, streaming: TimecourseStreaming(prefix: batch, refineEvery: batch, z: 6))
         #expect(arm.kept == batch)
+        // Every worker can be busy: one batch each, four to spare, at least 6.
+        #expect(arm.batchesAhead == 6 && TimecourseArm.batchesAhead(threads: 2) == 6 && TimecourseArm.batchesAhead(threads: 16) == 20)
         func writeAndAdd(_ subjects: Range<Int>) {
             for s in subjects {
                 let place = arm.place(of: s)
@@ -139,10 +141,10 @@ struct TimecourseStreamingTests {
             for _ in subjects { arm.add() }
         }
         writeAndAdd(0..<batch)                                    // the prefix, folded
-        for k in 0..<TimecourseArm.batchesAhead { _ = arm.place(of: batch + k * batch) }   // within the bound
+        for k in 0..<arm.batchesAhead { _ = arm.place(of: batch + k * batch) }   // within the bound
         let handedOut = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            _ = arm.place(of: batch + TimecourseArm.batchesAhead * batch)
+            _ = arm.place(of: batch + arm.batchesAhead * batch)
             handedOut.signal()
         }
         #expect(handedOut.wait(timeout: .now() + 0.2) == .timedOut, "a batch beyond the bound was handed out before any was folded")
@@ -151,7 +153,7 @@ struct TimecourseStreamingTests {
         // A run that stops folds no more: `abandon` releases a writer waiting beyond the bound.
         let released = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            _ = arm.place(of: batch + (TimecourseArm.batchesAhead + 5) * batch)
+            _ = arm.place(of: batch + (arm.batchesAhead + 5) * batch)
             released.signal()
         }
         #expect(released.wait(timeout: .now() + 0.2) == .timedOut)
