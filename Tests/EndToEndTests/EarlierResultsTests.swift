@@ -38,4 +38,30 @@ struct EarlierResultsTests {
             #expect(try E2E.bytes(folder.appendingPathComponent(name)) == data, "\(name) after a rerun")
         }
     }
+
+    @Test("a subject failing inside a streamed time-course arm ends the run with status 1 on 2 and 12 threads (no hang)")
+    func failureWhileStreamingTimecourses() throws {
+        for threads in ["2", "12"] {
+            let out = try E2E.temporaryDirectory()
+            defer { E2E.remove(out) }
+            let process = Process()
+            process.executableURL = E2E.binary
+            process.arguments = ["run", E2E.fixture("streamed-failure.yaml").path, "--out", out.path, "--quiet", "--threads", threads]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            // A worker waiting for a fold that never comes would hang the run (whether one waits
+            // depends on timing; TimecourseStreamingTests and the orderedParallelMap tests force
+            // it): give it 120 s.
+            let deadline = Date(timeIntervalSinceNow: 120)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            let hung = process.isRunning
+            if hung { process.terminate() }
+            process.waitUntilExit()
+            #expect(!hung, "the failing run did not end within 120 s on \(threads) threads")
+            #expect(process.terminationStatus == 1, "\(threads) threads")
+            #expect(try E2E.listing(out).isEmpty, "leftovers after the failure")
+        }
+    }
 }
