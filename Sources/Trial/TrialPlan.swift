@@ -233,30 +233,24 @@ public struct TrialPlan: Sendable {
             let first = Swift.max(0, Int((e.window.lowerBound / gridStepValue - 1e-9).rounded(.up)))
             let last = gridIndexOf(e.window.upperBound)
             let readK = e.summary == .at ? gridIndexOf(e.at ?? e.window.upperBound) : last
+            let start = times.firstIndex(of: onGrid(e.window.lowerBound)) ?? 0
+            let end = times.firstIndex(of: onGrid(e.window.upperBound)) ?? 0
             return EndpointPlan(definition: e,
                                 readGridIndex: readK,
                                 windowGrid: first...Swift.max(first, last),
-                                windowTimeIndices: (times.firstIndex(of: onGrid(e.window.lowerBound)) ?? 0,
-                                                    times.firstIndex(of: onGrid(e.window.upperBound)) ?? 0),
-                                windowSpan: onGrid(e.window.upperBound) - onGrid(e.window.lowerBound),
+                                windowTimeIndices: (start, end),
+                                windowSpan: times[end] - times[start],
                                 integralIndex: integrated.firstIndex(of: modelDefinition.outputs[e.variable].name),
                                 assessments: e.kind == .timeToEvent ? assessments(e.assessment) : [])
         }
         adverseEvents = definition.adverseEvents.map { AdverseEventPlan(definition: $0, assessments: assessments($0.assessment)) }
 
         let timecourse = definition.output.timecourse
-        // Grid time 0, then the grid point at or before each multiple of `every` (as an `assess`
-        // schedule reads them): every m-th grid time when `every` is m grid steps.
-        var timecourseGrid = [0]
-        var n = 1
-        while Double(n) * timecourse.every <= definition.duration + 1e-9 * timecourse.every {
-            let k = gridIndexOf(Double(n) * timecourse.every)
-            if k > timecourseGrid.last! { timecourseGrid.append(k) }
-            n += 1
-        }
+        // Grid time 0, then the times an `assess: { every }` schedule reads (the grid point at or
+        // before each multiple): every m-th grid time when `every` is m grid steps.
         output = OutputPlan(subjects: definition.output.subjects,
                             timecourseOutputs: timecourse.variables,
-                            timecourseGrid: timecourseGrid,
+                            timecourseGrid: [0] + assessments(.every(timecourse.every)),
                             timecourseSubjects: timecourse.subjects)
     }
 
