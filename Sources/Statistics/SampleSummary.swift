@@ -34,8 +34,8 @@ public struct SampleSummary: Sendable, Equatable {
         maximum = sorted.last
     }
 
-    /// Summarizes values in any order (sorts a copy).
+    /// Summarizes values in any order (sorts a copy, as `sorted()` would: `AscendingDoubles`).
     public init(_ values: [Double]) {
-        self.init(sorted: values.sorted())
+        self.init(sorted: AscendingDoubles.sorted(values))
     }
 }
