@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Runs `body` over the chunks `0..<chunkCount` on `threads` Dispatch workers and hands the
@@ -152,6 +153,28 @@ public func orderedParallelMap<Workspace, ChunkResult>(
         i += 1
     }
     if i < chunkCount { throw CancellationError() }
+}
+
+/// Runs `body(k)` for every k in `0..<count` at the same time: k = 0 on the calling thread, each
+/// other on a thread of its own (started here, ended when its body returns); returns when all
+/// have. For work started inside `orderedParallelMap`'s `consume`, where
+/// `DispatchQueue.concurrentPerform` would run its iterations one after another (libdispatch
+/// divides a nested apply's width by the outer one's): the statistics of a run's last replicate
+/// then went on one thread while the other had nothing to do.
+func onThreadsOfTheirOwn(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+        body(0)
+        return
+    }
+    let finished = DispatchSemaphore(value: 0)
+    for k in 1..<count {
+        Thread {
+            body(k)
+            finished.signal()
+        }.start()
+    }
+    body(0)
+    for _ in 1..<count { finished.wait() }
 }
 
 /// Wraps a value that is shared across Dispatch workers under a discipline the compiler cannot

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Statistics
 import TrialProtocol
 
@@ -101,19 +100,15 @@ struct ReplicateAnalysis {
         }
         let workers = data.arm.count >= 10_000 ? Swift.min(threads, rowCount) : 1
         if workers > 1 {
-            // Each row into its own slot, claimed through an atomic counter.
+            // Row r into its own slot, on worker r % workers (threads of their own: this runs in
+            // the run's `consume`, see `onThreadsOfTheirOwn`).
             let slots = UnsafeMutablePointer<EfficacyRow?>.allocate(capacity: rowCount)
             slots.initialize(repeating: nil, count: rowCount)
             defer { slots.deinitialize(count: rowCount); slots.deallocate() }
             let shared = UncheckedSendable((slots, row))
-            let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            onThreadsOfTheirOwn(workers) { worker in
                 let (slots, row) = shared.value
-                while true {
-                    let r = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if r >= rowCount { return }
-                    slots[r] = row(r)
-                }
+                for r in stride(from: worker, to: rowCount, by: workers) { slots[r] = row(r) }
             }
             efficacy = (0..<rowCount).map { slots[$0]! }
         } else {
