@@ -3,6 +3,8 @@
 # writing, statistics, report included), next to the C baselines built and run in the same
 # sitting. Prints patients/s, vtrial(2 threads)/C(1 thread), the 2- vs 1-thread speed-up,
 # peak RSS (/usr/bin/time -v) and the checksum agreement (mean AUC_TAU, mean R(672), 2 %).
+# Two controls: C's own OpenMP speed-up, and two 1-thread vtrial runs at once (what the two cores
+# give this workload when the threads share nothing).
 #
 # Knobs (environment): REPS (5; medians are reported), W1_N (100000), W2_N (20000),
 # MEM_1M (1: also run a 1,000,000-subject W1 replicate and check its peak RSS < 1 GiB),
@@ -59,6 +61,19 @@ run_vtrial() {
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
   echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $rss $(ls -d "$out"/*/)"
 }
+# run_pair PROTOCOL → seconds for two 1-thread runs started together to both finish (a control:
+# independent processes share nothing but the machine)
+run_pair() {
+  local protocol=$1 t0 t1 first
+  rm -rf "$WORK/pair-a" "$WORK/pair-b"
+  t0=$(now)
+  "$VTRIAL" run "$protocol" --out "$WORK/pair-a" --threads 1 --quiet &
+  first=$!
+  "$VTRIAL" run "$protocol" --out "$WORK/pair-b" --threads 1 --quiet
+  wait "$first"
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
+}
 # mean of an endpoint over replicate 1 from efficacy.csv (column MEAN)
 efficacy_mean() {
   awk -F, -v e="$2" 'NR > 1 && $1 == 1 && $2 == e { print $5; exit }' "$1/efficacy.csv"
@@ -91,6 +106,12 @@ for rep in $(seq 1 "$REPS"); do
     # The speed-up of this pair of back-to-back runs (the host's speed drifts by tens of per cent
     # within minutes; a pair shares most of it).
     R[$w.pair]+="$(awk -v a="${R[$w.s1]}" -v b="${R[$w.s2]}" 'BEGIN { printf "%.3f", a / b }') "
+    # Control: two 1-thread runs at once. Their combined throughput over the 1-thread run's is
+    # what the two cores give this workload with no sharing at all; the 2-thread run's throughput
+    # over theirs is how close the threads come to that.
+    sp=$(run_pair "$WORK/$w.yaml")
+    R[$w.procs]+="$(awk -v a="${R[$w.s1]}" -v p="$sp" 'BEGIN { printf "%.3f", 2 * a / p }') "
+    R[$w.vsprocs]+="$(awk -v b="${R[$w.s2]}" -v p="$sp" 'BEGIN { printf "%.3f", p / (2 * b) }') "
   done
   read -r pps sum < <(run_c pk2cmt analytic_stm "$W1_N"); R[c1]+="$pps "; R[c1.check]=$sum
   read -r pps sum < <(run_c pkpd_idr dopri5 "$W2_N"); R[c2]+="$pps "; R[c2.check]=$sum
@@ -118,6 +139,9 @@ best() { echo "${R[$1]}" | tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 echo "   best of $REPS: W1 $(printf %.0f "$(best w1.t2)") vs C $(printf %.0f "$(best c1)") = $(ratio "$(best w1.t2)" "$(best c1)")," \
   "speed-up $(ratio "$(best w1.t2)" "$(best w1.t1)");  W2 $(printf %.0f "$(best w2.t2)") vs C $(printf %.0f "$(best c2)") =" \
   "$(ratio "$(best w2.t2)" "$(best c2)"), speed-up $(ratio "$(best w2.t2)" "$(best w2.t1)")"
+echo "   control: two 1-thread vtrial runs at once give the 1-thread run's throughput times W1 $(med w1.procs)" \
+  "(${R[w1.procs]}), W2 $(med w2.procs) (${R[w2.procs]}); the 2-thread run reaches W1 $(med w1.vsprocs)," \
+  "W2 $(med w2.vsprocs) of their throughput (1.000 = as well as two processes sharing nothing)"
 C2T2=$(med c2.t2)
 echo "   control: C dopri5 W2 with 2 OpenMP threads $(printf %.0f "$C2T2")/s = speed-up $(ratio "$C2T2" "$C2") on this machine now (runs: ${R[c2.t2]})"
 

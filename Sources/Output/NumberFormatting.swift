@@ -11,69 +11,81 @@ private let asciiPoint = UInt8(ascii: ".")
 /// - Precondition: `x.isFinite`. `CSVWriter` and `CSVRowEncoder` check first and report a typed
 ///   error instead.
 public func appendNumber(_ x: Double, to buffer: inout [UInt8]) {
-    precondition(x.isFinite, "appendNumber: a non-finite value has no output text")
-    if x == 0 {  // both +0 and −0 (SPEC §6: −0 is written as 0)
-        buffer.append(asciiZero)
-        return
-    }
-    let decimal = ShortestDecimal(x.magnitude)
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
-        var length = 0
-        if x < 0 {
-            text[0] = asciiMinus
-            length = 1
-        }
-        // Swift's switch to exponent form: above 2^53 (where integers stop being exact) and below
-        // 0.0001, i.e. when the first significant digit sits 5 or more places after the point.
-        let digitCount = decimalDigitCount(decimal.digits)
-        let pointPosition = digitCount + decimal.exponent  // digits before the decimal point
-        if x.magnitude > 9_007_199_254_740_992 || pointPosition < -3 {
-            writeDigits(decimal.digits, count: digitCount, into: text, at: length + 1)
-            text[length] = text[length + 1]
-            if digitCount == 1 {
-                length += 1
-            } else {
-                text[length + 1] = asciiPoint
-                length += 1 + digitCount
-            }
-            text[length] = UInt8(ascii: "e")
-            let exponent = pointPosition - 1
-            text[length + 1] = exponent < 0 ? asciiMinus : UInt8(ascii: "+")
-            length += 2
-            let magnitude = exponent.magnitude
-            let exponentDigits = magnitude >= 100 ? 3 : 2
-            writeDigits(UInt64(magnitude), count: exponentDigits, into: text, at: length)
-            length += exponentDigits
-        } else if pointPosition <= 0 {
-            text[length] = asciiZero
-            text[length + 1] = asciiPoint
-            length += 2
-            for _ in 0..<(-pointPosition) {
-                text[length] = asciiZero
-                length += 1
-            }
-            writeDigits(decimal.digits, count: digitCount, into: text, at: length)
-            length += digitCount
-        } else if pointPosition < digitCount {
-            writeDigits(decimal.digits, count: digitCount, into: text, at: length + 1)
-            for index in 0..<pointPosition {
-                text[length + index] = text[length + index + 1]
-            }
-            text[length + pointPosition] = asciiPoint
-            length += digitCount + 1
-        } else {
-            writeDigits(decimal.digits, count: digitCount, into: text, at: length)
-            length += digitCount
-            for _ in digitCount..<pointPosition {
-                text[length] = asciiZero
-                length += 1
-            }
-        }
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNumberLength) { text in
+        let length = writeNumber(x, to: text.baseAddress!)
         buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<length]))
     }
 }
 
-/// The number of decimal digits of `value` (1 for 0).
+/// The most bytes `writeNumber` writes: a sign, 17 significant digits, a point, "e", the
+/// exponent's sign and 3 digits.
+public let maximumNumberLength = 32
+
+/// Writes `appendNumber`'s text of `x` at `text` (room for `maximumNumberLength` bytes) and
+/// returns its length: for encoders that format into memory of their own.
+@inline(__always)
+public func writeNumber(_ x: Double, to text: UnsafeMutablePointer<UInt8>) -> Int {
+    precondition(x.isFinite, "appendNumber: a non-finite value has no output text")
+    if x == 0 {  // both +0 and −0 (SPEC §6: −0 is written as 0)
+        text[0] = asciiZero
+        return 1
+    }
+    let decimal = ShortestDecimal(x.magnitude)
+    let text = UnsafeMutableBufferPointer(start: text, count: maximumNumberLength)
+    var length = 0
+    if x < 0 {
+        text[0] = asciiMinus
+        length = 1
+    }
+    // Swift's switch to exponent form: above 2^53 (where integers stop being exact) and below
+    // 0.0001, i.e. when the first significant digit sits 5 or more places after the point.
+    let digitCount = decimalDigitCount(decimal.digits)
+    let pointPosition = digitCount + decimal.exponent  // digits before the decimal point
+    if x.magnitude > 9_007_199_254_740_992 || pointPosition < -3 {
+        writeDigits(decimal.digits, count: digitCount, into: text, at: length + 1)
+        text[length] = text[length + 1]
+        if digitCount == 1 {
+            length += 1
+        } else {
+            text[length + 1] = asciiPoint
+            length += 1 + digitCount
+        }
+        text[length] = UInt8(ascii: "e")
+        let exponent = pointPosition - 1
+        text[length + 1] = exponent < 0 ? asciiMinus : UInt8(ascii: "+")
+        length += 2
+        let magnitude = exponent.magnitude
+        let exponentDigits = magnitude >= 100 ? 3 : 2
+        writeDigits(UInt64(magnitude), count: exponentDigits, into: text, at: length)
+        length += exponentDigits
+    } else if pointPosition <= 0 {
+        text[length] = asciiZero
+        text[length + 1] = asciiPoint
+        length += 2
+        for _ in 0..<(-pointPosition) {
+            text[length] = asciiZero
+            length += 1
+        }
+        writeDigits(decimal.digits, count: digitCount, into: text, at: length)
+        length += digitCount
+    } else if pointPosition < digitCount {
+        writeDigits(decimal.digits, count: digitCount, into: text, at: length + 1)
+        for index in 0..<pointPosition {
+            text[length + index] = text[length + index + 1]
+        }
+        text[length + pointPosition] = asciiPoint
+        length += digitCount + 1
+    } else {
+        writeDigits(decimal.digits, count: digitCount, into: text, at: length)
+        length += digitCount
+        for _ in digitCount..<pointPosition {
+            text[length] = asciiZero
+            length += 1
+        }
+    }
+    return length
+}
+
 @inline(__always)
 private func decimalDigitCount(_ value: UInt64) -> Int {
     // log10(2) ≈ 1233/4096 turns the bit length into the digit count or one less.
@@ -149,17 +161,41 @@ public func appendInteger(_ value: Int, to buffer: inout [UInt8]) {
         buffer.append(asciiZero &+ UInt8(truncatingIfNeeded: value))
         return
     }
-    // Digits from the right into a local buffer, then one append (not one per digit).
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-        var magnitude = value.magnitude  // UInt, so Int.min is right too
-        var start = 20
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumIntegerLength) { text in
+        let length = writeInteger(value, to: text.baseAddress!)
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<length]))
+    }
+}
+
+/// The most bytes `writeInteger` writes: a sign and 19 digits.
+public let maximumIntegerLength = 20
+
+/// Writes `appendInteger`'s text of `value` at `text` (room for `maximumIntegerLength` bytes)
+/// and returns its length.
+@inline(__always)
+public func writeInteger(_ value: Int, to text: UnsafeMutablePointer<UInt8>) -> Int {
+    if value >= 0 && value < 10 {
+        text[0] = asciiZero &+ UInt8(truncatingIfNeeded: value)
+        return 1
+    }
+    // Digits from the right, then moved to the front (the count is known only at the end).
+    var magnitude = value.magnitude  // UInt, so Int.min is right too
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    return withUnsafeMutableBytes(of: &digits) { digits in
+        var start = 24
         repeat {
             start -= 1
             digits[start] = asciiZero &+ UInt8(truncatingIfNeeded: magnitude % 10)
             magnitude /= 10
         } while magnitude != 0
-        if value < 0 { buffer.append(asciiMinus) }
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        var length = 0
+        if value < 0 {
+            text[0] = asciiMinus
+            length = 1
+        }
+        let count = 24 - start
+        (text + length).update(from: digits.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, count: count)
+        return length + count
     }
 }
 

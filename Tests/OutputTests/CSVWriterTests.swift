@@ -161,4 +161,57 @@ import Testing
         rows.endRow()
         #expect(String(decoding: rows.bytes, as: UTF8.self) == "1e-07,2.5,2.5,1e-07\n2.5,2.5,3,3\n1e-07,1e-07,3,1e-07\n")
     }
+
+    /// Rows longer than the encoder's 256-byte stash (formatted fields go to memory of the
+    /// encoder's own and reach the bytes when the row ends or the stash is full) read the same
+    /// as field-by-field text: wide rows of long numbers, a number repeated across a spill,
+    /// text longer than the stash with and without quotes, and an open row's bytes.
+    @Test func rowsLongerThanTheStashAreWrittenWhole() {
+        let x = -1.2345678901234567e-300, y = 0.1 + 0.2
+        var expected = ""
+        var rows = CSVRowEncoder(columnCount: 41)
+        for i in 0..<41 {
+            let v = i % 3 == 2 ? y : x * Double(i + 1)
+            rows.field(v)
+            expected += (i > 0 ? "," : "") + formatNumber(v)
+        }
+        rows.endRow()
+        expected += "\n"
+        let plain = String(repeating: "abcdefghij", count: 30)
+        let quoted = String(repeating: "a\"b,", count: 80)
+        rows.field(plain); rows.field(7); rows.field(quoted); rows.field(y)
+        expected += plain + ",7,\"" + quoted.replacingOccurrences(of: "\"", with: "\"\"") + "\"," + formatNumber(y)
+        #expect(String(decoding: rows.bytes, as: UTF8.self) == expected, "an open row's bytes include what the stash holds")
+        rows.field(y); rows.field(Int?.none); rows.emptyField()
+        for _ in 0..<34 { rows.field(x) }
+        rows.endRow()
+        expected += "," + formatNumber(y) + ",," + String(repeating: "," + formatNumber(x), count: 34) + "\n"
+        #expect(String(decoding: rows.bytes, as: UTF8.self) == expected)
+        #expect(rows.rowCount == 2 && rows.firstProblem == nil)
+    }
+
+    /// Every text length from 0 to 300 after fields that leave the stash at every fill: each
+    /// field ends inside the stash, at its end, or past it (written whole to the bytes).
+    @Test func textOfEveryLengthMeetsTheStashEdge() {
+        var rows = CSVRowEncoder(columnCount: 3)
+        var expected = ""
+        for length in 0...300 {
+            let text = String(repeating: length % 2 == 0 ? "t" : "\"", count: length)
+            let number = Double(length) + 0.25
+            rows.field(number); rows.field(text); rows.field(length)
+            rows.endRow()
+            let written = length % 2 == 0 ? text : "\"" + String(repeating: "\"\"", count: length) + "\""
+            expected += formatNumber(number) + "," + (length == 0 ? "" : written) + ",\(length)\n"
+        }
+        #expect(String(decoding: rows.bytes, as: UTF8.self) == expected)
+        var wide = CSVRowEncoder(columnCount: 60)
+        expected = ""
+        for i in 0..<60 {
+            let text = String(repeating: "w", count: i % 13)
+            wide.field(text)
+            expected += (i > 0 ? "," : "") + text
+        }
+        wide.endRow()
+        #expect(String(decoding: wide.bytes, as: UTF8.self) == expected + "\n")
+    }
 }
