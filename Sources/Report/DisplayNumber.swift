@@ -35,3 +35,8 @@ func displayInteger(_ value: Int?) -> String {
 func svgNumber(_ value: Double) -> String {
     formatNumber((value * 100).rounded() / 100)
 }
+
+/// `svgNumber`'s text appended to `bytes` (for long lists of points, without a string per number).
+func appendSVGNumber(_ value: Double, to bytes: inout [UInt8]) {
+    appendNumber((value * 100).rounded() / 100, to: &bytes)
+}
