@@ -18,7 +18,9 @@
 final class LinearPKPropagator {
     let system: LinearPKSystem
     private var rateMatrix: [Double]
-    private var augmented: [Double]
+    /// [K·h, e_central·h; 0, 0] ((n + 1)², row-major), exponentiated in place: raw storage like
+    /// the cache (as an array it cost uniqueness and exclusivity checks per element written).
+    private let augmented: UnsafeMutablePointer<Double>
     private var exponential: SmallMatrixExponential
     private let cacheLengths: UnsafeMutablePointer<Double>
     private var lastSlot = 0
@@ -34,7 +36,8 @@ final class LinearPKPropagator {
         self.system = system
         let n = system.count
         rateMatrix = [Double](repeating: 0, count: n * n)
-        augmented = [Double](repeating: 0, count: (n + 1) * (n + 1))
+        augmented = .allocate(capacity: (n + 1) * (n + 1))
+        augmented.initialize(repeating: 0, count: (n + 1) * (n + 1))
         exponential = SmallMatrixExponential(order: n + 1)
         cacheLengths = .allocate(capacity: Self.cacheCapacity)
         cacheLengths.initialize(repeating: -1, count: Self.cacheCapacity)
@@ -47,6 +50,7 @@ final class LinearPKPropagator {
     }
 
     deinit {
+        augmented.deallocate()
         cachePhi.deallocate()
         cacheLengths.deallocate()
         cacheGamma.deallocate()
@@ -68,12 +72,15 @@ final class LinearPKPropagator {
         if abs(cacheLengths[lastSlot] - length) <= tolerance { return lastSlot }
         for k in 0..<Self.cacheCapacity where abs(cacheLengths[k] - length) <= tolerance { lastSlot = k; return k }
         let n = system.count, m = n + 1
-        for k in 0..<(m * m) { augmented[k] = 0 }
-        for i in 0..<n {
-            for j in 0..<n { augmented[i * m + j] = rateMatrix[i * n + j] * length }
+        let augmented = self.augmented
+        augmented.update(repeating: 0, count: m * m)
+        rateMatrix.withUnsafeBufferPointer { rates in
+            for i in 0..<n {
+                for j in 0..<n { augmented[i * m + j] = rates[i * n + j] * length }
+            }
         }
         augmented[system.central * m + n] = length
-        guard exponential.exponentiate(&augmented) else { return nil }
+        guard exponential.exponentiate(augmented) else { return nil }
         let slot = cacheNext
         cacheNext = (cacheNext + 1) % Self.cacheCapacity
         cacheLengths[slot] = length

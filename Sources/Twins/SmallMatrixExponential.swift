@@ -15,13 +15,14 @@ import Foundation
 /// Matrices are row-major, `a[i * n + j]`.
 struct SmallMatrixExponential {
     let order: Int
-    private var a2: [Double], a4: [Double], a6: [Double], a8: [Double]
-    private var u: [Double], v: [Double], work: [Double]
+    /// A², A⁴, A⁶, A⁸, U, V and a work matrix, n² values each, in one array: the exponential
+    /// runs over pointers into it (one uniqueness check per call instead of one per array write,
+    /// ~44 per W1 subject before, docs/performance.md item 41).
+    private var scratch: [Double]
 
     init(order: Int) {
         self.order = order
-        let z = [Double](repeating: 0, count: order * order)
-        a2 = z; a4 = z; a6 = z; a8 = z; u = z; v = z; work = z
+        scratch = [Double](repeating: 0, count: 7 * order * order)
     }
 
     private static let theta: [Double] = [1.495585217958292e-2, 2.539398330063230e-1, 9.504178996162932e-1,
@@ -35,19 +36,8 @@ struct SmallMatrixExponential {
                                            129060195264000, 10559470521600, 670442572800, 33522128640, 1323241920,
                                            40840800, 960960, 16380, 182, 1]
 
-    /// `c = a·b` (n×n). Over raw pointers: the arrays are distinct, and the loops (run a few
-    /// hundred times per subject) then carry no bounds or uniqueness checks.
-    private static func multiply(_ n: Int, _ a: [Double], _ b: [Double], into c: inout [Double]) {
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    multiply(n, a.baseAddress!, b.baseAddress!, into: c.baseAddress!)
-                }
-            }
-        }
-    }
-
-    private static func multiply(_ n: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+    /// `c = a·b` (n×n), `c` distinct from `a` and `b`.
+    private static func multiply(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, into c: UnsafeMutablePointer<Double>) {
         if n == 5 { return multiply5(a, b, into: c) }
         for i in 0..<n {
             let row = c + i * n
@@ -65,7 +55,7 @@ struct SmallMatrixExponential {
     /// 2-compartment model): each element of a row accumulates in a register instead of in
     /// memory, in the same order (k ascending, terms with aᵢₖ = 0 skipped), so the same bits.
     @inline(__always)
-    private static func multiply5(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+    private static func multiply5(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, into c: UnsafeMutablePointer<Double>) {
         for i in 0..<5 {
             var c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0, c4 = 0.0
             for k in 0..<5 {
@@ -83,7 +73,21 @@ struct SmallMatrixExponential {
     /// Returns false when the Padé denominator is singular (cannot happen for finite input within
     /// the θ bounds; reported rather than trapped).
     mutating func exponentiate(_ matrix: inout [Double]) -> Bool {
+        precondition(matrix.count >= order * order, "matrix smaller than the exponential's order")
+        return matrix.withUnsafeMutableBufferPointer { exponentiate($0.baseAddress!) }
+    }
+
+    /// The same for `order` × `order` values at `matrix`.
+    mutating func exponentiate(_ matrix: UnsafeMutablePointer<Double>) -> Bool {
         let n = order
+        return scratch.withUnsafeMutableBufferPointer { Self.exponentiate(n, matrix, scratch: $0.baseAddress!) }
+    }
+
+    /// `exponentiate` over pointers: `matrix` (n × n) in place, `scratch` 7 n² values.
+    private static func exponentiate(_ n: Int, _ matrix: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) -> Bool {
+        let size = n * n
+        let a2 = scratch, a4 = scratch + size, a6 = scratch + 2 * size, a8 = scratch + 3 * size
+        let u = scratch + 4 * size, v = scratch + 5 * size, work = scratch + 6 * size
         var norm = 0.0
         for j in 0..<n {
             var s = 0.0
@@ -100,64 +104,59 @@ struct SmallMatrixExponential {
         else {
             squarings = max(0, Int(ceil(log2(norm / Self.theta[4]))))
             let scale = pow(2.0, -Double(squarings))
-            for k in 0..<(n * n) { matrix[k] *= scale }
+            for k in 0..<size { matrix[k] *= scale }
         }
-        Self.multiply(n, matrix, matrix, into: &a2)
+        Self.multiply(n, matrix, matrix, into: a2)
         // work holds the odd polynomial before it is multiplied by A; v the even one.
-        for k in 0..<(n * n) { work[k] = 0; v[k] = 0 }
+        for k in 0..<size { work[k] = 0; v[k] = 0 }
         switch degree {
         case 3, 5, 7, 9:
             let b = degree == 3 ? Self.pade3 : degree == 5 ? Self.pade5 : degree == 7 ? Self.pade7 : Self.pade9
-            if degree >= 5 { Self.multiply(n, a2, a2, into: &a4) }
-            if degree >= 7 { Self.multiply(n, a4, a2, into: &a6) }
-            if degree >= 9 { Self.multiply(n, a6, a2, into: &a8) }
-            for k in 0..<(n * n) {
-                var odd = b[3] * a2[k], even = b[2] * a2[k]
-                if degree >= 5 { odd += b[5] * a4[k]; even += b[4] * a4[k] }
-                if degree >= 7 { odd += b[7] * a6[k]; even += b[6] * a6[k] }
-                if degree >= 9 { odd += b[9] * a8[k]; even += b[8] * a8[k] }
-                work[k] = odd
-                v[k] = even
+            if degree >= 5 { Self.multiply(n, a2, a2, into: a4) }
+            if degree >= 7 { Self.multiply(n, a4, a2, into: a6) }
+            if degree >= 9 { Self.multiply(n, a6, a2, into: a8) }
+            b.withUnsafeBufferPointer { b in
+                for k in 0..<size {
+                    var odd = b[3] * a2[k], even = b[2] * a2[k]
+                    if degree >= 5 { odd += b[5] * a4[k]; even += b[4] * a4[k] }
+                    if degree >= 7 { odd += b[7] * a6[k]; even += b[6] * a6[k] }
+                    if degree >= 9 { odd += b[9] * a8[k]; even += b[8] * a8[k] }
+                    work[k] = odd
+                    v[k] = even
+                }
+                for i in 0..<n { work[i * n + i] += b[1]; v[i * n + i] += b[0] }
             }
-            for i in 0..<n { work[i * n + i] += b[1]; v[i * n + i] += b[0] }
         default:
-            let b = Self.pade13
-            Self.multiply(n, a2, a2, into: &a4)
-            Self.multiply(n, a4, a2, into: &a6)
-            // inner = A6·(b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I, same for even.
-            for k in 0..<(n * n) { a8[k] = b[13] * a6[k] + b[11] * a4[k] + b[9] * a2[k] }
-            Self.multiply(n, a6, a8, into: &work)
-            for k in 0..<(n * n) { a8[k] = b[12] * a6[k] + b[10] * a4[k] + b[8] * a2[k] }
-            Self.multiply(n, a6, a8, into: &v)
-            for k in 0..<(n * n) {
-                work[k] += b[7] * a6[k] + b[5] * a4[k] + b[3] * a2[k]
-                v[k] += b[6] * a6[k] + b[4] * a4[k] + b[2] * a2[k]
+            Self.pade13.withUnsafeBufferPointer { b in
+                Self.multiply(n, a2, a2, into: a4)
+                Self.multiply(n, a4, a2, into: a6)
+                // inner = A6·(b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I, same for even.
+                for k in 0..<size { a8[k] = b[13] * a6[k] + b[11] * a4[k] + b[9] * a2[k] }
+                Self.multiply(n, a6, a8, into: work)
+                for k in 0..<size { a8[k] = b[12] * a6[k] + b[10] * a4[k] + b[8] * a2[k] }
+                Self.multiply(n, a6, a8, into: v)
+                for k in 0..<size {
+                    work[k] += b[7] * a6[k] + b[5] * a4[k] + b[3] * a2[k]
+                    v[k] += b[6] * a6[k] + b[4] * a4[k] + b[2] * a2[k]
+                }
+                for i in 0..<n { work[i * n + i] += b[1]; v[i * n + i] += b[0] }
             }
-            for i in 0..<n { work[i * n + i] += b[1]; v[i * n + i] += b[0] }
         }
-        Self.multiply(n, matrix, work, into: &u)
+        Self.multiply(n, matrix, work, into: u)
         // Solve (V − U)·R = (V + U): a2 ← V − U (factored in place), matrix ← V + U → R.
-        for k in 0..<(n * n) {
+        for k in 0..<size {
             a2[k] = v[k] - u[k]
             matrix[k] = v[k] + u[k]
         }
-        guard Self.luSolveInPlace(n, &a2, &matrix) else { return false }
+        guard Self.luSolveInPlace(n, a2, matrix) else { return false }
         for _ in 0..<squarings {
-            Self.multiply(n, matrix, matrix, into: &work)
-            swap(&matrix, &work)
+            Self.multiply(n, matrix, matrix, into: work)
+            matrix.update(from: work, count: size)
         }
         return true
     }
 
     /// Gaussian elimination with partial pivoting on `lhs`, applied to the n columns of `rhs`.
-    private static func luSolveInPlace(_ n: Int, _ lhs: inout [Double], _ rhs: inout [Double]) -> Bool {
-        lhs.withUnsafeMutableBufferPointer { lhs in
-            rhs.withUnsafeMutableBufferPointer { rhs in
-                luSolveInPlace(n, lhs.baseAddress!, rhs.baseAddress!)
-            }
-        }
-    }
-
     private static func luSolveInPlace(_ n: Int, _ lhs: UnsafeMutablePointer<Double>, _ rhs: UnsafeMutablePointer<Double>) -> Bool {
         // Order 5 (see `multiply5`) gets its own copy with the order a constant, so its loops
         // are unrolled; the operations and their order are the same, hence the same bits.
