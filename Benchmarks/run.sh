@@ -11,6 +11,8 @@
 # SHARED (../shared beside the clone, else /work/shared), VTRIAL (the release binary).
 # The machine is shared: the load average is printed; compare ratios within one run.
 set -euo pipefail
+# A failed run inside $(…) must stop the bench too, not print a time.
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 REPS=${REPS:-5}
@@ -67,9 +69,9 @@ run_pair() {
   local protocol=$1 t0 t1 first
   rm -rf "$WORK/pair-a" "$WORK/pair-b"
   t0=$(now)
-  "$VTRIAL" run "$protocol" --out "$WORK/pair-a" --threads 1 --quiet &
+  "$VTRIAL" run "$protocol" --out "$WORK/pair-a" --threads 1 --replicates 1 --quiet &
   first=$!
-  "$VTRIAL" run "$protocol" --out "$WORK/pair-b" --threads 1 --quiet
+  "$VTRIAL" run "$protocol" --out "$WORK/pair-b" --threads 1 --replicates 1 --quiet
   wait "$first"
   t1=$(now)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'

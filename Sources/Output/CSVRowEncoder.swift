@@ -36,6 +36,8 @@ public struct CSVRowEncoder: Sendable {
         withUnsafeBytes(of: stash) { all.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<stashCount])) }
         return all
     }
+    /// `bytes.count`, without assembling the bytes of an open row.
+    public var byteCount: Int { storage.count + stashCount }
     /// Fields per row, as in the header.
     public let columnCount: Int
     /// Complete rows encoded.
@@ -49,7 +51,7 @@ public struct CSVRowEncoder: Sendable {
     /// The row in progress (or its latest part): fields are formatted here, in the encoder's own
     /// memory, and reach `storage` in one append when the row ends (or when the stash is full).
     /// Appending field by field to the array cost a uniqueness and a capacity check per append,
-    /// two or three per field (W1: ~3,000 of ~33,000 instructions per subject, docs/performance.md
+    /// two or three per field (W1: ~3,000 of ~50,000 instructions per subject, docs/performance.md
     /// item 39).
     private var stash = Stash()
     private var stashCount = 0
@@ -242,6 +244,7 @@ public struct CSVRowEncoder: Sendable {
         precondition(fieldsInRow == 0, "CSVRowEncoder.append inside an open row")
         var other = other
         if other.fieldsInRow > 0 { other.endRow() }
+        assert(other.stashCount == 0, "a closed row leaves nothing in the stash")
         if firstProblem == nil, let problem = other.firstProblem {
             switch problem {
             case let .rowWidthMismatch(row, found):

@@ -77,7 +77,7 @@ public final class CSVWriter {
     public func endRow() {
         pending.endRow()
         rowCount += 1
-        if pending.bytes.count >= blockSize { flushPending() }
+        if pending.byteCount >= blockSize { flushPending() }
     }
 
     /// Appends complete rows encoded elsewhere (e.g. by a worker thread), after the rows so far.
@@ -86,7 +86,7 @@ public final class CSVWriter {
         let before = pending.rowCount
         pending.append(rows)
         rowCount += pending.rowCount - before
-        if pending.bytes.count >= blockSize { flushPending() }
+        if pending.byteCount >= blockSize { flushPending() }
     }
 
     /// Writes out every complete row buffered so far and reports the first failure, if any.

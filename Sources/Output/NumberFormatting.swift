@@ -11,21 +11,28 @@ private let asciiPoint = UInt8(ascii: ".")
 /// - Precondition: `x.isFinite`. `CSVWriter` and `CSVRowEncoder` check first and report a typed
 ///   error instead.
 public func appendNumber(_ x: Double, to buffer: inout [UInt8]) {
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNumberLength) { text in
-        let length = writeNumber(x, to: text.baseAddress!)
+    append(to: &buffer, atMost: maximumNumberLength) { writeNumber(x, to: $0) }
+}
+
+/// Appends to `buffer` what `write` writes into a temporary of `atMost` bytes (returning how many).
+@inline(__always)
+private func append(to buffer: inout [UInt8], atMost capacity: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { text in
+        let length = write(text.baseAddress!)
         buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<length]))
     }
 }
 
-/// The most bytes `writeNumber` writes: a sign, 17 significant digits, a point, "e", the
-/// exponent's sign and 3 digits.
+/// Room for `writeNumber`'s text, which is at most 24 bytes: a sign, 17 significant digits, a
+/// point, "e", the exponent's sign and 3 digits (the plain forms are shorter: "-0.000" and 17
+/// digits is 23).
 public let maximumNumberLength = 32
 
 /// Writes `appendNumber`'s text of `x` at `text` (room for `maximumNumberLength` bytes) and
 /// returns its length: for encoders that format into memory of their own.
 @inline(__always)
 public func writeNumber(_ x: Double, to text: UnsafeMutablePointer<UInt8>) -> Int {
-    precondition(x.isFinite, "appendNumber: a non-finite value has no output text")
+    precondition(x.isFinite, "writeNumber: a non-finite value has no output text")
     if x == 0 {  // both +0 and −0 (SPEC §6: −0 is written as 0)
         text[0] = asciiZero
         return 1
@@ -86,6 +93,7 @@ public func writeNumber(_ x: Double, to text: UnsafeMutablePointer<UInt8>) -> In
     return length
 }
 
+/// The number of decimal digits of `value` (1 for 0).
 @inline(__always)
 private func decimalDigitCount(_ value: UInt64) -> Int {
     // log10(2) ≈ 1233/4096 turns the bit length into the digit count or one less.
@@ -161,10 +169,7 @@ public func appendInteger(_ value: Int, to buffer: inout [UInt8]) {
         buffer.append(asciiZero &+ UInt8(truncatingIfNeeded: value))
         return
     }
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumIntegerLength) { text in
-        let length = writeInteger(value, to: text.baseAddress!)
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<length]))
-    }
+    append(to: &buffer, atMost: maximumIntegerLength) { writeInteger(value, to: $0) }
 }
 
 /// The most bytes `writeInteger` writes: a sign and 19 digits.

@@ -160,21 +160,34 @@ public func orderedParallelMap<Workspace, ChunkResult>(
 /// have. For work started inside `orderedParallelMap`'s `consume`, where
 /// `DispatchQueue.concurrentPerform` would run its iterations one after another (libdispatch
 /// divides a nested apply's width by the outer one's): the statistics of a run's last replicate
-/// then went on one thread while the other had nothing to do.
+/// then went on one thread while the other had nothing to do. A thread that cannot be started
+/// (`pthread_create` fails, e.g. at a process limit) has its body run on the calling thread
+/// instead, so the call always returns. (Foundation's `Thread.start` ignores that failure.)
 func onThreadsOfTheirOwn(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    guard count > 1 else {
-        body(0)
-        return
+    final class Task: @unchecked Sendable {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
     }
-    let finished = DispatchSemaphore(value: 0)
-    for k in 1..<count {
-        Thread {
-            body(k)
-            finished.signal()
-        }.start()
+    var started: [pthread_t] = []
+    var inline: [Int] = []
+    for k in 1..<Swift.max(1, count) {
+        let task = Unmanaged.passRetained(Task { body(k) })
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { context in
+            let task = Unmanaged<Task>.fromOpaque(context!).takeRetainedValue()
+            task.run()
+            return nil
+        }, task.toOpaque())
+        if status == 0 {
+            started.append(thread)
+        } else {
+            task.release()
+            inline.append(k)
+        }
     }
     body(0)
-    for _ in 1..<count { finished.wait() }
+    for k in inline { body(k) }
+    for thread in started { pthread_join(thread, nil) }
 }
 
 /// Wraps a value that is shared across Dispatch workers under a discipline the compiler cannot

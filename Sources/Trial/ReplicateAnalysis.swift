@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Statistics
 import TrialProtocol
 
@@ -100,15 +101,21 @@ struct ReplicateAnalysis {
         }
         let workers = data.arm.count >= 10_000 ? Swift.min(threads, rowCount) : 1
         if workers > 1 {
-            // Row r into its own slot, on worker r % workers (threads of their own: this runs in
-            // the run's `consume`, see `onThreadsOfTheirOwn`).
+            // Each row into its own slot, claimed through an atomic counter (threads of their
+            // own: this runs in the run's `consume`, see `onThreadsOfTheirOwn`).
+            final class Counter: Sendable { let next = Atomic<Int>(0) }
             let slots = UnsafeMutablePointer<EfficacyRow?>.allocate(capacity: rowCount)
             slots.initialize(repeating: nil, count: rowCount)
             defer { slots.deinitialize(count: rowCount); slots.deallocate() }
             let shared = UncheckedSendable((slots, row))
-            onThreadsOfTheirOwn(workers) { worker in
+            let counter = Counter()
+            onThreadsOfTheirOwn(workers) { _ in
                 let (slots, row) = shared.value
-                for r in stride(from: worker, to: rowCount, by: workers) { slots[r] = row(r) }
+                while true {
+                    let r = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if r >= rowCount { return }
+                    slots[r] = row(r)
+                }
             }
             efficacy = (0..<rowCount).map { slots[$0]! }
         } else {

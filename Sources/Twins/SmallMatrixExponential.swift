@@ -72,12 +72,6 @@ struct SmallMatrixExponential {
     /// Overwrites `matrix` (row-major, order × order, finite) with its exponential.
     /// Returns false when the Padé denominator is singular (cannot happen for finite input within
     /// the θ bounds; reported rather than trapped).
-    mutating func exponentiate(_ matrix: inout [Double]) -> Bool {
-        precondition(matrix.count >= order * order, "matrix smaller than the exponential's order")
-        return matrix.withUnsafeMutableBufferPointer { exponentiate($0.baseAddress!) }
-    }
-
-    /// The same for `order` × `order` values at `matrix`.
     mutating func exponentiate(_ matrix: UnsafeMutablePointer<Double>) -> Bool {
         let n = order
         return scratch.withUnsafeMutableBufferPointer { Self.exponentiate(n, matrix, scratch: $0.baseAddress!) }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -233,6 +234,26 @@ analysis: { control: placebo }
             }
             #expect(!timedOut, "a waiting body was not released (\(threads) threads)")
         }
+    }
+
+    @Test func threadsOfTheirOwnRunAtTheSameTimeEvenInsideAConcurrentPerform() {
+        // Two bodies that each wait for the other (a rendezvous) finish only if they run at the
+        // same time. Inside a concurrentPerform, a nested concurrentPerform runs its iterations
+        // one after another, so the first would wait in vain (here: give up after 10 s).
+        let met = Mutex([Bool](repeating: false, count: 2))
+        let runs = Mutex([Int](repeating: 0, count: 5))
+        DispatchQueue.concurrentPerform(iterations: 2) { outer in
+            guard outer == 0 else { return }
+            let arrived = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
+            onThreadsOfTheirOwn(2) { k in
+                arrived[k].signal()
+                let other = arrived[1 - k].wait(timeout: .now() + 10) == .success
+                met.withLock { $0[k] = other }
+            }
+            onThreadsOfTheirOwn(5) { k in runs.withLock { $0[k] += 1 } }
+        }
+        #expect(met.withLock { $0 } == [true, true])
+        #expect(runs.withLock { $0 } == [1, 1, 1, 1, 1], "every body runs once")
     }
 
     @Test func successCriteriaCountReplicatesMeetingThem() {
