@@ -222,8 +222,17 @@ extension TrialPlan {
         let adherence = definition.adherence
         let hasRules = !arms[arm].rules.isEmpty
         if hasRules { space.doseEntries.removeAll(keepingCapacity: true) }
+        // Every dose taken, at fixed amounts (`ArmPlan.fixedDoses`, checked when planned): the
+        // list in one copy, as the loop below would build it dose by dose.
+        let takesAll = adherence >= 1 && dropoutTime == nil && !hasRules
+        let copied = takesAll && arms.withUnsafeBufferPointer { armPlans in
+            guard let fixed = armPlans[arm].fixedDoses else { return false }
+            space.doses.append(contentsOf: fixed)
+            lastDose = fixed.last?.amount
+            return true
+        }
         // The schedule is read in place too (each dose holds an amount that may be an expression).
-        arms.withUnsafeBufferPointer { armPlans in armPlans[arm].doses.withUnsafeBufferPointer { schedule in
+        if !copied { arms.withUnsafeBufferPointer { armPlans in armPlans[arm].doses.withUnsafeBufferPointer { schedule in
             for scheduled in schedule.indices {
                 let taken = adherence >= 1 || adherenceStream.nextUniform() < adherence
                 let time = schedule[scheduled].time
@@ -234,8 +243,8 @@ extension TrialPlan {
                 if hasRules { space.doseEntries.append(schedule[scheduled].entry) }
                 lastDose = amount
             }
-        } }
-        for dose in space.doses where !(dose.amount.isFinite && dose.amount >= 0) {
+        } } }
+        for dose in space.doses where !copied && !(dose.amount.isFinite && dose.amount >= 0) {
             throw failure(replicate, patient: patient, arm: arm, dose.time, "dose amount \(dose.amount) mg is not a finite, non-negative number", space)
         }
         var steadyState: SteadyStateRegimen?

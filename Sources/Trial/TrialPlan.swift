@@ -300,6 +300,10 @@ public struct ArmPlan: Sendable {
     public var name: String
     /// Every scheduled dose, sorted by time (stable: protocol order at equal times).
     public var doses: [ScheduledDose]
+    /// `doses` as every subject takes them, when every amount is a fixed, finite, non-negative
+    /// number of mg (nil otherwise): a subject who takes every dose gets this list copied in one
+    /// piece instead of dose by dose (`prepareSubject`).
+    public var fixedDoses: [Dose]?
     /// Per parameter index: a replacement typical value for this arm.
     public var parameterOverrides: [Int: ParameterValue]
     /// The amount of each dosing entry (`ScheduledDose.entry` indexes it).
@@ -345,6 +349,10 @@ public struct ArmPlan: Sendable {
             }
         }
         doses = list.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        fixedDoses = doses.allSatisfy { dose in
+            if case let .fixed(mg) = dose.amount { return mg.isFinite && mg >= 0 }
+            return false
+        } ? doses.map { Dose(time: $0.time, amount: $0.amount.milligrams(covariates: []), route: $0.route, target: $0.target) } : nil
         var overrides: [Int: ParameterValue] = [:]
         for o in arm.parameterOverrides { overrides[o.parameter] = o.value }
         parameterOverrides = overrides
