@@ -1,3 +1,5 @@
+import Foundation
+
 /// A subject's doses expanded into the time-ordered discontinuities the simulator walks
 /// (mrgsolve's event list): an amount entering the depot (oral, at dose time + TLAG, times F), an
 /// amount entering the central compartment (bolus), and an infusion rate switched on or off.
@@ -18,10 +20,38 @@ struct DosingEvent: Sendable {
 /// the dose order.
 struct DosingEventList {
     private(set) var events: [DosingEvent] = []
+    /// What the events were last built from (`lastInputs` nil once something else changed them:
+    /// `insert`): a subject with the same doses, F, TLAG and depot, bit for bit, gets the same
+    /// events without building them again (W1: every subject; ~1.4k instructions each,
+    /// docs/performance.md item 43).
+    private var lastDoses: [Dose] = []
+    private var lastInputs: (bioavailability: UInt64, lagTime: UInt64, hasDepot: Bool)?
 
     /// Expands `doses` for one subject. `absorption` is nil when the model has no depot, in
     /// which case an oral dose is an error.
     mutating func build(doses: [Dose], bioavailability: Double, lagTime: Double, hasDepot: Bool) throws(SimulationError) {
+        if let last = lastInputs, last.bioavailability == bioavailability.bitPattern, last.lagTime == lagTime.bitPattern,
+           last.hasDepot == hasDepot, Self.identical(lastDoses, doses) {
+            return
+        }
+        lastInputs = nil
+        try expand(doses: doses, bioavailability: bioavailability, lagTime: lagTime, hasDepot: hasDepot)
+        lastDoses.removeAll(keepingCapacity: true)
+        lastDoses.append(contentsOf: doses)
+        lastInputs = (bioavailability.bitPattern, lagTime.bitPattern, hasDepot)
+    }
+
+    /// Whether two dose lists are the same bytes (so the same bits in every field; `==` would
+    /// call −0 and +0 equal). Bytes that differ only in padding or in an unused payload make
+    /// the lists "different", which costs a rebuild and nothing else; the lists a plan copies
+    /// for every subject are byte copies of one list.
+    private static func identical(_ a: [Dose], _ b: [Dose]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { a in b.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+    }
+
+    /// `build` without the reuse.
+    private mutating func expand(doses: [Dose], bioavailability: Double, lagTime: Double, hasDepot: Bool) throws(SimulationError) {
         // Checked first (the first invalid dose's error, as the doses are expanded in order),
         // then written in place: the list keeps its storage from subject to subject and its
         // length while the dose count does, so the per-event appends (each a uniqueness and
@@ -94,6 +124,7 @@ extension DosingEventList {
     /// time come after earlier ones), for doses decided while the simulation runs and for the
     /// pending events of a steady state.
     mutating func insert(_ event: DosingEvent) {
+        lastInputs = nil
         var j = events.count
         events.append(event)
         while j > 0, events[j - 1].time > event.time {
