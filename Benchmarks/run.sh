@@ -61,8 +61,10 @@ run_vtrial() {
   t1=$(now)
   local rss
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $rss $(ls -d "$out"/*/)"
+  echo "$(elapsed "$t0" "$t1") $rss $(ls -d "$out"/*/)"
 }
+# elapsed T0 T1 → seconds between two `now`s
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 # run_pair PROTOCOL → seconds for two 1-thread runs started together to both finish (a control:
 # independent processes share nothing but the machine)
 run_pair() {
@@ -74,7 +76,7 @@ run_pair() {
   "$VTRIAL" run "$protocol" --out "$WORK/pair-b" --threads 1 --replicates 1 --quiet
   wait "$first"
   t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
+  elapsed "$t0" "$t1"
 }
 # mean of an endpoint over replicate 1 from efficacy.csv (column MEAN)
 efficacy_mean() {

@@ -170,37 +170,35 @@ public struct CSVRowEncoder: Sendable {
         guard longest <= Stash.capacity else {
             // Longer than the stash: straight to the storage, after what the stash holds.
             spill()
-            if !needsQuotes {
-                storage.append(contentsOf: utf8)
-                return
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: longest) { text in
+                let length = Self.write(utf8, quoted: needsQuotes, to: text.baseAddress!)
+                storage.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<length]))
             }
-            storage.append(quote)
-            for byte in utf8 {
-                if byte == quote { storage.append(quote) }
-                storage.append(byte)
-            }
-            storage.append(quote)
             return
         }
-        writeToStash(atMost: longest) { text in
-            guard needsQuotes else {
-                if let base = utf8.baseAddress { text.update(from: base, count: utf8.count) }
-                return utf8.count
-            }
-            var length = 0
-            text[length] = quote
-            length &+= 1
-            for byte in utf8 {
-                if byte == quote {
-                    text[length] = quote
-                    length &+= 1
-                }
-                text[length] = byte
+        writeToStash(atMost: longest) { Self.write(utf8, quoted: needsQuotes, to: $0) }
+    }
+
+    /// Writes `utf8` at `text` (room for 2 n + 2 bytes when `quoted`, n otherwise), in quotes
+    /// with its quotes doubled when `quoted`; returns the length written.
+    private static func write(_ utf8: UnsafeBufferPointer<UInt8>, quoted: Bool, to text: UnsafeMutablePointer<UInt8>) -> Int {
+        guard quoted else {
+            if let base = utf8.baseAddress { text.update(from: base, count: utf8.count) }
+            return utf8.count
+        }
+        var length = 0
+        text[length] = quote
+        length &+= 1
+        for byte in utf8 {
+            if byte == quote {
+                text[length] = quote
                 length &+= 1
             }
-            text[length] = quote
-            return length &+ 1
+            text[length] = byte
+            length &+= 1
         }
+        text[length] = quote
+        return length &+ 1
     }
 
     /// An empty field (a missing value).

@@ -37,7 +37,7 @@ struct SmallMatrixExponential {
                                            40840800, 960960, 16380, 182, 1]
 
     /// `c = a·b` (n×n), `c` distinct from `a` and `b`.
-    private static func multiply(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+    private static func multiply(_ n: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
         if n == 5 { return multiply5(a, b, into: c) }
         for i in 0..<n {
             let row = c + i * n
@@ -55,7 +55,7 @@ struct SmallMatrixExponential {
     /// 2-compartment model): each element of a row accumulates in a register instead of in
     /// memory, in the same order (k ascending, terms with aᵢₖ = 0 skipped), so the same bits.
     @inline(__always)
-    private static func multiply5(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, into c: UnsafeMutablePointer<Double>) {
+    private static func multiply5(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>) {
         for i in 0..<5 {
             var c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0, c4 = 0.0
             for k in 0..<5 {
