@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module graph (data moves one way; see docs/architecture.md):
-//   LinearAlgebra (only importer of CBLAS/CLAPACKE)
+//   LinearAlgebra → CLinearAlgebra              – OpenBLAS and LAPACKE, loaded at run time (C, dlopen)
 //   Sampling, Expressions                       – leaf modules
 //   Solvers → LinearAlgebra
 //   Statistics → LinearAlgebra, Sampling (one StandardNormal for the whole project)
@@ -17,7 +17,8 @@ import PackageDescription
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
 //   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report, CSummaries (the runner)
 //   CSummaries → CCPUFeatures                   – the time-course summaries' two passes, four values in vector lanes (C)
-//   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, ArgumentParser
+//   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, CStartup, ArgumentParser
+//   CStartup → CLinearAlgebra                   – vtrial only: starts opening the libraries before main (C constructor)
 let package = Package(
     name: "VirtualTrial",
     platforms: [.macOS(.v13)],
@@ -30,9 +31,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
-        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "CLAPACKE"]),
+        // OpenBLAS and LAPACKE (apt: libopenblas-dev, liblapacke-dev): their headers at build time,
+        // the libraries opened at run time (see Sources/CLinearAlgebra/include/clinearalgebra.h).
+        .target(name: "CLinearAlgebra", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "LinearAlgebra", dependencies: ["CLinearAlgebra"]),
         .target(name: "Sampling"),
         .target(name: "Expressions"),
         .target(name: "Solvers", dependencies: ["LinearAlgebra"]),
@@ -49,7 +51,8 @@ let package = Package(
         .target(name: "CSummaries", dependencies: ["CCPUFeatures"]),
         .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report", "CSummaries"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
-        .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CStartup", dependencies: ["CLinearAlgebra"]),
+        .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", "CStartup", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"]),

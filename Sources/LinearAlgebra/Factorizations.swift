@@ -1,9 +1,10 @@
-import CBLAS
-import CLAPACKE
+import CLinearAlgebra
 
 // Every LAPACK call in the project goes through this file and its neighbours: `info` becomes a
 // `LinearAlgebraError`, inputs are checked for NaN/∞ first (LAPACK's behaviour on them is
 // undefined), and OpenBLAS is held to one thread because callers already run on Dispatch workers.
+// The libraries are opened at run time (CLinearAlgebra): each routine below first makes sure
+// they are (`LinearAlgebraLibraries.require`).
 
 private let columnMajor = Int32(LAPACK_COL_MAJOR)
 private let lower = CChar(UInt8(ascii: "L"))
@@ -12,11 +13,26 @@ private let noTranspose = CChar(UInt8(ascii: "N"))
 private let transpose = CChar(UInt8(ascii: "T"))
 private let nonUnit = CChar(UInt8(ascii: "N"))
 
-/// Configures OpenBLAS to use a single thread. VirtualTrial parallelises over subjects with
-/// Dispatch; letting OpenBLAS keep its own pool as well would oversubscribe the cores (its idle
-/// threads spin for ~0.1 s after start-up). Call once, before the work starts.
-public enum BLASThreads {
-    public static func useSingleThread() { vt_openblas_single_thread() }
+/// OpenBLAS and LAPACKE, opened at run time rather than by the dynamic loader at start-up (which
+/// cost every process ~8 ms; see docs/performance.md, item 44): by the first routine that needs
+/// them, or in vtrial on a thread of their own from before `main` (CStartup). OpenBLAS is held to one thread:
+/// VirtualTrial parallelises over subjects with Dispatch, and a pool of BLAS threads as well
+/// would oversubscribe the cores.
+public enum LinearAlgebraLibraries {
+    /// Returns once the libraries are open (at once after the first time). When they cannot be
+    /// opened, the process stops here: the reason on standard error, exit status 1. They are as
+    /// necessary as they were when the dynamic loader opened them (and stopped the process, with
+    /// status 127, without them), and no caller can mistake their absence for a numerical failure.
+    /// `vtrial run` calls this before it makes the results folder, so nothing is left behind.
+    @inline(__always)
+    public static func require() { vt_linalg_require() }
+
+    /// The threads OpenBLAS uses per call once opened (1 here), or nil if it cannot say.
+    public static var blasThreads: Int? {
+        require()
+        let n = vt_linalg_blas_threads()
+        return n < 0 ? nil : Int(n)
+    }
 }
 
 private func lapackInfo(_ info: Int32, _ routine: String, positive: (Int) -> LinearAlgebraError) throws {
@@ -31,10 +47,11 @@ private func lapackInfo(_ info: Int32, _ routine: String, positive: (Int) -> Lin
 public func choleskyLower(_ a: Matrix) throws -> Matrix {
     guard a.isSquare else { throw LinearAlgebraError.dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)") }
     try checkFinite(a.storage, "dpotrf")
+    LinearAlgebraLibraries.require()
     var l = a
     let n = Int32(a.rows)
     if n == 0 { return l }
-    let info = l.storage.withUnsafeMutableBufferPointer { LAPACKE_dpotrf(columnMajor, lower, n, $0.baseAddress, n) }
+    let info = l.storage.withUnsafeMutableBufferPointer { vt_LAPACKE_dpotrf(columnMajor, lower, n, $0.baseAddress, n) }
     try lapackInfo(info, "dpotrf") { .notPositiveDefinite(order: $0) }
     for j in 0..<a.columns { for i in 0..<j { l[i, j] = 0 } }
     return l
@@ -46,9 +63,10 @@ public func solveLowerTriangular(_ l: Matrix, _ b: Matrix) throws -> Matrix {
     for i in 0..<l.rows where l[i, i] == 0 { throw LinearAlgebraError.singular(pivot: i + 1) }
     var x = b
     if b.rows == 0 || b.columns == 0 { return x }
+    LinearAlgebraLibraries.require()
     l.storage.withUnsafeBufferPointer { lp in
         x.storage.withUnsafeMutableBufferPointer { xp in
-            cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+            vt_cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
                         Int32(b.rows), Int32(b.columns), 1.0, lp.baseAddress, Int32(l.rows), xp.baseAddress, Int32(b.rows))
         }
     }
@@ -61,9 +79,10 @@ public func multiplyLowerTriangular(_ l: Matrix, _ b: Matrix) throws -> Matrix {
     guard l.isSquare, l.rows == b.rows else { throw LinearAlgebraError.dimensionMismatch("L is \(l.rows)×\(l.columns), B has \(b.rows) rows") }
     var x = b
     if b.rows == 0 || b.columns == 0 { return x }
+    LinearAlgebraLibraries.require()
     l.storage.withUnsafeBufferPointer { lp in
         x.storage.withUnsafeMutableBufferPointer { xp in
-            cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+            vt_cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
                         Int32(b.rows), Int32(b.columns), 1.0, lp.baseAddress, Int32(l.rows), xp.baseAddress, Int32(b.rows))
         }
     }
@@ -76,10 +95,11 @@ public func multiply(_ a: Matrix, _ b: Matrix) throws -> Matrix {
     var c = Matrix(rows: a.rows, columns: b.columns)
     if a.rows == 0 || b.columns == 0 { return c }
     if a.columns == 0 { return c }
+    LinearAlgebraLibraries.require()
     a.storage.withUnsafeBufferPointer { ap in
         b.storage.withUnsafeBufferPointer { bp in
             c.storage.withUnsafeMutableBufferPointer { cp in
-                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns), Int32(a.columns),
+                vt_cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns), Int32(a.columns),
                             1.0, ap.baseAddress, Int32(a.rows), bp.baseAddress, Int32(b.rows), 0.0, cp.baseAddress, Int32(a.rows))
             }
         }
@@ -92,10 +112,11 @@ public func multiply(_ a: Matrix, _ x: [Double]) throws -> [Double] {
     guard a.columns == x.count else { throw LinearAlgebraError.dimensionMismatch("A is \(a.rows)×\(a.columns), x has \(x.count) elements") }
     var y = [Double](repeating: 0, count: a.rows)
     if a.rows == 0 || a.columns == 0 { return y }
+    LinearAlgebraLibraries.require()
     a.storage.withUnsafeBufferPointer { ap in
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0, ap.baseAddress, Int32(a.rows),
+                vt_cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(a.rows), Int32(a.columns), 1.0, ap.baseAddress, Int32(a.rows),
                             xp.baseAddress, 1, 0.0, yp.baseAddress, 1)
             }
         }
@@ -120,8 +141,9 @@ public struct LUFactorization: Sendable {
         pivots = [Int32](repeating: 0, count: a.rows)
         if order == 0 { return }
         let n = Int32(order)
+        LinearAlgebraLibraries.require()
         let info = factors.withUnsafeMutableBufferPointer { f in
-            pivots.withUnsafeMutableBufferPointer { p in LAPACKE_dgetrf(columnMajor, n, n, f.baseAddress, n, p.baseAddress) }
+            pivots.withUnsafeMutableBufferPointer { p in vt_LAPACKE_dgetrf(columnMajor, n, n, f.baseAddress, n, p.baseAddress) }
         }
         try lapackInfo(info, "dgetrf") { .singular(pivot: $0) }
     }
@@ -134,7 +156,7 @@ public struct LUFactorization: Sendable {
         let info = factors.withUnsafeBufferPointer { f in
             pivots.withUnsafeBufferPointer { p in
                 b.withUnsafeMutableBufferPointer { bp in
-                    LAPACKE_dgetrs(columnMajor, noTranspose, n, 1, f.baseAddress, n, p.baseAddress, bp.baseAddress, n)
+                    vt_LAPACKE_dgetrs(columnMajor, noTranspose, n, 1, f.baseAddress, n, p.baseAddress, bp.baseAddress, n)
                 }
             }
         }
@@ -150,7 +172,7 @@ public struct LUFactorization: Sendable {
         let info = factors.withUnsafeBufferPointer { f in
             pivots.withUnsafeBufferPointer { p in
                 x.storage.withUnsafeMutableBufferPointer { bp in
-                    LAPACKE_dgetrs(columnMajor, noTranspose, n, Int32(b.columns), f.baseAddress, n, p.baseAddress, bp.baseAddress, n)
+                    vt_LAPACKE_dgetrs(columnMajor, noTranspose, n, Int32(b.columns), f.baseAddress, n, p.baseAddress, bp.baseAddress, n)
                 }
             }
         }
@@ -175,8 +197,9 @@ public func solvePositiveDefinite(_ a: Matrix, _ b: [Double]) throws -> [Double]
     var x = b
     let n = Int32(a.rows)
     if n == 0 { return x }
+    LinearAlgebraLibraries.require()
     let info = f.withUnsafeMutableBufferPointer { fp in
-        x.withUnsafeMutableBufferPointer { xp in LAPACKE_dposv(columnMajor, lower, n, 1, fp.baseAddress, n, xp.baseAddress, n) }
+        x.withUnsafeMutableBufferPointer { xp in vt_LAPACKE_dposv(columnMajor, lower, n, 1, fp.baseAddress, n, xp.baseAddress, n) }
     }
     try lapackInfo(info, "dposv") { .notPositiveDefinite(order: $0) }
     return x
@@ -189,7 +212,7 @@ public func inversePositiveDefinite(_ a: Matrix) throws -> Matrix {
     var f = l.storage
     let n = Int32(a.rows)
     if n == 0 { return l }
-    let info = f.withUnsafeMutableBufferPointer { LAPACKE_dpotri(columnMajor, lower, n, $0.baseAddress, n) }
+    let info = f.withUnsafeMutableBufferPointer { vt_LAPACKE_dpotri(columnMajor, lower, n, $0.baseAddress, n) }
     try lapackInfo(info, "dpotri") { .singular(pivot: $0) }
     var inv = Matrix(rows: a.rows, columns: a.rows, columnMajor: f)
     for j in 0..<a.rows { for i in 0..<j { inv[i, j] = inv[j, i] } }
@@ -218,9 +241,10 @@ public func leastSquares(_ x: Matrix, _ y: [Double]) throws -> LeastSquaresFit {
     try checkFinite(x.storage, "dgels"); try checkFinite(y, "dgels")
     var a = x.storage
     var b = y
+    LinearAlgebraLibraries.require()
     let info = a.withUnsafeMutableBufferPointer { ap in
         b.withUnsafeMutableBufferPointer { bp in
-            LAPACKE_dgels(columnMajor, noTranspose, Int32(n), Int32(p), 1, ap.baseAddress, Int32(n), bp.baseAddress, Int32(n))
+            vt_LAPACKE_dgels(columnMajor, noTranspose, Int32(n), Int32(p), 1, ap.baseAddress, Int32(n), bp.baseAddress, Int32(n))
         }
     }
     try lapackInfo(info, "dgels") { .rankDeficient(column: $0) }
@@ -230,7 +254,7 @@ public func leastSquares(_ x: Matrix, _ y: [Double]) throws -> LeastSquaresFit {
     for j in 0..<p where abs(a[j + j * n]) <= maxDiag * 1e-13 { throw LinearAlgebraError.rankDeficient(column: j + 1) }
     var r = [Double](repeating: 0, count: p * p)
     for j in 0..<p { for i in 0...j { r[i + j * p] = a[i + j * n] } }
-    let tinfo = r.withUnsafeMutableBufferPointer { LAPACKE_dtrtri(columnMajor, upper, nonUnit, Int32(p), $0.baseAddress, Int32(p)) }
+    let tinfo = r.withUnsafeMutableBufferPointer { vt_LAPACKE_dtrtri(columnMajor, upper, nonUnit, Int32(p), $0.baseAddress, Int32(p)) }
     try lapackInfo(tinfo, "dtrtri") { .rankDeficient(column: $0) }
     let rInv = Matrix(rows: p, columns: p, columnMajor: r)
     // (XᵀX)⁻¹ = R⁻¹ R⁻ᵀ
@@ -256,8 +280,9 @@ public func symmetricEigen(_ a: Matrix) throws -> (values: [Double], vectors: Ma
     var w = [Double](repeating: 0, count: a.rows)
     let n = Int32(a.rows)
     if n == 0 { return ([], a) }
+    LinearAlgebraLibraries.require()
     let info = v.withUnsafeMutableBufferPointer { vp in
-        w.withUnsafeMutableBufferPointer { wp in LAPACKE_dsyev(columnMajor, CChar(UInt8(ascii: "V")), lower, n, vp.baseAddress, n, wp.baseAddress) }
+        w.withUnsafeMutableBufferPointer { wp in vt_LAPACKE_dsyev(columnMajor, CChar(UInt8(ascii: "V")), lower, n, vp.baseAddress, n, wp.baseAddress) }
     }
     try lapackInfo(info, "dsyev") { .notConverged(routine: "dsyev", info: $0) }
     return (w, Matrix(rows: a.rows, columns: a.rows, columnMajor: v))

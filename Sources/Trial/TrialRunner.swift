@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Output
 import Population
 import Report
@@ -51,6 +52,9 @@ public struct TrialRunner {
         let started = Date()
         var trace = PhaseTrace()
         let cohort = plan.cohort
+        // OpenBLAS and LAPACKE are opened at run time: without them the process stops now, before
+        // the results folder exists, rather than part-way through the statistics.
+        LinearAlgebraLibraries.require()
         let folder = try ResultsFolder(outputDirectory: options.outputDirectory, relativePath: relativeResultsPath)
         do {
             var (written, known) = try writeResults(into: folder, cohort: cohort, shouldStop: shouldStop, trace: &trace)

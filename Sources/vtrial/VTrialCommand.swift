@@ -23,7 +23,6 @@ struct VTrialCommand: ParsableCommand {
 
     /// Exit statuses (SPEC §1): 0 success, 2 invalid input or usage, 1 failure while running.
     static func main() {
-        BLASThreads.useSingleThread()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -6,6 +6,13 @@ import Testing
 // closed form (exponentials of diagonal/triangular matrices).
 
 @Suite struct LinearAlgebraTests {
+    @Test func librariesOpenAtRunTimeWithOneBLASThread() {
+        // OpenBLAS and LAPACKE are opened on first use (here: no `startLoading`, so OpenBLAS
+        // started its pool of threads and the loader must have set it back to one).
+        LinearAlgebraLibraries.require()
+        #expect(LinearAlgebraLibraries.blasThreads == 1)
+    }
+
     @Test func choleskyOfAKnownProduct() throws {
         // L = [[2,0,0],[1,3,0],[-1,2,4]] ⇒ A = L·Lᵀ, exact in binary floating point.
         let l = Matrix([[2, 0, 0], [1, 3, 0], [-1, 2, 4]])

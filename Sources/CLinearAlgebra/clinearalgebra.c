@@ -1,0 +1,175 @@
+// OpenBLAS and LAPACKE loaded at run time; see include/clinearalgebra.h for why.
+#include "clinearalgebra.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+// The libraries by soname (what the -dev packages' `-lopenblas -llapacke` would have recorded),
+// then the development names as a fallback.
+#if defined(__APPLE__)
+static const char *const openblasNames[] = {"libopenblas.0.dylib", "libopenblas.dylib", NULL};
+static const char *const lapackeNames[] = {"liblapacke.3.dylib", "liblapacke.dylib", NULL};
+#else
+static const char *const openblasNames[] = {"libopenblas.so.0", "libopenblas.so", NULL};
+static const char *const lapackeNames[] = {"liblapacke.so.3", "liblapacke.so", NULL};
+#endif
+
+static __typeof__(cblas_dtrsm) *p_dtrsm;
+static __typeof__(cblas_dtrmm) *p_dtrmm;
+static __typeof__(cblas_dgemm) *p_dgemm;
+static __typeof__(cblas_dgemv) *p_dgemv;
+static __typeof__(LAPACKE_dpotrf) *p_dpotrf;
+static __typeof__(LAPACKE_dpotri) *p_dpotri;
+static __typeof__(LAPACKE_dposv) *p_dposv;
+static __typeof__(LAPACKE_dgetrf) *p_dgetrf;
+static __typeof__(LAPACKE_dgetrs) *p_dgetrs;
+static __typeof__(LAPACKE_dgels) *p_dgels;
+static __typeof__(LAPACKE_dtrtri) *p_dtrtri;
+static __typeof__(LAPACKE_dsyev) *p_dsyev;
+
+static int (*p_getThreads)(void);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int status = -1;
+static char error[512];
+
+static void *openFirst(const char *const *names) {
+    for (const char *const *name = names; *name; name++) {
+        void *handle = dlopen(*name, RTLD_NOW | RTLD_LOCAL);
+        if (handle) return handle;
+        if (name == names) snprintf(error, sizeof error, "%s", dlerror());
+    }
+    return NULL;
+}
+
+#define RESOLVE(handle, pointer, symbol)                                                          \
+    do {                                                                                          \
+        *(void **)(&pointer) = dlsym(handle, symbol);                                             \
+        if (!pointer) {                                                                           \
+            snprintf(error, sizeof error, "%s has no %s", (handle) == openblas ? "OpenBLAS" : "LAPACKE", symbol); \
+            return;                                                                               \
+        }                                                                                         \
+    } while (0)
+
+static void load(void) {
+    void *openblas = openFirst(openblasNames);
+    if (!openblas) return;
+    // VirtualTrial parallelises over subjects: one BLAS thread per call. OpenBLAS started a pool
+    // of threads when it was opened (they spin for ~0.1 s waiting for work); it is shut down at
+    // once. `blas_thread_shutdown_` is OpenBLAS's own (used around fork); optional. (Setting
+    // OPENBLAS_NUM_THREADS=1 before opening it would avoid the pool, but the environment cannot
+    // be changed this early: the statically linked Swift runtime finds the command line from it.)
+    void (*setThreads)(int) = (void (*)(int))dlsym(openblas, "openblas_set_num_threads");
+    if (setThreads) setThreads(1);
+    int (*shutdown)(void) = (int (*)(void))dlsym(openblas, "blas_thread_shutdown_");
+    if (shutdown) shutdown();
+    *(void **)(&p_getThreads) = dlsym(openblas, "openblas_get_num_threads");
+    void *lapacke = openFirst(lapackeNames);
+    if (!lapacke) return;
+    RESOLVE(openblas, p_dtrsm, "cblas_dtrsm");
+    RESOLVE(openblas, p_dtrmm, "cblas_dtrmm");
+    RESOLVE(openblas, p_dgemm, "cblas_dgemm");
+    RESOLVE(openblas, p_dgemv, "cblas_dgemv");
+    RESOLVE(lapacke, p_dpotrf, "LAPACKE_dpotrf");
+    RESOLVE(lapacke, p_dpotri, "LAPACKE_dpotri");
+    RESOLVE(lapacke, p_dposv, "LAPACKE_dposv");
+    RESOLVE(lapacke, p_dgetrf, "LAPACKE_dgetrf");
+    RESOLVE(lapacke, p_dgetrs, "LAPACKE_dgetrs");
+    RESOLVE(lapacke, p_dgels, "LAPACKE_dgels");
+    RESOLVE(lapacke, p_dtrtri, "LAPACKE_dtrtri");
+    RESOLVE(lapacke, p_dsyev, "LAPACKE_dsyev");
+    error[0] = 0;
+    status = 0;
+}
+
+static void *loadOnItsOwnThread(void *unused) {
+    (void)unused;
+    pthread_once(&once, load);
+    return NULL;
+}
+
+void vt_linalg_start_loading(void) {
+    static int started = 0;
+    if (started) return;
+    started = 1;
+    pthread_t thread;
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return;
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    // Without a thread, the first vt_linalg_ready() loads the libraries itself.
+    (void)pthread_create(&thread, &attributes, loadOnItsOwnThread, NULL);
+    pthread_attr_destroy(&attributes);
+}
+
+int vt_linalg_ready(void) {
+    pthread_once(&once, load);
+    return status;
+}
+
+void vt_linalg_require(void) {
+    if (vt_linalg_ready() == 0) return;
+    fprintf(stderr, "vtrial: error: cannot open OpenBLAS/LAPACKE: %s\n"
+                    "  (install them; Debian: apt-get install libopenblas0 liblapacke)\n", error);
+    exit(1);
+}
+
+const char *vt_linalg_error(void) { return error; }
+
+int vt_linalg_blas_threads(void) { return p_getThreads ? p_getThreads() : -1; }
+
+void vt_cblas_dtrsm(CBLAS_ORDER order, CBLAS_SIDE side, CBLAS_UPLO uplo, CBLAS_TRANSPOSE transA, CBLAS_DIAG diag,
+                    blasint m, blasint n, double alpha, const double *a, blasint lda, double *b, blasint ldb) {
+    p_dtrsm(order, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb);
+}
+
+void vt_cblas_dtrmm(CBLAS_ORDER order, CBLAS_SIDE side, CBLAS_UPLO uplo, CBLAS_TRANSPOSE transA, CBLAS_DIAG diag,
+                    blasint m, blasint n, double alpha, const double *a, blasint lda, double *b, blasint ldb) {
+    p_dtrmm(order, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb);
+}
+
+void vt_cblas_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, blasint m, blasint n, blasint k,
+                    double alpha, const double *a, blasint lda, const double *b, blasint ldb, double beta, double *c, blasint ldc) {
+    p_dgemm(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void vt_cblas_dgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE trans, blasint m, blasint n, double alpha, const double *a, blasint lda,
+                    const double *x, blasint incx, double beta, double *y, blasint incy) {
+    p_dgemv(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+lapack_int vt_LAPACKE_dpotrf(int layout, char uplo, lapack_int n, double *a, lapack_int lda) {
+    return p_dpotrf(layout, uplo, n, a, lda);
+}
+
+lapack_int vt_LAPACKE_dpotri(int layout, char uplo, lapack_int n, double *a, lapack_int lda) {
+    return p_dpotri(layout, uplo, n, a, lda);
+}
+
+lapack_int vt_LAPACKE_dposv(int layout, char uplo, lapack_int n, lapack_int nrhs, double *a, lapack_int lda, double *b, lapack_int ldb) {
+    return p_dposv(layout, uplo, n, nrhs, a, lda, b, ldb);
+}
+
+lapack_int vt_LAPACKE_dgetrf(int layout, lapack_int m, lapack_int n, double *a, lapack_int lda, lapack_int *ipiv) {
+    return p_dgetrf(layout, m, n, a, lda, ipiv);
+}
+
+lapack_int vt_LAPACKE_dgetrs(int layout, char trans, lapack_int n, lapack_int nrhs, const double *a, lapack_int lda,
+                             const lapack_int *ipiv, double *b, lapack_int ldb) {
+    return p_dgetrs(layout, trans, n, nrhs, a, lda, ipiv, b, ldb);
+}
+
+lapack_int vt_LAPACKE_dgels(int layout, char trans, lapack_int m, lapack_int n, lapack_int nrhs, double *a, lapack_int lda,
+                            double *b, lapack_int ldb) {
+    return p_dgels(layout, trans, m, n, nrhs, a, lda, b, ldb);
+}
+
+lapack_int vt_LAPACKE_dtrtri(int layout, char uplo, char diag, lapack_int n, double *a, lapack_int lda) {
+    return p_dtrtri(layout, uplo, diag, n, a, lda);
+}
+
+lapack_int vt_LAPACKE_dsyev(int layout, char jobz, char uplo, lapack_int n, double *a, lapack_int lda, double *w) {
+    return p_dsyev(layout, jobz, uplo, n, a, lda, w);
+}
