@@ -30,10 +30,26 @@ public struct CompensatedSum: Sendable, Equatable {
         sum = t
     }
 
+    /// The mean of the `count` values added, held within their range (`meanWithinRange`).
+    public func mean(count: Int, minimum: Double, maximum: Double) -> Double {
+        meanWithinRange(sum: value, count: count, minimum: minimum, maximum: maximum)
+    }
+
     /// The compensated sum of a sequence, in its order.
     public static func of<S: Sequence>(_ values: S) -> Double where S.Element == Double {
         var s = CompensatedSum()
         for v in values { s.add(v) }
         return s.value
     }
+}
+
+/// The mean of `count` values (> 0) from their sum, held within their range [minimum, maximum].
+/// Dividing the sum rounds: for values all equal, or nearly, the quotient can land an ulp
+/// outside their range — a mean above the maximum, and for a constant group a spurious variance
+/// (~1e-31) that would make a test SPEC calls undefined ("no variance") come out defined. The
+/// exact mean lies within the range, so holding it there only ever moves it closer. A NaN stays
+/// NaN.
+@inline(__always)
+public func meanWithinRange(sum: Double, count: Int, minimum: Double, maximum: Double) -> Double {
+    Swift.min(Swift.max(sum / Double(count), minimum), maximum)
 }

@@ -11,13 +11,19 @@ public struct GroupMoments: Sendable, Equatable {
         self.count = count; self.mean = mean; self.variance = variance
     }
 
-    /// Two-pass, compensated (`CompensatedSum`) moments of `values`.
+    /// Two-pass, compensated (`CompensatedSum`) moments of `values`; the mean held within the
+    /// values' range (`meanWithinRange`), so a constant group has variance exactly 0.
     public init<C: Collection>(_ values: C) where C.Element == Double {
         count = values.count
         guard count > 0 else { mean = 0; variance = 0; return }
         var s = CompensatedSum()
-        for v in values { s.add(v) }
-        mean = s.value / Double(count)
+        var minimum = Double.infinity, maximum = -Double.infinity
+        for v in values {
+            s.add(v)
+            minimum = Swift.min(minimum, v)
+            maximum = Swift.max(maximum, v)
+        }
+        mean = s.mean(count: count, minimum: minimum, maximum: maximum)
         guard count > 1 else { variance = 0; return }
         var ss = CompensatedSum()
         for v in values { ss.add((v - mean) * (v - mean)) }

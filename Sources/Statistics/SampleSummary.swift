@@ -15,12 +15,13 @@ public struct SampleSummary: Sendable, Equatable {
     public var maximum: Double?
 
     /// Summarizes values already sorted ascending (no NaN). The mean is a compensated sum
-    /// divided by n; the SD is two-pass (Σ(x − x̄)², compensated), so neither depends on anything
-    /// but the values and their order.
+    /// divided by n, held within [MIN, MAX] (`meanWithinRange`: a constant group has its value
+    /// as mean and SD 0); the SD is two-pass (Σ(x − x̄)², compensated), so neither depends on
+    /// anything but the values and their order.
     public init(sorted: [Double]) {
         count = sorted.count
         guard count > 0 else { return }
-        let m = CompensatedSum.of(sorted) / Double(count)
+        let m = meanWithinRange(sum: CompensatedSum.of(sorted), count: count, minimum: sorted[0], maximum: sorted[count - 1])
         mean = m
         if count >= 2 {
             var ss = CompensatedSum()

@@ -17,6 +17,7 @@ struct PowerAccumulator {
         var replicates = 0
         var significant = 0
         var estimateSum = CompensatedSum()
+        var estimateRange = (minimum: Double.infinity, maximum: -Double.infinity)
         var estimates = 0
         var ratio = false
     }
@@ -36,7 +37,10 @@ struct PowerAccumulator {
             tallies[key]!.ratio = row.ratio
             if row.significant { tallies[key]!.significant += 1 }
             if let e = row.estimate {
-                tallies[key]!.estimateSum.add(row.ratio ? Foundation.log(e) : e)
+                let x = row.ratio ? Foundation.log(e) : e
+                tallies[key]!.estimateSum.add(x)
+                tallies[key]!.estimateRange.minimum = Swift.min(tallies[key]!.estimateRange.minimum, x)
+                tallies[key]!.estimateRange.maximum = Swift.max(tallies[key]!.estimateRange.maximum, x)
                 tallies[key]!.estimates += 1
             }
         }
@@ -81,7 +85,7 @@ struct PowerAccumulator {
             writer.field(power.lower)
             writer.field(power.upper)
             if t.estimates > 0 {
-                let mean = t.estimateSum.value / Double(t.estimates)
+                let mean = t.estimateSum.mean(count: t.estimates, minimum: t.estimateRange.minimum, maximum: t.estimateRange.maximum)
                 writer.field(t.ratio ? Foundation.exp(mean) : mean)
             } else {
                 writer.emptyField()

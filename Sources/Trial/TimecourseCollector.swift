@@ -205,16 +205,19 @@ struct TimecourseCollector {
         var slots: [Int] = [], selections: [(column: TimecourseColumn, selection: OrderStatistics.BinSelection)] = []
         for (slot, c) in columns.enumerated() {
             let values = column(c)
+            // The mean is held within the column's range (`meanWithinRange`: a constant column's
+            // mean is its value).
             let sum = firstPass.sum(c)
-            let mean = n > 0 ? sum / Double(n) : nil
             if sum.isNaN || n < 64 {
                 if captured { continue }
                 var sorted = values.gathered()
                 sorted.sort()
+                let mean = n > 0 ? meanWithinRange(sum: sum, count: n, minimum: sorted[0], maximum: sorted[n - 1]) : nil
                 results[slot] = (mean, probabilities.map { SampleQuantile.type7(sorted: sorted, probability: $0) })
                 continue
             }
             let (minimum, maximum) = firstPass.range(c)
+            let mean: Double? = meanWithinRange(sum: sum, count: n, minimum: minimum, maximum: maximum)
             if let guess = firstPass.guess(c) {
                 workspace.load(counts: firstPass.histogram(c), bins: guess.bins)
                 if let selection = OrderStatistics.BinSelection(ranks: ranks, counted: guess, workspace: workspace, count: n,

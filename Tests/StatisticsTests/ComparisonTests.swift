@@ -45,6 +45,21 @@ private func near(_ a: Double?, _ b: Double) -> Bool { close(a, b, relative: 1e-
         }
     }
 
+    @Test func aConstantGroupHasItsValueAsMeanAndNoVariance() {
+        // Ten copies of this value sum to a number whose tenth rounds an ulp above it: the mean is
+        // held within [min, max], so the group has no variance and Welch is undefined.
+        let value = 6.710925924032652
+        let group = Array(repeating: value, count: 10)
+        #expect(CompensatedSum.of(group) / 10 != value, "the case the rule is for")
+        #expect(GroupMoments(group) == GroupMoments(count: 10, mean: value, variance: 0))
+        let summary = SampleSummary(group)
+        #expect(summary.mean == value && summary.standardDeviation == 0)
+        #expect(WelchTest.statistics(arm: GroupMoments(group), control: GroupMoments([0.0, 0, 0])) == nil)
+        #expect(PairedTTest.statistics(differences: GroupMoments(group)) == nil)
+        // Otherwise the mean is the quotient as before.
+        #expect(GroupMoments([1.0, 2, 4]).mean == 7.0 / 3)
+    }
+
     @Test func welchIsUndefinedOnlyWhenItMustBe() {
         // Fewer than two values in a group, or no variance in either group → no test.
         #expect(WelchTest.statistics(arm: GroupMoments([1.0]), control: GroupMoments([1.0, 2])) == nil)
