@@ -310,7 +310,7 @@ extension TrialPlan {
                     outcome.analysed = outcome.value
                     outcome.censored = eventTime == nil ? 1 : 0
                 } else {
-                    let missing = dropoutTime.map { $0 < gridTime(endpoint.pointee.readGridIndex) } ?? false
+                    let missing = dropoutTime.map { $0 < endpoint.pointee.assessedAt } ?? false
                     var base: Double?
                     var aval: Double?
                     switch endpoint.pointee.definition.summary {

@@ -237,6 +237,7 @@ public struct TrialPlan: Sendable {
             let end = times.firstIndex(of: onGrid(e.window.upperBound)) ?? 0
             return EndpointPlan(definition: e,
                                 readGridIndex: readK,
+                                assessedAt: e.summary == .at ? Double(readK) * gridStepValue : e.window.upperBound,
                                 windowGrid: first...Swift.max(first, last),
                                 windowTimeIndices: (start, end),
                                 windowSpan: times[end] - times[start],
@@ -388,6 +389,10 @@ public struct EndpointPlan: Sendable {
     public let definition: EndpointDefinition
     /// The grid point read by `summary: at`; for summaries, the last grid point of the window.
     public let readGridIndex: Int
+    /// The time (h) a subject must not have dropped out before for the endpoint to be assessed
+    /// (SPEC §5, §6 "Dropout"): the grid time read by `summary: at`; for a summary, the window's
+    /// end, which may lie between grid times.
+    public let assessedAt: Double
     /// The grid points k with window start ≤ t_k ≤ window end (max/min read these).
     public let windowGrid: ClosedRange<Int>
     /// Indices in `observationTimes` of the window bounds (mean/auc integrate between them).
