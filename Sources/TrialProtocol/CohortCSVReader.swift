@@ -6,7 +6,9 @@ import Population
 /// empty cell or a row with the wrong number of fields is an error at FILE:LINE:COLUMN, the place
 /// where the field starts (1-based; columns count Unicode scalars, as for YAML files).
 enum CohortCSVReader {
+    /// A leading byte-order mark (as spreadsheet programs write) is dropped.
     static func read(bytes: [UInt8], path: String, sampling: CohortTable.Sampling, log: DiagnosticLog) -> CohortTable? {
+        let bytes = YAMLSource.withoutByteOrderMark(bytes)
         let errorsBefore = log.diagnostics.count
         func error(_ line: Int, _ column: Int, _ message: String) {
             log.add(Diagnostic(file: path, line: line, column: column, message: message))

@@ -24,8 +24,10 @@ struct YAMLSource {
         return parse(bytes: [UInt8](data), path: path, log: log)
     }
 
-    /// Composes YAML `bytes` that were read from `path`.
+    /// Composes YAML `bytes` that were read from `path` (a leading byte-order mark, which YAML
+    /// allows and Windows editors write, is dropped: lines and columns count from after it).
     static func parse(bytes: [UInt8], path: String, log: DiagnosticLog) -> YAMLSource? {
+        let bytes = withoutByteOrderMark(bytes)
         if let (line, column) = firstInvalidUTF8(bytes) {
             log.add(Diagnostic(file: path, line: line, column: column, message: "the file is not valid UTF-8 text (invalid byte sequence here)"))
             return nil
@@ -57,6 +59,11 @@ struct YAMLSource {
             return nil
         }
         return YAMLSource(path: path, bytes: bytes, text: text, root: root)
+    }
+
+    /// `bytes` without a leading UTF-8 byte-order mark (EF BB BF), if they have one.
+    static func withoutByteOrderMark(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
     }
 
     /// Line and column (1-based, in Unicode scalars) of the first byte that is not valid UTF-8.

@@ -73,6 +73,15 @@ import Testing
         #expect(protocolErrors("- a\n- b\n") == ["1:1: error: `protocol file` must be a mapping; got a list"])
     }
 
+    @Test func aByteOrderMarkIsSkipped() {
+        // YAML allows a leading BOM (Windows editors write one): the file reads as without it, and
+        // errors are placed as without it.
+        #expect(protocolErrors("\u{FEFF}" + minimalProtocol) == [])
+        let wrong = minimalProtocol.replacing("seed: 1", with: "seed: -1")
+        #expect(!protocolErrors(wrong).isEmpty)
+        #expect(protocolErrors("\u{FEFF}" + wrong) == protocolErrors(wrong))
+    }
+
     @Test func nonUTF8IsLocated() throws {
         let folder = TemporaryFolder()
         let path = folder.write("bad.yaml", bytes: Array("protocol: TEST\nti".utf8) + [0xFF, 0x41])

@@ -91,6 +91,13 @@ import Testing
         """, with: "population: { csv: cohort.csv, sample: \(sample) }"), files: ["cohort.csv": csv])
     }
 
+    @Test func csvCohortWithAByteOrderMark() {
+        // Spreadsheet programs write a BOM before the header: the first column is still 'WT'.
+        let csv = "WT,AGE\n70,40\n,51\n64,x\n"
+        #expect(csvCohortErrors(csv).count == 2)
+        #expect(csvCohortErrors("\u{FEFF}" + csv) == csvCohortErrors(csv))
+    }
+
     @Test func csvCohortErrorsNameRowAndColumn() {
         #expect(csvCohortErrors("WT,AGE\n70,40\n,51\n64,x\n400000,abc\n") == [
             "cohort.csv:3:1: error: missing value in column 'WT'",
