@@ -60,6 +60,17 @@ extension ProtocolDecoder {
     }
 
     private func decodeAction(_ node: Node) -> DoseRuleAction? {
+        // `then: stop` (or `resume`, `hold`) is short for `then: { stop: true }` (SPEC: "… or hold |
+        // resume | stop").
+        if case let .scalar(s) = node, let word = ["stop", "resume", "hold"].first(where: { $0 == s.string }) {
+            var action = DoseRuleAction()
+            switch word {
+            case "stop": action.stop = true
+            case "resume": action.resume = true
+            default: action.hold = try? ParsedExpression("1").compile { _ in nil }
+            }
+            return action
+        }
         guard let f = reader.mapping(node, section: "then", allowed: Self.actionKeys) else { return nil }
         let errorsBefore = reader.log.diagnostics.count
         var action = DoseRuleAction()

@@ -138,6 +138,25 @@ import Twins
         #expect(p.endpoints[0].scale == .log && p.endpoints[0].equivalence == 0.8...1.25)
     }
 
+    @Test func bareWordRuleActions() throws {
+        // `then: stop | resume | hold` is short for `{ stop: true }`, `{ resume: true }`, `{ hold: true }`.
+        func withRules(_ rules: String) -> String {
+            minimalProtocol.replacing("    dosing: { amount: 100 mg, every: 24 h, doses: 7 }",
+                                      with: "    dosing: { amount: 100 mg, every: 24 h, doses: 7 }\n    rules:\n" + rules)
+        }
+        let rules = try loadProtocol(withRules("""
+                  - { every: 1 d, when: "E > 90", then: hold }
+                  - { every: 2 d, when: "E < 80", then: resume }
+                  - { every: 3 d, then: stop }
+            """)).arms[1].rules
+        #expect(rules.count == 3)
+        #expect(rules[0].action.hold?.evaluate([0, 0, 0]) == 1 && !rules[0].action.resume && !rules[0].action.stop)
+        #expect(rules[1].action.resume && rules[1].action.hold == nil && !rules[1].action.stop)
+        #expect(rules[2].action.stop && rules[2].action.hold == nil && !rules[2].action.resume)
+        #expect(rules.allSatisfy { $0.action.adjustment == nil })
+        #expect(!protocolErrors(withRules("      - { every: 3 d, then: halt }\n")).isEmpty)
+    }
+
     @Test func doseAmountForms() throws {
         let yaml = minimalProtocol
             .replacing("    SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }", with: "    SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }\n    BSA: { dist: normal, mean: 1.8, sd: 0.2 }")
