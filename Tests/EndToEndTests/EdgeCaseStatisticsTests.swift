@@ -16,29 +16,38 @@ struct EdgeCaseStatisticsTests {
         return (dir, out.appendingPathComponent(id))
     }
 
+    /// A 2-day, 1-compartment oral PK + Emax protocol with a placebo and an active arm
+    /// (50 mg at 0 and 24 h); `model` adds lines to the model block, `rest` follows the arms.
+    static func emaxProtocol(id: String, subjects: Int, e0: Int, model: String = "", rest: String) -> String {
+        """
+        protocol: \(id)
+        seed: 1
+        subjects: \(subjects)
+        population:
+          population: flat
+          covariates:
+            WT: { dist: uniform, min: 60, max: 80 }
+        duration: 2 d
+        model:
+          pk: { compartments: 1, absorption: oral }
+          pd: { type: emax }
+          parameters: { CL: 5 L/h, V1: 50 L, KA: 1.0, E0: \(e0), EMAX: -40, EC50: 0.5 }
+        \(model)arms:
+          - name: placebo
+          - name: active
+            dosing: { amount: 50 mg, every: 24 h, doses: 2 }
+        \(rest)
+        analysis: { control: placebo }
+
+        """
+    }
+
     @Test("A summary is missing when DROPOUT_TIME is before the window's end, also between grid times (SPEC §6 Dropout)")
     func dropoutBeforeAnOffGridWindowEnd() throws {
         // Hourly grid; the summaries' window ends at 30.9 h, between grid times 30 and 31. A
         // subject who drops out in [30, 30.9) was assessed at 30 h but is missing for every
         // summary; `at: 30 h` reads the grid and is not missing for them.
-        let (dir, folder) = try Self.run("""
-            protocol: EDGE-DROPOUT
-            seed: 1
-            subjects: 300
-            population:
-              population: flat
-              covariates:
-                WT: { dist: uniform, min: 60, max: 80 }
-            duration: 2 d
-            model:
-              pk: { compartments: 1, absorption: oral }
-              pd: { type: emax }
-              parameters: { CL: 5 L/h, V1: 50 L, KA: 1.0, E0: 100, EMAX: -40, EC50: 0.5 }
-              variability: { CL: 0.3 }
-            arms:
-              - name: placebo
-              - name: active
-                dosing: { amount: 50 mg, every: 24 h, doses: 2 }
+        let (dir, folder) = try Self.run(Self.emaxProtocol(id: "EDGE-DROPOUT", subjects: 300, e0: 100, model: "  variability: { CL: 0.3 }\n", rest: """
             endpoints:
               - { id: EMAX_W, variable: E, summary: max, window: [0 h, 30.9 h] }
               - { id: EMIN_W, variable: E, summary: min, window: [0 h, 30.9 h] }
@@ -46,9 +55,7 @@ struct EdgeCaseStatisticsTests {
               - { id: CAUC_W, variable: C, summary: auc, window: [0 h, 30.9 h] }
               - { id: E_AT30, variable: E, at: 30 h }
             dropout: { probability: 0.9, by: 2 d }
-            analysis: { control: placebo }
-
-            """, id: "EDGE-DROPOUT")
+            """), id: "EDGE-DROPOUT")
         defer { E2E.remove(dir) }
         var dropout: [String: Double] = [:]
         for s in try E2E.csv(folder.appendingPathComponent("subjects.csv")).records() {
@@ -79,28 +86,10 @@ struct EdgeCaseStatisticsTests {
     func constantGroups() throws {
         // No variability and no residual error: every active subject has the same PCHG, a value
         // (≈ 6.71 %) whose sum over 10 subjects divided by 10 rounds an ulp above it; placebo's is 0.
-        let (dir, folder) = try Self.run("""
-            protocol: EDGE-CONSTANT
-            seed: 1
-            subjects: 20
-            population:
-              population: flat
-              covariates:
-                WT: { dist: uniform, min: 60, max: 80 }
-            duration: 2 d
-            model:
-              pk: { compartments: 1, absorption: oral }
-              pd: { type: emax }
-              parameters: { CL: 5 L/h, V1: 50 L, KA: 1.0, E0: -100, EMAX: -40, EC50: 0.5 }
-            arms:
-              - name: placebo
-              - name: active
-                dosing: { amount: 50 mg, every: 24 h, doses: 2 }
+        let (dir, folder) = try Self.run(Self.emaxProtocol(id: "EDGE-CONSTANT", subjects: 20, e0: -100, rest: """
             endpoints:
               - { id: E1, variable: E, at: 1 d, measure: percent_change }
-            analysis: { control: placebo }
-
-            """, id: "EDGE-CONSTANT")
+            """), id: "EDGE-CONSTANT")
         defer { E2E.remove(dir) }
         let pchg = Set(try E2E.csv(folder.appendingPathComponent("endpoints.csv")).records()
             .filter { $0["ARM"] == "active" }.map { $0["PCHG"]! })
