@@ -40,6 +40,14 @@ extension ModelSimulator {
             try linearSteadyState(single.events, interval: tau, propagator: propagator, system: system)
         } else {
             try repeatedSteadyState(single.events, interval: tau)
+            // Linear PK with states the solver integrates: the repetition stopped when the PK
+            // changed by less than 1e-9 per interval, which leaves it up to ~1e-8 short of its
+            // limit when it decays slowly. The PK's steady state is exact, as without them
+            // (SPEC §4: 1e-9 of the closed form); the solver's states are the repetition's.
+            if let propagator, let system = model.linearSystem {
+                try linearSteadyState(single.events, interval: tau, propagator: propagator, system: system,
+                                      addingPendingEvents: false)
+            }
         }
     }
 
@@ -51,9 +59,11 @@ extension ModelSimulator {
     ///     Σ_{j≥J} g(j·τ) = Φ(J·τ − T)·(I − Φ(τ))⁻¹·g(T⁺),
     ///
     /// solved by LU over the states that are not running integrals (AUC, ∫CE: Φ has eigenvalue 1
-    /// there); the J − 1 earlier terms are summed directly and their later events are pending.
+    /// there); the J − 1 earlier terms are summed directly and their later events are pending
+    /// (added to the event list unless `addingPendingEvents` is false: the repetition added them).
     private mutating func linearSteadyState(_ doseEvents: [DosingEvent], interval tau: Double,
-                                            propagator: LinearPKPropagator, system: LinearPKSystem) throws(SimulationError) {
+                                            propagator: LinearPKPropagator, system: LinearPKSystem,
+                                            addingPendingEvents: Bool = true) throws(SimulationError) {
         let n = system.count
         let integrators = Set([system.auc] + (system.effectIntegral.map { [$0] } ?? []))
         let decaying = (0..<n).filter { !integrators.contains($0) }
@@ -69,7 +79,7 @@ extension ModelSimulator {
             let g = try singleDoseResponse(doseEvents, at: s, includingEventsAt: false, propagator: propagator, count: n)
             for i in 0..<n { total[i] += g[i] }
             // The parts of dose j still to come after t = 0.
-            for event in doseEvents where event.time >= s {
+            for event in doseEvents where addingPendingEvents && event.time >= s {
                 if case let .infusionRate(change) = event.kind, change < 0 {
                     // An infusion running at t = 0: its rate resumes at 0 and stops at its end.
                     events.insert(DosingEvent(time: 0, kind: .infusionRate(change: -change)))

@@ -132,6 +132,25 @@ import Testing
                                   solver: SolverSettings(rtol: 1e-12, atol: 1e-12))
     }
 
+    /// Linear PK stays exact when the model also has solver states: C at steady state with an
+    /// indirect response attached equals C of the PK alone (the geometric series, checked against
+    /// closed forms above). The slow third compartment (Q3 2 L/h, V3 200 L) decays by ~0.93 per
+    /// interval: the repetition alone, stopped at 1e-9 per interval, left C ~8e-9 short.
+    @Test func linearPKStaysExactWithAnIndirectResponse() throws {
+        let pk = PKConfiguration(compartments: 3, absorption: .infusion)
+        let parameters: [String: Double] = ["CL": 5, "V1": 50, "Q": 10, "V2": 100, "Q3": 2, "V3": 200,
+                                            "KIN": 10, "KOUT": 0.2, "IMAX": 0.8, "IC50": 0.5]
+        let dose = Dose(time: 0, amount: 100, route: .infusion(duration: 1.5))
+        let regimen = (0..<4).map { Dose(time: Double($0) * 8, amount: 100, route: .infusion(duration: 1.5)) }
+        let times = grid(until: 48, step: 0.5)
+        let withPD = try Self.run(ModelConfiguration(pk: pk, pd: .idr1), parameters, doses: regimen,
+                                  steadyState: SteadyStateRegimen(dose: dose, interval: 8), times: times)
+        let alone = try Self.run(ModelConfiguration(pk: pk), parameters, doses: regimen,
+                                 steadyState: SteadyStateRegimen(dose: dose, interval: 8), times: times)
+        expectClose(withPD["C"]!, alone["C"]!, relative: 1e-12, absolute: 1e-15, "C")
+        expectClose(withPD["AUC"]!, alone["AUC"]!, relative: 1e-12, absolute: 1e-15, "AUC")
+    }
+
     /// Michaelis–Menten elimination with an infusion longer than the interval.
     @Test func michaelisMentenInfusionAgainstRunIn() throws {
         try Self.compareWithRunIn(ModelConfiguration(pk: PKConfiguration(compartments: 1, absorption: .infusion, elimination: .michaelisMenten)),
