@@ -2,8 +2,10 @@
 /// immutable, shared by every worker thread. Each thread makes its own `ModelSimulator`.
 ///
 /// How a subject is simulated:
-/// - Linear PK (and anything that is linear in it: the effect compartment, AUC, ∫CE) is advanced
-///   exactly between consecutive event and observation times by `LinearPKPropagator`.
+/// - Linear PK (and anything that is linear in it: AUC; the effect compartment and ∫CE when no
+///   state needs the solver) is advanced exactly between consecutive event and observation times
+///   by `LinearPKPropagator`. With solver states, CE is one of them (exact to the solver's
+///   tolerance): their right-hand side reads C(t) in closed form, but not CE(t).
 /// - Algebraic outputs (`emax` E, `cardio.qtc`) are evaluated from those states.
 /// - States without a closed form (IDR responses, disease twins, Michaelis–Menten PK, integrals
 ///   of non-linear outputs) go through the `Solvers` ODE solver, restarted at every dose and

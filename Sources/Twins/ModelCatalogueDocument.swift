@@ -17,7 +17,10 @@ extension ModelLibrary {
             "`cardio.qtc`) are evaluated from it. States without a closed form (IDR responses, disease twins,",
             "Michaelis–Menten PK) are integrated by the ODE solver, restarted at every dose and infusion",
             "start/stop; with linear PK, C(t) inside their right-hand side is the closed form, so the PK is not",
-            "integrated numerically.",
+            "integrated numerically. The effect compartment CE joins the solver's states when there are any (an",
+            "IDR response or a twin with KE0, or a `mean`/`auc` endpoint of an output that is not linear in the",
+            "PK, such as E of `emax`): it is then exact only to the solver's tolerance (about 1e-6 relative at",
+            "the default rtol 1e-6), so adding such an endpoint can move CE and E in their 7th digit.",
             "",
             "Any other ODE model can be written in the protocol itself: see [custom-models.md](custom-models.md).",
         ]
