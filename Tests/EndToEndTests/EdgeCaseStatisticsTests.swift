@@ -114,4 +114,57 @@ struct EdgeCaseStatisticsTests {
         }
         #expect(welch["SIGNIFICANT"] == "0")
     }
+
+    @Test("Time to event: an arm with no events against a control with events is significant on the log-rank's side (SPEC §5)")
+    func anArmWithoutEvents() throws {
+        // The event is t ≥ TE + OFF (TE uniform on 1–5 h, a 20 h study): the control has it at
+        // 13–17 h, `fast` at 1–5 h (earlier than every control event: a monotone likelihood),
+        // `slow` never. Both Cox estimates are empty; the log-rank p stays, and its side decides:
+        // `slow` prevents every event (favourable), `fast` brings them forward (unfavourable).
+        let (dir, folder) = try Self.run("""
+            protocol: EDGE-NO-EVENTS
+            seed: 5
+            replicates: 2
+            subjects: 30
+            population:
+              population: p
+              covariates:
+                TE: { dist: uniform, min: 1, max: 5 }
+            duration: 20 h
+            observe: 1 h
+            model:
+              custom:
+                parameters: { OFF: 0 }
+                states: { X: { initial: 0 } }
+                derived:
+                  EV: "t >= TE + OFF"
+                odes: { X: "0" }
+                outputs: [X, EV]
+            arms:
+              - name: ctl
+                parameters: { OFF: 12 }
+              - name: fast
+              - name: slow
+                parameters: { OFF: 30 }
+            endpoints:
+              - id: T
+                type: time-to-event
+                event: { variable: EV, op: ">=", value: 1 }
+            analysis:
+              control: ctl
+
+            """, id: "EDGE-NO-EVENTS")
+        defer { E2E.remove(dir) }
+        let rows = try E2E.csv(folder.appendingPathComponent("comparisons.csv")).records()
+        try #require(rows.count == 4)
+        for row in rows {
+            #expect(row["ESTIMATE"] == "" && row["CI_LOWER"] == "" && row["CI_UPPER"] == "", "no finite hazard ratio: \(row)")
+            let p = try #require(Double(row["P_VALUE"] ?? ""), "the log-rank p stays")
+            #expect(p < 0.001)
+            #expect(row["SIGNIFICANT"] == (row["ARM"] == "slow" ? "1" : "0"), "\(row["ARM"]!): \(row)")
+        }
+        let power = try E2E.csv(folder.appendingPathComponent("power.csv")).records()
+        #expect(power.first { $0["ARM"] == "slow" }?["POWER"] == "1")
+        #expect(power.first { $0["ARM"] == "fast" }?["POWER"] == "0")
+    }
 }
