@@ -15,9 +15,9 @@ private let nonUnit = CChar(UInt8(ascii: "N"))
 
 /// OpenBLAS and LAPACKE, opened at run time rather than by the dynamic loader at start-up (which
 /// cost every process ~8 ms; see docs/performance.md, item 44): by the first routine that needs
-/// them, or in vtrial on a thread of their own from before `main` (CStartup). OpenBLAS is held to one thread:
-/// VirtualTrial parallelises over subjects with Dispatch, and a pool of BLAS threads as well
-/// would oversubscribe the cores.
+/// them, or in vtrial on a thread of their own from before `main` (CStartup). OpenBLAS is held
+/// to one thread: VirtualTrial parallelises over subjects with Dispatch, and a pool of BLAS
+/// threads as well would oversubscribe the cores.
 public enum LinearAlgebraLibraries {
     /// Returns once the libraries are open (at once after the first time). When they cannot be
     /// opened, the process stops here: the reason on standard error, exit status 1. They are as
