@@ -7,6 +7,8 @@ import Yams
 struct YAMLSource {
     /// The path as the user gave it (used in every diagnostic).
     var path: String
+    /// The file's bytes as read (a byte-order mark included: manifest.json's protocol_sha256 is
+    /// the file's own hash).
     var bytes: [UInt8]
     var text: String
     var root: Node
@@ -27,12 +29,12 @@ struct YAMLSource {
     /// Composes YAML `bytes` that were read from `path` (a leading byte-order mark, which YAML
     /// allows and Windows editors write, is dropped: lines and columns count from after it).
     static func parse(bytes: [UInt8], path: String, log: DiagnosticLog) -> YAMLSource? {
-        let bytes = withoutByteOrderMark(bytes)
-        if let (line, column) = firstInvalidUTF8(bytes) {
+        let content = withoutByteOrderMark(bytes)
+        if let (line, column) = firstInvalidUTF8(content) {
             log.add(Diagnostic(file: path, line: line, column: column, message: "the file is not valid UTF-8 text (invalid byte sequence here)"))
             return nil
         }
-        var text = String(decoding: bytes, as: UTF8.self)
+        var text = String(decoding: content, as: UTF8.self)
         var root: Node?
         var renamed = 0
         while true {

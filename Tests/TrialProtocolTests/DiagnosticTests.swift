@@ -73,10 +73,13 @@ import Testing
         #expect(protocolErrors("- a\n- b\n") == ["1:1: error: `protocol file` must be a mapping; got a list"])
     }
 
-    @Test func aByteOrderMarkIsSkipped() {
+    @Test func aByteOrderMarkIsSkipped() throws {
         // YAML allows a leading BOM (Windows editors write one): the file reads as without it, and
         // errors are placed as without it.
         #expect(protocolErrors("\u{FEFF}" + minimalProtocol) == [])
+        // The source bytes (protocol_sha256 in manifest.json) are the file's own, BOM included.
+        let withMark = try loadProtocol("\u{FEFF}" + minimalProtocol)
+        #expect(withMark.sourceBytes == Array(("\u{FEFF}" + minimalProtocol).utf8))
         let wrong = minimalProtocol.replacing("seed: 1", with: "seed: -1")
         #expect(!protocolErrors(wrong).isEmpty)
         #expect(protocolErrors("\u{FEFF}" + wrong) == protocolErrors(wrong))
