@@ -594,6 +594,12 @@ final class TimecourseFirstPass: @unchecked Sendable {
     private let candidateBuffers: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>
     private let candidateCounts: UnsafeMutablePointer<Int>
     private var candidateCapacities: [Int]
+    /// The candidates' first buffers, one mapping for all columns (`startCapture`), so that their
+    /// pages go back to the kernel when the capture is released: allocated one by one they stayed
+    /// in the allocator's arenas (W1: ~55 MB) until the process exited, and the kernel's teardown
+    /// of them was serial time at the end of the run (docs/performance.md, item 45). A column that
+    /// outgrows its slice moves to an allocation of its own.
+    private var region: (base: UnsafeMutableRawPointer, bytes: Int)?
     let spareValue: UnsafeMutablePointer<Double>
     /// The arrays above, as the kernel reads them.
     private var kernel: csummaries_first_pass
@@ -677,10 +683,37 @@ final class TimecourseFirstPass: @unchecked Sendable {
         let grown = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
         if let old = candidateBuffers[c] {
             grown.update(from: old, count: candidateCounts[c])
-            old.deallocate()
+            if !inRegion(old) { old.deallocate() }
         }
         candidateBuffers[c] = grown
         candidateCapacities[c] = capacity
+    }
+
+    private func inRegion(_ p: UnsafeMutablePointer<Double>) -> Bool {
+        guard let region else { return false }
+        let address = UnsafeMutableRawPointer(p)
+        return address >= region.base && address < region.base + region.bytes
+    }
+
+    /// Gives each column c its first `capacities[c]` places as a slice of one anonymous mapping
+    /// (`region`); false when the mapping cannot be made (the caller allocates them one by one).
+    private func mapCandidates(_ capacities: [Int]) -> Bool {
+        let stride = MemoryLayout<Double>.stride
+        // Slices start on 64-byte boundaries (the kernel's stores into two columns never share a line).
+        let places = capacities.map { ($0 * stride + 63) / 64 * 64 }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let bytes = (places.reduce(0, +) + page - 1) / page * page
+        guard bytes > 0 else { return false }
+        let base = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let base, base != MAP_FAILED else { return false }
+        region = (base, bytes)
+        var offset = 0
+        for c in capacities.indices {
+            candidateBuffers[c] = (base + offset).bindMemory(to: Double.self, capacity: capacities[c])
+            candidateCapacities[c] = capacities[c]
+            offset += places[c]
+        }
+        return true
     }
 
     /// Starts capturing (at the current count of folded values, `capturedFrom`): from the next
@@ -695,6 +728,8 @@ final class TimecourseFirstPass: @unchecked Sendable {
         let intervals = Self.keptCounts(folded: folded, finalCount: finalCount, ranks: TimecourseCollector.ranks(count: finalCount),
                                         z: z)
         let remaining = Swift.max(0, finalCount - folded)
+        var capacities: [Int] = []
+        capacities.reserveCapacity(columns)
         for c in 0..<columns {
             let columnFlags = flags + c * bins
             if hasGuess[c] {
@@ -706,7 +741,10 @@ final class TimecourseFirstPass: @unchecked Sendable {
             var kept = 0
             for b in 0..<bins where columnFlags[b] != 0 { kept += Int(counts[c * bins + b]) }
             let expected = hasGuess[c] ? remaining * kept / Swift.max(1, folded) : remaining
-            growCandidates(c, to: Swift.max(64, expected + expected / 4))
+            capacities.append(Swift.max(64, expected + expected / 4))
+        }
+        if !mapCandidates(capacities) {
+            for c in 0..<columns { growCandidates(c, to: capacities[c]) }
         }
         kernel.keeps = UnsafePointer(flags)
         kernel.candidates = UnsafePointer(candidateBuffers)
@@ -750,9 +788,16 @@ final class TimecourseFirstPass: @unchecked Sendable {
     /// Frees the captured values (none may be read afterwards) and stops the capture.
     func releaseCandidates() {
         for c in 0..<Swift.max(1, columns) {
-            candidateBuffers[c]?.deallocate()
+            if let buffer = candidateBuffers[c], !inRegion(buffer) { buffer.deallocate() }
             candidateBuffers[c] = nil
             candidateCounts[c] = 0
+        }
+        if let (base, bytes) = region {
+            // The pages first, with madvise (the address-space lock for reading only, so the
+            // other threads' page faults go on), then the unmapping has nothing left to free.
+            _ = madvise(base, bytes, MADV_DONTNEED)
+            _ = munmap(base, bytes)
+            region = nil
         }
         candidateCapacities = Array(repeating: 0, count: candidateCapacities.count)
         keeps?.deallocate()
