@@ -181,7 +181,6 @@ extension ReplicateAnalysis {
             let alternative: Alternative = analysis.sided == .two ? .twoSided : better
             if endpoint.definition.kind == .timeToEvent {
                 var group: [ComparisonRow] = []
-                var armHazardLower: [Int: Bool] = [:]
                 for a in others {
                     var times: [Double] = [], events: [Bool] = [], inArm: [Bool] = []
                     for (g, units) in [(true, members[a]), (false, members[control])] {
@@ -189,26 +188,12 @@ extension ReplicateAnalysis {
                     }
                     // Longer times are better by default: a hazard ratio below 1 is favourable.
                     let hazardAlternative: Alternative = analysis.sided == .two ? .twoSided : (endpoint.betterHigher ? .less : .greater)
-                    let (result, lower) = SurvivalComparison.compare(times: times, events: events, inArm: inArm, alpha: alpha,
-                                                                     alternative: hazardAlternative)
-                    armHazardLower[a] = lower
+                    let result = SurvivalComparison.compare(times: times, events: events, inArm: inArm, alpha: alpha, alternative: hazardAlternative)
                     group.append(ComparisonRow(endpoint: endpoint.id, arm: a, method: "COX_PH", result: result, adjusted: nil, significant: false, ratio: true))
                 }
                 finish(group) { row in
-                    // The side of the effect: the hazard ratio's, or — when the Cox estimate is empty
-                    // (no events in the arm or the control, monotone likelihood) — the log-rank's
-                    // (fewer events in the arm than expected: a lower hazard). An arm that prevents
-                    // every event the control has is then significant when its log-rank p is.
-                    let lower: Bool
-                    if let hr = row.result.estimate {
-                        guard hr != 1 else { return false }
-                        lower = hr < 1
-                    } else if let side = armHazardLower[row.arm] {
-                        lower = side
-                    } else {
-                        return false
-                    }
-                    return endpoint.betterHigher ? lower : !lower
+                    guard let hr = row.result.estimate else { return false }
+                    return endpoint.betterHigher ? hr < 1 : hr > 1
                 }
                 continue
             }

@@ -4,19 +4,12 @@ import Statistics
 /// ties), and the log-rank p-value (hypergeometric variance, as R's survdiff). With no events in
 /// the arm or in the control the estimate and interval are empty and the log-rank p stays.
 enum SurvivalComparison {
-    /// The comparison, and whether the arm's hazard is the lower one by the log-rank's observed
-    /// and expected events in the arm (O₁ < E₁; nil when they are equal or nothing was compared):
-    /// the side of the effect when the Cox estimate is empty.
-    static func compare(times: [Double], events: [Bool], inArm: [Bool], alpha: Double,
-                        alternative: Alternative) -> (result: Statistics.ComparisonResult, armHazardLower: Bool?) {
+    static func compare(times: [Double], events: [Bool], inArm: [Bool], alpha: Double, alternative: Alternative) -> Statistics.ComparisonResult {
         // An undefined Cox estimate (no events in a group, monotone likelihood) leaves ESTIMATE and
         // CI empty while the log-rank p stays.
         var result = CoxProportionalHazards.compare(times: times, events: events, isArm: inArm, alpha: alpha, alternative: alternative)
-        let logRank = LogRankTest(times: times, events: events, isArm: inArm)
-        result.pValue = logRank.pValue(alternative: alternative)
-        let lower: Bool? = logRank.variance > 0 && logRank.observedArm != logRank.expectedArm
-            ? logRank.observedArm < logRank.expectedArm : nil
-        return (result, lower)
+        result.pValue = LogRankTest(times: times, events: events, isArm: inArm).pValue(alternative: alternative)
+        return result
     }
 }
 

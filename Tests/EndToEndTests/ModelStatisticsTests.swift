@@ -73,34 +73,10 @@ struct CoxMonotoneLikelihoodTests {
         let cox = try E2E.csv(folder.appendingPathComponent("comparisons.csv")).records().filter { $0["METHOD"] == "COX_PH" }
         let undefined = cox.filter { $0["ESTIMATE"] == "" }
         #expect(!undefined.isEmpty, "the fixture must contain a monotone-likelihood replicate")
-        // The side of an empty hazard ratio is the log-rank's: the arm's events O₁ against those
-        // expected under equal hazards, E₁ = Σ d·n₁/n over the distinct event times (TTR's
-        // `better` is higher: a lower hazard, O₁ < E₁, is favourable).
-        let outcomes = try E2E.csv(folder.appendingPathComponent("endpoints.csv")).records().filter { $0["ENDPOINT"] == "TTR" }
-        func armHasFewerEventsThanExpected(replicate: String, arm: String) -> Bool {
-            let rows = outcomes.filter { $0["REPLICATE"] == replicate && ($0["ARM"] == arm || $0["ARM"] == "placebo") }
-            let subjects = rows.compactMap { r -> (time: Double, event: Bool, inArm: Bool)? in
-                guard let t = Double(r["AVAL"] ?? ""), let c = r["CNSR"] else { return nil }
-                return (t, c == "0", r["ARM"] == arm)
-            }
-            var observed = 0.0, expected = 0.0
-            for t in Set(subjects.filter(\.event).map(\.time)) {
-                let atRisk = subjects.filter { $0.time >= t }
-                let d = Double(atRisk.filter { $0.time == t && $0.event }.count)
-                observed += Double(atRisk.filter { $0.time == t && $0.event && $0.inArm }.count)
-                expected += d * Double(atRisk.filter(\.inArm).count) / Double(atRisk.count)
-            }
-            return observed < expected
-        }
-        var significant = 0
         for row in undefined {
             #expect(row["CI_LOWER"] == "" && row["CI_UPPER"] == "")
             #expect(!(row["P_VALUE"] ?? "").isEmpty)
-            let adjusted = try #require(Double(row["P_ADJ"] ?? ""))
-            let favourable = armHasFewerEventsThanExpected(replicate: row["REPLICATE"]!, arm: row["ARM"]!)
-            #expect(row["SIGNIFICANT"] == (adjusted < 0.05 && favourable ? "1" : "0"), "\(row)")
-            if row["SIGNIFICANT"] == "1" { significant += 1 }
+            #expect(row["SIGNIFICANT"] == "0")
         }
-        #expect(significant > 0, "the fixture has an arm that prevents the control's events")
     }
 }
