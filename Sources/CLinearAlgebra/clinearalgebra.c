@@ -36,9 +36,12 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int status = -1;
 static char error[512];
 
-static void *openFirst(const char *const *names) {
+// OpenBLAS is opened with RTLD_GLOBAL, as the dynamic loader would have linked it: LAPACKE's
+// Fortran LAPACK and BLAS calls (dpotrf_, dgemm_, …) then bind to OpenBLAS's own, not to
+// whatever liblapack.so.3 and libblas.so.3 the system's alternatives name.
+static void *openFirst(const char *const *names, int scope) {
     for (const char *const *name = names; *name; name++) {
-        void *handle = dlopen(*name, RTLD_NOW | RTLD_LOCAL);
+        void *handle = dlopen(*name, RTLD_NOW | scope);
         if (handle) return handle;
         if (name == names) snprintf(error, sizeof error, "%s", dlerror());
     }
@@ -55,7 +58,7 @@ static void *openFirst(const char *const *names) {
     } while (0)
 
 static void load(void) {
-    void *openblas = openFirst(openblasNames);
+    void *openblas = openFirst(openblasNames, RTLD_GLOBAL);
     if (!openblas) return;
     // VirtualTrial parallelises over subjects: one BLAS thread per call. OpenBLAS started a pool
     // of threads when it was opened (they spin for ~0.1 s waiting for work); it is shut down at
@@ -67,7 +70,8 @@ static void load(void) {
     int (*shutdown)(void) = (int (*)(void))dlsym(openblas, "blas_thread_shutdown_");
     if (shutdown) shutdown();
     *(void **)(&p_getThreads) = dlsym(openblas, "openblas_get_num_threads");
-    void *lapacke = openFirst(lapackeNames);
+    // Builds of OpenBLAS that include LAPACKE (conda, spack) need no separate library.
+    void *lapacke = dlsym(openblas, "LAPACKE_dpotrf") ? openblas : openFirst(lapackeNames, RTLD_LOCAL);
     if (!lapacke) return;
     RESOLVE(openblas, p_dtrsm, "cblas_dtrsm");
     RESOLVE(openblas, p_dtrmm, "cblas_dtrmm");
@@ -91,10 +95,15 @@ static void *loadOnItsOwnThread(void *unused) {
     return NULL;
 }
 
+// At exit, a load still under way is waited for: exit's own unloading (OpenBLAS's destructor shuts
+// its threads down) must not run while the loader thread calls into OpenBLAS.
+static void waitForTheLoad(void) { pthread_once(&once, load); }
+
 void vt_linalg_start_loading(void) {
     static int started = 0;
     if (started) return;
     started = 1;
+    atexit(waitForTheLoad);
     pthread_t thread;
     pthread_attr_t attributes;
     if (pthread_attr_init(&attributes) != 0) return;
@@ -115,8 +124,6 @@ void vt_linalg_require(void) {
                     "  (install them; Debian: apt-get install libopenblas0 liblapacke)\n", error);
     exit(1);
 }
-
-const char *vt_linalg_error(void) { return error; }
 
 int vt_linalg_blas_threads(void) { return p_getThreads ? p_getThreads() : -1; }
 

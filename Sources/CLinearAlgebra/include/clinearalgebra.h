@@ -23,16 +23,13 @@
 void vt_linalg_start_loading(void);
 
 /// Loads the libraries if that has not been done (or waits for the load started by
-/// `vt_linalg_start_loading`). 0 when they are ready; -1 when they could not be loaded, with
-/// the reason in `vt_linalg_error()`. Thread-safe; after the first call it costs one atomic load.
+/// `vt_linalg_start_loading`). 0 when they are ready; -1 when they could not be loaded
+/// (`vt_linalg_require` prints why). Thread-safe; after the first call it costs one atomic load.
 int vt_linalg_ready(void);
 
 /// `vt_linalg_ready()`, and when the libraries could not be loaded: the reason on stderr, then
 /// exit(1).
 void vt_linalg_require(void);
-
-/// Why the libraries could not be loaded (empty when they were).
-const char *vt_linalg_error(void);
 
 /// The threads OpenBLAS uses per call (`openblas_get_num_threads`) once loaded; -1 if unknown.
 int vt_linalg_blas_threads(void);
