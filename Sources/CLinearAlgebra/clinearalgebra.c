@@ -17,18 +17,16 @@ static const char *const openblasNames[] = {"libopenblas.so.0", "libopenblas.so"
 static const char *const lapackeNames[] = {"liblapacke.so.3", "liblapacke.so", NULL};
 #endif
 
-static __typeof__(cblas_dtrsm) *p_dtrsm;
-static __typeof__(cblas_dtrmm) *p_dtrmm;
-static __typeof__(cblas_dgemm) *p_dgemm;
-static __typeof__(cblas_dgemv) *p_dgemv;
-static __typeof__(LAPACKE_dpotrf) *p_dpotrf;
-static __typeof__(LAPACKE_dpotri) *p_dpotri;
-static __typeof__(LAPACKE_dposv) *p_dposv;
-static __typeof__(LAPACKE_dgetrf) *p_dgetrf;
-static __typeof__(LAPACKE_dgetrs) *p_dgetrs;
-static __typeof__(LAPACKE_dgels) *p_dgels;
-static __typeof__(LAPACKE_dtrtri) *p_dtrtri;
-static __typeof__(LAPACKE_dsyev) *p_dsyev;
+// The routines VirtualTrial calls, each once: the library it comes from and its name. Each gets
+// a pointer `p_NAME` typed by the header's prototype, resolved by `load`.
+#define VT_ROUTINES(X)                                                                            \
+    X(openblas, cblas_dtrsm) X(openblas, cblas_dtrmm) X(openblas, cblas_dgemm) X(openblas, cblas_dgemv) \
+    X(lapacke, LAPACKE_dpotrf) X(lapacke, LAPACKE_dpotri) X(lapacke, LAPACKE_dposv)                \
+    X(lapacke, LAPACKE_dgetrf) X(lapacke, LAPACKE_dgetrs) X(lapacke, LAPACKE_dgels)                \
+    X(lapacke, LAPACKE_dtrtri) X(lapacke, LAPACKE_dsyev)
+
+#define VT_DECLARE(library, name) static __typeof__(name) *p_##name;
+VT_ROUTINES(VT_DECLARE)
 
 static int (*p_getThreads)(void);
 
@@ -48,14 +46,12 @@ static void *openFirst(const char *const *names, int scope) {
     return NULL;
 }
 
-#define RESOLVE(handle, pointer, symbol)                                                          \
-    do {                                                                                          \
-        *(void **)(&pointer) = dlsym(handle, symbol);                                             \
-        if (!pointer) {                                                                           \
-            snprintf(error, sizeof error, "%s has no %s", (handle) == openblas ? "OpenBLAS" : "LAPACKE", symbol); \
-            return;                                                                               \
-        }                                                                                         \
-    } while (0)
+#define VT_RESOLVE(library, name)                                                                 \
+    *(void **)(&p_##name) = dlsym(library, #name);                                                \
+    if (!p_##name) {                                                                              \
+        snprintf(error, sizeof error, "%s has no %s", (library) == openblas ? "OpenBLAS" : "LAPACKE", #name); \
+        return;                                                                                   \
+    }
 
 static void load(void) {
     void *openblas = openFirst(openblasNames, RTLD_GLOBAL);
@@ -73,18 +69,7 @@ static void load(void) {
     // Builds of OpenBLAS that include LAPACKE (conda, spack) need no separate library.
     void *lapacke = dlsym(openblas, "LAPACKE_dpotrf") ? openblas : openFirst(lapackeNames, RTLD_LOCAL);
     if (!lapacke) return;
-    RESOLVE(openblas, p_dtrsm, "cblas_dtrsm");
-    RESOLVE(openblas, p_dtrmm, "cblas_dtrmm");
-    RESOLVE(openblas, p_dgemm, "cblas_dgemm");
-    RESOLVE(openblas, p_dgemv, "cblas_dgemv");
-    RESOLVE(lapacke, p_dpotrf, "LAPACKE_dpotrf");
-    RESOLVE(lapacke, p_dpotri, "LAPACKE_dpotri");
-    RESOLVE(lapacke, p_dposv, "LAPACKE_dposv");
-    RESOLVE(lapacke, p_dgetrf, "LAPACKE_dgetrf");
-    RESOLVE(lapacke, p_dgetrs, "LAPACKE_dgetrs");
-    RESOLVE(lapacke, p_dgels, "LAPACKE_dgels");
-    RESOLVE(lapacke, p_dtrtri, "LAPACKE_dtrtri");
-    RESOLVE(lapacke, p_dsyev, "LAPACKE_dsyev");
+    VT_ROUTINES(VT_RESOLVE)
     error[0] = 0;
     status = 0;
 }
@@ -129,54 +114,54 @@ int vt_linalg_blas_threads(void) { return p_getThreads ? p_getThreads() : -1; }
 
 void vt_cblas_dtrsm(CBLAS_ORDER order, CBLAS_SIDE side, CBLAS_UPLO uplo, CBLAS_TRANSPOSE transA, CBLAS_DIAG diag,
                     blasint m, blasint n, double alpha, const double *a, blasint lda, double *b, blasint ldb) {
-    p_dtrsm(order, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb);
+    p_cblas_dtrsm(order, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb);
 }
 
 void vt_cblas_dtrmm(CBLAS_ORDER order, CBLAS_SIDE side, CBLAS_UPLO uplo, CBLAS_TRANSPOSE transA, CBLAS_DIAG diag,
                     blasint m, blasint n, double alpha, const double *a, blasint lda, double *b, blasint ldb) {
-    p_dtrmm(order, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb);
+    p_cblas_dtrmm(order, side, uplo, transA, diag, m, n, alpha, a, lda, b, ldb);
 }
 
 void vt_cblas_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, blasint m, blasint n, blasint k,
                     double alpha, const double *a, blasint lda, const double *b, blasint ldb, double beta, double *c, blasint ldc) {
-    p_dgemm(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    p_cblas_dgemm(order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void vt_cblas_dgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE trans, blasint m, blasint n, double alpha, const double *a, blasint lda,
                     const double *x, blasint incx, double beta, double *y, blasint incy) {
-    p_dgemv(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+    p_cblas_dgemv(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
 lapack_int vt_LAPACKE_dpotrf(int layout, char uplo, lapack_int n, double *a, lapack_int lda) {
-    return p_dpotrf(layout, uplo, n, a, lda);
+    return p_LAPACKE_dpotrf(layout, uplo, n, a, lda);
 }
 
 lapack_int vt_LAPACKE_dpotri(int layout, char uplo, lapack_int n, double *a, lapack_int lda) {
-    return p_dpotri(layout, uplo, n, a, lda);
+    return p_LAPACKE_dpotri(layout, uplo, n, a, lda);
 }
 
 lapack_int vt_LAPACKE_dposv(int layout, char uplo, lapack_int n, lapack_int nrhs, double *a, lapack_int lda, double *b, lapack_int ldb) {
-    return p_dposv(layout, uplo, n, nrhs, a, lda, b, ldb);
+    return p_LAPACKE_dposv(layout, uplo, n, nrhs, a, lda, b, ldb);
 }
 
 lapack_int vt_LAPACKE_dgetrf(int layout, lapack_int m, lapack_int n, double *a, lapack_int lda, lapack_int *ipiv) {
-    return p_dgetrf(layout, m, n, a, lda, ipiv);
+    return p_LAPACKE_dgetrf(layout, m, n, a, lda, ipiv);
 }
 
 lapack_int vt_LAPACKE_dgetrs(int layout, char trans, lapack_int n, lapack_int nrhs, const double *a, lapack_int lda,
                              const lapack_int *ipiv, double *b, lapack_int ldb) {
-    return p_dgetrs(layout, trans, n, nrhs, a, lda, ipiv, b, ldb);
+    return p_LAPACKE_dgetrs(layout, trans, n, nrhs, a, lda, ipiv, b, ldb);
 }
 
 lapack_int vt_LAPACKE_dgels(int layout, char trans, lapack_int m, lapack_int n, lapack_int nrhs, double *a, lapack_int lda,
                             double *b, lapack_int ldb) {
-    return p_dgels(layout, trans, m, n, nrhs, a, lda, b, ldb);
+    return p_LAPACKE_dgels(layout, trans, m, n, nrhs, a, lda, b, ldb);
 }
 
 lapack_int vt_LAPACKE_dtrtri(int layout, char uplo, char diag, lapack_int n, double *a, lapack_int lda) {
-    return p_dtrtri(layout, uplo, diag, n, a, lda);
+    return p_LAPACKE_dtrtri(layout, uplo, diag, n, a, lda);
 }
 
 lapack_int vt_LAPACKE_dsyev(int layout, char jobz, char uplo, lapack_int n, double *a, lapack_int lda, double *w) {
-    return p_dsyev(layout, jobz, uplo, n, a, lda, w);
+    return p_LAPACKE_dsyev(layout, jobz, uplo, n, a, lda, w);
 }
