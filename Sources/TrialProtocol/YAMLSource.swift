@@ -39,7 +39,12 @@ struct YAMLSource {
         var renamed = 0
         while true {
             do {
-                root = try Yams.compose(yaml: text)
+                // No implicit tags are resolved (`Resolver.basic`): the decoders read every
+                // scalar's text themselves, so keys compare as text (`1` and `'1'` are the same key,
+                // as the decoders would read them), and Yams's default resolver would compile seven
+                // ICU regular expressions at start-up (~1.5 ms of serial time in every run) and
+                // match them against every key (docs/performance.md, item 46).
+                root = try Yams.compose(yaml: text, .basic)
                 break
             } catch let error as YamlError {
                 log.add(diagnostic(for: error, text: text, path: path))

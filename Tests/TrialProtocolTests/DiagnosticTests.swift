@@ -49,6 +49,12 @@ import Testing
             // Decoding goes on: without `absorption` the model is an iv bolus, which has no KA.
             "12:37: error: unknown parameter 'KA' in model.parameters; this model's parameters are CL, V1, E0, EMAX, EC50, HILL",
         ])
+        // Keys compare as the text the decoders read: a plain `1` and a quoted '1' are one level
+        // name (Yams's default resolver made them an integer and a string, and two levels '1'
+        // went through).
+        #expect(protocolErrors(minimalProtocol.replacing("levels: { M: 0.5, F: 0.5 }", with: "levels: { 1: 0.5, '1': 0.5 }")) == [
+            "8:41: error: duplicate key '1': a key may appear only once in a mapping",
+        ])
         // Every repeat is reported (a third occurrence too), and so is every other error of the
         // file; the first occurrence is the one read.
         #expect(protocolErrors(minimalProtocol
