@@ -1,5 +1,6 @@
 import Expressions
 import Foundation
+import Output
 import Population
 import Sampling
 import Twins
@@ -11,6 +12,9 @@ public struct SubjectFailure: Error, CustomStringConvertible, Sendable {
     public var time: Double?
     public var message: String
     public var parameters: [(String, Double)]
+    /// The subject's covariates (name, value as subjects.csv writes it): with the parameters, what
+    /// reproduces the case.
+    public var covariates: [(String, String)] = []
 
     public var description: String {
         var text = "replicate \(replicate), subject \(subject)"
@@ -18,6 +22,9 @@ public struct SubjectFailure: Error, CustomStringConvertible, Sendable {
         text += ": \(message)"
         if !parameters.isEmpty {
             text += " (parameters: " + parameters.map { "\($0.0) = \($0.1)" }.joined(separator: ", ") + ")"
+        }
+        if !covariates.isEmpty {
+            text += " (covariates: " + covariates.map { "\($0.0) = \($0.1)" }.joined(separator: ", ") + ")"
         }
         return text
     }
@@ -205,7 +212,15 @@ extension TrialPlan {
             }
         } }
         for (i, value) in space.parameters.enumerated() where !value.isFinite {
-            throw failure(replicate, patient: patient, arm: arm, nil, "parameter \(parameters[i].name) is not finite (\(value))", space)
+            throw failure(replicate, patient: patient, arm: arm, 0, "parameter \(parameters[i].name) is not finite (\(value))", space)
+        }
+        // A typical value from covariates (an expression, covariate effects) outside its scale's
+        // range would otherwise be simulated as it is (an EC50 < 0, a bioavailability of 1.8).
+        for i in parameters.indices {
+            if let range = parameters[i].typicalValueProblem(space.typical[i]) {
+                throw failure(replicate, patient: patient, arm: arm, 0,
+                              "parameter \(parameters[i].name) has the typical value \(space.typical[i]) from this subject's covariates; it must be \(range)", space)
+            }
         }
 
         // Dropout and adherence: their own streams, drawn whether or not they are used, so that
@@ -263,7 +278,13 @@ extension TrialPlan {
     func failure(_ replicate: Int, patient: Int, arm: Int, _ time: Double?, _ message: String, _ space: SubjectWorkspace) -> SubjectFailure {
         SubjectFailure(replicate: replicate, subject: "\(subjectLabel(replicate: replicate, patient: patient)) in arm \(arms[arm].name)",
                        time: time, message: message,
-                       parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) })
+                       parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) },
+                       covariates: covariateNames.indices.compactMap { i in
+                           guard i < space.covariates.count else { return nil }
+                           let value = space.covariates[i]
+                           if let levels = covariateLevels[i], value >= 0, Int(value) < levels.count { return (covariateNames[i], levels[Int(value)]) }
+                           return (covariateNames[i], formatNumber(value))
+                       })
     }
 
     /// Model value of output `o` at observation-time index `i`.

@@ -168,7 +168,8 @@ public struct TrialPlan: Sendable {
         // Parameters: typical value, covariate effects, variability scale.
         parameters = modelDefinition.parameters.enumerated().map { i, p in
             ParameterPlan(name: p.name, typical: p.value, scale: p.definition.scale,
-                          covariateEffects: modelDefinition.covariateEffects.filter { $0.parameter == i })
+                          covariateEffects: modelDefinition.covariateEffects.filter { $0.parameter == i },
+                          hasVariability: p.variability > 0)
         }
         let withEta = modelDefinition.parameters.indices.filter { modelDefinition.parameters[$0].variability > 0 }
         etaParameters = withEta
@@ -295,6 +296,27 @@ public struct ParameterPlan: Sendable {
     public var typical: ParameterValue
     public var scale: ParameterScale
     public var covariateEffects: [CovariateEffect]
+    public var hasVariability: Bool
+
+    /// Why a subject's typical value θ (after its covariates, before η) is outside the range the
+    /// parameter's scale is defined on, or nil. The same rule as a constant typical value in the
+    /// protocol (`ModelDecoder.checkTypicalValue`): θ·exp(η) needs θ ≥ 0 (> 0 with variability),
+    /// logit needs θ in [0, 1] ((0, 1) with variability); a signed parameter takes any value.
+    /// (A constant is checked when the protocol is read; a value computed from covariates can
+    /// only be checked per subject.)
+    @inline(__always) func typicalValueProblem(_ theta: Double) -> String? {
+        switch scale {
+        case .logNormal:
+            if hasVariability ? !(theta > 0) : !(theta >= 0) { return hasVariability ? "> 0 (it has variability)" : "≥ 0" }
+        case .logit:
+            if hasVariability ? !(theta > 0 && theta < 1) : !(theta >= 0 && theta <= 1) {
+                return hasVariability ? "in (0, 1) (its variability is on the logit scale)" : "in [0, 1]"
+            }
+        case .signed:
+            break
+        }
+        return nil
+    }
 }
 
 public struct ArmPlan: Sendable {

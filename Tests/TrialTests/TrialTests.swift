@@ -40,6 +40,49 @@ analysis: { control: placebo }
 """
 
 @Suite struct TrialTests {
+    /// A typical value from covariates outside its scale's range stops the subject with its
+    /// parameters and covariates named (a constant there is refused when the protocol is read).
+    @Test func typicalValuesFromCovariatesAreCheckedPerSubject() throws {
+        // WT is uniform in [60, 80]: V1 = WT - 70 is negative for about half the subjects.
+        let yaml = bolusProtocol.replacingOccurrences(of: "V1: 20 L", with: "V1: \"WT - 70\"")
+        let p = try plan(yaml)
+        let cohort = p.cohort.replicate(seed: p.seed, replicate: 1)
+        var failures: [SubjectFailure] = []
+        var passed = 0
+        for patient in 0..<4 {
+            var space = SubjectWorkspace(plan: p)
+            let wt = { () -> Double in var c = [Double](repeating: 0, count: 1); try? cohort.subject(patient, into: &c); return c[0] }()
+            do {
+                _ = try p.simulateSubject(replicate: 1, patient: patient, arm: 1, cohort: cohort, space: &space)
+                #expect(wt >= 70, "WT \(wt) gives V1 < 0 but the subject was simulated")
+                passed += 1
+            } catch let failure as SubjectFailure {
+                #expect(wt < 70)
+                failures.append(failure)
+            }
+        }
+        #expect(passed + failures.count == 4)
+        for failure in failures {
+            #expect(failure.time == 0)
+            #expect(failure.message.hasPrefix("parameter V1 has the typical value -"))
+            #expect(failure.message.hasSuffix("it must be ≥ 0"))
+            #expect(failure.covariates.map(\.0) == ["WT"])
+            #expect(failure.description.contains("(covariates: WT = "))
+        }
+        // With variability the bound is strict (θ·exp(η) of θ = 0 has no spread); logit
+        // parameters must lie in [0, 1].
+        let lognormal = ParameterPlan(name: "CL", typical: .constant(1), scale: .logNormal, covariateEffects: [], hasVariability: true)
+        #expect(lognormal.typicalValueProblem(0) == "> 0 (it has variability)")
+        #expect(lognormal.typicalValueProblem(1e-300) == nil)
+        #expect(lognormal.typicalValueProblem(.nan) != nil)
+        let logit = ParameterPlan(name: "F", typical: .constant(1), scale: .logit, covariateEffects: [], hasVariability: false)
+        #expect(logit.typicalValueProblem(1) == nil)
+        #expect(logit.typicalValueProblem(0) == nil)
+        #expect(logit.typicalValueProblem(1.0000000000000002) == "in [0, 1]")
+        let signed = ParameterPlan(name: "EMAX", typical: .constant(1), scale: .signed, covariateEffects: [], hasVariability: true)
+        #expect(signed.typicalValueProblem(-5) == nil)
+    }
+
     @Test func gridIndexFollowsTheSpecRule() throws {
         let p = try plan(bolusProtocol)
         #expect(p.gridCount == 25)
