@@ -44,9 +44,14 @@ extension ProtocolDecoder {
     private func decodeGrades(_ node: Node, variable: Int, unit: QuantityDimension) -> [AdverseEventGrade] {
         guard let f = reader.mapping(node, section: "grades", allowed: []) else { return [] }
         var out: [AdverseEventGrade] = []
+        // Each grade's comparison, to check that they nest (SPEC §2: each grade implies the lower).
+        var comparisons: [(grade: Int, op: ComparisonOperator, threshold: Double, text: String, node: Node)] = []
         for (key, keyNode, value) in f.entries {
             guard let grade = Int(key), (1...5).contains(grade) else {
                 reader.error("a grade must be an integer 1…5; got '\(key)'", at: keyNode); continue
+            }
+            if comparisons.contains(where: { $0.grade == grade }) || out.contains(where: { $0.grade == grade }) {
+                reader.error("grade \(grade) is defined twice ('\(key)')", at: keyNode); continue
             }
             guard let text = reader.scalar(value, key: "grades.\(key)", expected: "a condition such as \"< 2.0\"") else { continue }
             let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -68,9 +73,28 @@ extension ProtocolDecoder {
             // The variable is slot `variable` of the output registers.
             guard let condition = try? ParsedExpression("x \(op.rawValue) \(threshold)").compile(resolve: { _ in .slot(variable) }) else { continue }
             out.append(AdverseEventGrade(grade: grade, condition: condition))
+            comparisons.append((grade, op, threshold, text.trimmingCharacters(in: .whitespaces), value))
         }
         if f.entries.isEmpty { reader.error("`grades` must define at least grade 1", at: node) }
+        // A subject's grade is the highest whose condition holds, counted as having met every lower
+        // grade: each grade's condition must imply the one below it, or values between the two
+        // thresholds would be graded higher without meeting the lower grade.
+        comparisons.sort { $0.grade < $1.grade }
+        for (lower, higher) in zip(comparisons, comparisons.dropFirst()) where !Self.implies(higher.op, higher.threshold, lower.op, lower.threshold) {
+            reader.error("grade \(higher.grade) (\"\(higher.text)\") must imply grade \(lower.grade) (\"\(lower.text)\"): grades are nested, each implies the lower (a threshold at least as extreme, in the same direction)", at: higher.node)
+        }
         return out.sorted { $0.grade < $1.grade }
+    }
+
+    /// Whether `x op1 a` implies `x op2 b` for every x.
+    static func implies(_ op1: ComparisonOperator, _ a: Double, _ op2: ComparisonOperator, _ b: Double) -> Bool {
+        switch (op1, op2) {
+        case (.less, .less), (.less, .lessOrEqual), (.lessOrEqual, .lessOrEqual): return a <= b
+        case (.lessOrEqual, .less): return a < b
+        case (.greater, .greater), (.greater, .greaterOrEqual), (.greaterOrEqual, .greaterOrEqual): return a >= b
+        case (.greaterOrEqual, .greater): return a > b
+        default: return false
+        }
     }
 
     /// `{ every: TIME }` or `{ at: [TIME, …] }`.

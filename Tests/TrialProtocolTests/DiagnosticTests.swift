@@ -55,6 +55,20 @@ import Testing
         #expect(protocolErrors(minimalProtocol.replacing("levels: { M: 0.5, F: 0.5 }", with: "levels: { 1: 0.5, '1': 0.5 }")) == [
             "8:41: error: duplicate key '1': a key may appear only once in a mapping",
         ])
+        // AE grades nest (SPEC §2: each grade implies the lower), and a grade is defined once
+        // whatever its spelling.
+        let graded = minimalProtocol.replacing("    when: \"E < 60\"\n", with: "    variable: E\n    grades: { 1: \"< 75\", 2: \"< 80\", 3: \"> 10\" }\n")
+        #expect(protocolErrors(graded) == [
+            "24:29: error: grade 2 (\"< 80\") must imply grade 1 (\"< 75\"): grades are nested, each implies the lower (a threshold at least as extreme, in the same direction)",
+            "24:40: error: grade 3 (\"> 10\") must imply grade 2 (\"< 80\"): grades are nested, each implies the lower (a threshold at least as extreme, in the same direction)",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    when: \"E < 60\"\n", with: "    variable: E\n    grades: { 1: \"< 75\", 2: \"<= 75\", 3: \"< 75\" }\n")) == [
+            "24:29: error: grade 2 (\"<= 75\") must imply grade 1 (\"< 75\"): grades are nested, each implies the lower (a threshold at least as extreme, in the same direction)",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    when: \"E < 60\"\n", with: "    variable: E\n    grades: { 1: \"< 75\", 01: \"< 70\" }\n")) == [
+            "24:26: error: grade 1 is defined twice ('01')",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    when: \"E < 60\"\n", with: "    variable: E\n    grades: { 1: \"<= 75\", 2: \"< 75\", 3: \"<= 70\" }\n")) == [])
         // Every repeat is reported (a third occurrence too), and so is every other error of the
         // file; the first occurrence is the one read.
         #expect(protocolErrors(minimalProtocol
