@@ -32,6 +32,16 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidRelativePath(String)
     /// The results folder was already committed or abandoned.
     case folderFinished(path: String)
+    /// The results path holds something that is not a results folder (a file, or a folder without
+    /// manifest.json): a run replaces only earlier results (an invalid-usage error: nothing is
+    /// written).
+    case notResultsFolder(path: String)
+
+    /// Whether the error is the user's request, not the run (exit 2, nothing written).
+    public var isUsageError: Bool {
+        if case .notResultsFolder = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -59,6 +69,8 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
             return "'\(path)' is not a relative path inside the output directory"
         case let .folderFinished(path):
             return "results folder '\(path)' was already committed or abandoned"
+        case let .notResultsFolder(path):
+            return "'\(path)' exists and is not a results folder (no manifest.json): a run replaces only earlier results; move it away or choose another --out"
         }
     }
 }

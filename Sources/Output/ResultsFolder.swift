@@ -10,8 +10,9 @@ import Darwin
 /// For the final path `DIR/<relative path>` (e.g. `Results/ABC-101` or
 /// `Results/ABC-101.shards/2-of-8`), with `<name>` its last component and `PARENT` the folder
 /// holding it:
-/// - `init` creates `PARENT` (and `DIR`) if missing, removes leftovers of dead runs (see below)
-///   and creates the empty temporary folder `PARENT/.<name>.tmp-<pid>-<random>/`.
+/// - `init` refuses a final path that holds anything but earlier results (a folder with
+///   manifest.json), creates `PARENT` (and `DIR`) if missing, removes leftovers of dead runs (see
+///   below) and creates the empty temporary folder `PARENT/.<name>.tmp-<pid>-<random>/`.
 /// - Callers write files at `path(for:)`, inside the temporary folder.
 /// - `commit()` publishes it. With no earlier results, one `rename`. With earlier results, on
 ///   Linux one `renameat2(RENAME_EXCHANGE)` swaps old and new atomically — at every instant the
@@ -77,6 +78,12 @@ public final class ResultsFolder {
         name = String(components.last!)
         temporaryPath = parent + "/." + name + ".tmp-\(getpid())-" + randomSuffix()
 
+        // Only earlier results are replaced: whatever else sits at the final path (a user's
+        // folder or file that happens to have the protocol's id) is refused before anything is
+        // created.
+        if itemExists(finalPath), !(isDirectory(finalPath) && itemExists(finalPath + "/manifest.json")) {
+            throw .notResultsFolder(path: finalPath)
+        }
         try createDirectories(parent)
         try Self.cleanLeftovers(in: parent, name: name, finalPath: finalPath)
         guard mkdir(temporaryPath, 0o755) == 0 else {

@@ -70,6 +70,7 @@ public enum ShardMerge {
         do {
             folder = try ResultsFolder(outputDirectory: outputDirectory.isEmpty ? "." : outputDirectory, relativePath: protocolID)
         } catch {
+            if error.isUsageError { throw .invalidShards(["vtrial: error: \(error)"]) }
             throw .failed("\(error)")
         }
         do throws(ShardMergeError) {

@@ -54,6 +54,9 @@ struct RunCommand: ParsableCommand {
         } catch is CancellationError {
             printError("vtrial: interrupted; earlier results are untouched")
             throw ExitCode(InterruptHandling.exitStatus)
+        } catch let error as OutputError where error.isUsageError {
+            printError("vtrial: error: \(error)")
+            throw ExitCode(2)
         } catch {
             printError("vtrial: error: \(error)")
             throw ExitCode(1)

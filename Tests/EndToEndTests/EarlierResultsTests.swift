@@ -39,6 +39,21 @@ struct EarlierResultsTests {
         }
     }
 
+    @Test("a folder or file at DIR/<protocol id> that is not a results folder is refused with exit 2 and kept")
+    func somethingElseAtTheResultsPathIsKept() throws {
+        let out = try E2E.temporaryDirectory()
+        defer { E2E.remove(out) }
+        let folder = out.appendingPathComponent("E2E-CF-BOLUS")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("mydata"), withIntermediateDirectories: true)
+        try Data("important".utf8).write(to: folder.appendingPathComponent("mydata/thesis.txt"))
+        let run = try E2E.vtrial(["run", E2E.fixture("closed-form-bolus.yaml").path, "--out", out.path, "--quiet"])
+        #expect(run.status == 2, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("E2E-CF-BOLUS' exists and is not a results folder (no manifest.json)"))
+        #expect(try E2E.listing(out) == ["E2E-CF-BOLUS"])
+        #expect(try E2E.listing(folder) == ["mydata"])
+        #expect(try String(contentsOf: folder.appendingPathComponent("mydata/thesis.txt"), encoding: .utf8) == "important")
+    }
+
     @Test("a subject failing inside a streamed time-course arm ends the run with status 1 on 2 and 12 threads (no hang)")
     func failureWhileStreamingTimecourses() throws {
         for threads in ["2", "12"] {

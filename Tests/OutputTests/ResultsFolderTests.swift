@@ -40,6 +40,7 @@ import Testing
         let first = try ResultsFolder(outputDirectory: scratch.path, relativePath: "ABC")
         try write("old\n", first.path(for: "a.csv"))
         try write("old only\n", first.path(for: "old.csv"))
+        try write("{}", first.path(for: "manifest.json"))
         try first.commit()
 
         let second = try ResultsFolder(outputDirectory: scratch.path, relativePath: "ABC")
@@ -56,6 +57,7 @@ import Testing
         defer { scratch.cleanUp() }
         let first = try ResultsFolder(outputDirectory: scratch.path, relativePath: "ABC")
         try write("old\n", first.path(for: "a.csv"))
+        try write("{}", first.path(for: "manifest.json"))
         try first.commit()
 
         let failed = try ResultsFolder(outputDirectory: scratch.path, relativePath: "ABC")
@@ -89,6 +91,7 @@ import Testing
             try write("leftover", scratch.path + "/" + name + "/a.csv")
         }
         try fileManager.createDirectory(atPath: scratch.path + "/ABC", withIntermediateDirectories: false)
+        try write("{}", scratch.path + "/ABC/manifest.json")
         let folder = try ResultsFolder(outputDirectory: scratch.path, relativePath: "ABC")
         let hiddenBefore = scratch.contents().filter { $0.hasPrefix(".") && $0 != lastComponent(of: folder.temporaryPath) }
         #expect(hiddenBefore == [".ABC.tmp-1-live", ".ABC.tmp-x-malformed", ".ABD.tmp-\(dead)-other-protocol"])
@@ -129,6 +132,30 @@ import Testing
             _ = try ResultsFolder(outputDirectory: scratch.path, relativePath: relativePath)
         }
         #expect(scratch.contents().isEmpty)
+    }
+
+    /// Only earlier results are replaced: a user's folder (no manifest.json) or file at the final
+    /// path is refused before anything is created, and left as it was.
+    @Test func somethingElseAtTheFinalPathIsRefused() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.cleanUp() }
+        try FileManager.default.createDirectory(atPath: scratch.path + "/ABC/mydata", withIntermediateDirectories: true)
+        try write("thesis", scratch.path + "/ABC/mydata/thesis.txt")
+        try write("a file", scratch.path + "/XYZ")
+        for name in ["ABC", "XYZ"] {
+            #expect(throws: OutputError.notResultsFolder(path: scratch.path + "/" + name)) {
+                _ = try ResultsFolder(outputDirectory: scratch.path, relativePath: name)
+            }
+            #expect(OutputError.notResultsFolder(path: name).isUsageError)
+        }
+        #expect(scratch.contents() == ["ABC", "XYZ"])
+        #expect(try readText(scratch.path + "/ABC/mydata/thesis.txt") == "thesis")
+        // With manifest.json it is earlier results, and replaced.
+        try write("{}", scratch.path + "/ABC/manifest.json")
+        let folder = try ResultsFolder(outputDirectory: scratch.path, relativePath: "ABC")
+        try write("new", folder.path(for: "manifest.json"))
+        try folder.commit()
+        #expect(scratch.contents(of: "ABC") == ["manifest.json"])
     }
 
     @Test func outputDirectoryBelowAFileIsATypedError() throws {
