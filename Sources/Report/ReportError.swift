@@ -24,22 +24,33 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Writing report.html failed.
     case writeFailed(OutputError)
 
+    /// The message with the file's path inside `directory` (as `vtrial report` prints it:
+    /// `DIR/FILE:LINE:COLUMN: error: …`, the line where the row starts and column 1 where the
+    /// field is named in the message).
+    public func located(in directory: String) -> String {
+        guard case .writeFailed = self else {
+            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+            return prefix + description
+        }
+        return "vtrial: error: \(description)"
+    }
+
     public var description: String {
         switch self {
         case let .missingFile(file):
-            return "\(file): error: missing from the results folder (was the run complete?)"
+            return "\(file):1:1: error: missing from the results folder (was the run complete?)"
         case let .unreadableFile(file, reason):
-            return "\(file): error: cannot be read: \(reason)"
+            return "\(file):1:1: error: cannot be read: \(reason)"
         case let .malformedCSV(file, line, reason):
-            return "\(file):\(line): error: not valid CSV: \(reason)"
+            return "\(file):\(line):1: error: not valid CSV: \(reason)"
         case let .missingColumn(file, column):
-            return "\(file):1: error: the header has no column \(column)"
+            return "\(file):1:1: error: the header has no column \(column)"
         case let .malformedNumber(file, row, line, column, text):
-            return "\(file):\(line): error: row \(row), column \(column): '\(text)' is not a finite number"
+            return "\(file):\(line):1: error: row \(row), column \(column): '\(text)' is not a finite number"
         case let .missingValue(file, row, line, column):
-            return "\(file):\(line): error: row \(row), column \(column) is empty but required"
+            return "\(file):\(line):1: error: row \(row), column \(column) is empty but required"
         case let .invalidManifest(file, reason):
-            return "\(file): error: \(reason)"
+            return "\(file):1:1: error: \(reason)"
         case let .writeFailed(error):
             return "cannot write report.html: \(error)"
         }

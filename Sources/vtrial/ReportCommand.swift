@@ -17,10 +17,15 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "A results folder written by `vtrial run`.") var resultsDirectory: String
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resultsDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            printError("vtrial: error: '\(resultsDirectory)' is not a folder (give a results folder written by `vtrial run`)")
+            throw ExitCode(2)
+        }
         do {
             try ReportBuilder.writeReport(resultsDirectory: resultsDirectory)
         } catch {
-            printError("\(resultsDirectory): error: \(error)")
+            printError(error.located(in: resultsDirectory))
             throw ExitCode(2)
         }
     }
