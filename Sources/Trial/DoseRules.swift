@@ -9,7 +9,8 @@ import Twins
 /// dose time or a rule's evaluation time — the rules due then run in protocol order on the model
 /// values at that time (before any dose at it), then each candidate at that time is given at its
 /// entry's current amount, unless dosing has stopped or a hold's condition holds (a hold whose
-/// condition no longer holds at a dose time is released and that dose is given).
+/// condition no longer holds at a dose time is released and that dose is given). An `on_ae` rule
+/// that did not fire before the doses is tried again on the values after them (`afterDoses`).
 struct DoseRuleDecider: DoseDecider {
     let rules: [DoseRule]
     let ruleTimes: [[Double]]
@@ -78,6 +79,27 @@ struct DoseRuleDecider: DoseDecider {
             log.append(dose)
             given += 1
             lastDose = dose.amount
+        }
+    }
+
+    /// An `on_ae` rule also looks at the values after the doses at its evaluation time: the AE
+    /// table grades a grid value with a bolus given at that time in it, so a grade reached only
+    /// through that bolus (a concentration peak) is an AE reaching the grade at that assessed
+    /// time too. The rule then fires after that dose, for the later doses (the dose already
+    /// given stays as it was); without this it would never fire although adverse_events.csv
+    /// records the grade.
+    var readsOutputsAfterDoses: Bool {
+        rules.contains { if case .adverseEvent = $0.trigger { return true } else { return false } }
+    }
+
+    mutating func afterDoses(checkpoint: Int, time: Double, outputs: [Double]) {
+        for r in rules.indices where !stopped {
+            guard case let .adverseEvent(term, grade) = rules[r].trigger, !fired[r] else { continue }
+            let p = nextTime[r]
+            guard p < ruleTimes[r].count, ruleTimes[r][p] == time else { continue }
+            if adverseEvents[term].definition.grade(outputs: outputs) < grade { continue }
+            fired[r] = true
+            if apply(rules[r].action) { changes += 1 }
         }
     }
 

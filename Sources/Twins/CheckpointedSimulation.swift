@@ -9,6 +9,16 @@ public protocol DoseDecider {
     /// Called once per checkpoint, in time order. `outputs[o]` = output o at `time` before the
     /// events at `time`; append the doses to give at `time` (their `time` must be `time`).
     mutating func decide(checkpoint: Int, time: Double, outputs: [Double], doses: inout [Dose])
+    /// Whether `afterDoses` is called (reading the outputs again costs a little per checkpoint).
+    var readsOutputsAfterDoses: Bool { get }
+    /// Called after the events at a checkpoint's time have acted (a bolus given then is in
+    /// `outputs`, as the grid value at that time has it); for decisions about later doses only.
+    mutating func afterDoses(checkpoint: Int, time: Double, outputs: [Double])
+}
+
+extension DoseDecider {
+    public var readsOutputsAfterDoses: Bool { false }
+    public mutating func afterDoses(checkpoint: Int, time: Double, outputs: [Double]) {}
 }
 
 extension ModelSimulator {
@@ -24,9 +34,10 @@ extension ModelSimulator {
             try checkBuffers(values: values, times: times, outputs: outputs, baseline: baseline, integrals: integrals)
             try customSimulation!.simulate(values: values, parameters: parameters, covariates: covariates, doses: doses, times: times,
                                            outputs: &outputs, baseline: &baseline, integrals: &integrals, steadyState: steadyState,
-                                           checkpoints: checkpoints) {
-                decider.decide(checkpoint: $0, time: $1, outputs: $2, doses: &$3)
-            }
+                                           checkpoints: checkpoints,
+                                           decide: { decider.decide(checkpoint: $0, time: $1, outputs: $2, doses: &$3) },
+                                           readsAfterDoses: decider.readsOutputsAfterDoses,
+                                           afterDoses: { decider.afterDoses(checkpoint: $0, time: $1, outputs: $2) })
             return
         }
         try begin(values: values, doses: doses, treatmentStart: treatmentStart, steadyState: steadyState, times: times,
@@ -40,7 +51,9 @@ extension ModelSimulator {
         var checkpoint = 0
         var infusionRate = 0.0
         var activeInfusions = 0
+        let readsAfterDoses = decider.readsOutputsAfterDoses
         while observation < times.count || checkpoint < checkpoints.count {
+            let firstCheckpoint = checkpoint
             while checkpoint < checkpoints.count, checkpoints[checkpoint] <= time {
                 let at = checkpoints[checkpoint]
                 for (o, kind) in outputKinds.enumerated() { values[o] = outputValue(kind, ode: odeState, row: 0) }
@@ -57,6 +70,10 @@ extension ModelSimulator {
             while eventIndex < events.events.count, events.events[eventIndex].time <= time {
                 apply(events.events[eventIndex].kind, infusionRate: &infusionRate, activeInfusions: &activeInfusions)
                 eventIndex += 1
+            }
+            if readsAfterDoses, checkpoint > firstCheckpoint {
+                for (o, kind) in outputKinds.enumerated() { values[o] = outputValue(kind, ode: odeState, row: 0) }
+                for c in firstCheckpoint..<checkpoint { decider.afterDoses(checkpoint: c, time: checkpoints[c], outputs: values) }
             }
             var segmentEnd = eventIndex < events.events.count ? events.events[eventIndex].time : Double.infinity
             if checkpoint < checkpoints.count { segmentEnd = min(segmentEnd, checkpoints[checkpoint]) }

@@ -222,7 +222,9 @@ struct CustomModelSimulation {
     mutating func simulate(values: [Double], parameters p: SubjectParameters, covariates: [Double], doses: [Dose], times: [Double],
                            outputs: inout [Double], baseline: inout [Double], integrals: inout [Double],
                            steadyState: SteadyStateRegimen? = nil, checkpoints: [Double] = [],
-                           decide: (_ checkpoint: Int, _ time: Double, _ outputs: [Double], _ doses: inout [Dose]) -> Void = { _, _, _, _ in }) throws(SimulationError) {
+                           decide: (_ checkpoint: Int, _ time: Double, _ outputs: [Double], _ doses: inout [Dose]) -> Void = { _, _, _, _ in },
+                           readsAfterDoses: Bool = false,
+                           afterDoses: (_ checkpoint: Int, _ time: Double, _ outputs: [Double]) -> Void = { _, _, _ in }) throws(SimulationError) {
         let layout = plan.program.layout
         guard covariates.count >= layout.covariateCount else {
             throw SimulationError(time: 0, message: "the custom model reads \(layout.covariateCount) covariates; \(covariates.count) were given")
@@ -255,6 +257,7 @@ struct CustomModelSimulation {
         var infusionRate = 0.0, activeInfusions = 0
         var decided: [Dose] = []
         while observation < times.count || checkpoint < checkpoints.count {
+            let firstCheckpoint = checkpoint
             while checkpoint < checkpoints.count, checkpoints[checkpoint] <= time {
                 let at = checkpoints[checkpoint]
                 let values = state.withUnsafeBufferPointer { y in Array(observationValues(time: at, row: y)) }
@@ -280,6 +283,10 @@ struct CustomModelSimulation {
             while eventIndex < events.count, events[eventIndex].time <= time {
                 apply(events[eventIndex], infusionRate: &infusionRate, activeInfusions: &activeInfusions)
                 eventIndex += 1
+            }
+            if readsAfterDoses, checkpoint > firstCheckpoint {
+                let values = state.withUnsafeBufferPointer { y in Array(observationValues(time: time, row: y)) }
+                for c in firstCheckpoint..<checkpoint { afterDoses(c, checkpoints[c], values) }
             }
             var end = eventIndex < events.count ? events[eventIndex].time : Double.infinity
             if checkpoint < checkpoints.count { end = min(end, checkpoints[checkpoint]) }

@@ -136,6 +136,57 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
         #expect(r.facts.lastDose == 50)
     }
 
+    /// `on_ae` on a grade that only the bolus reaches: grade 2 is C > 5.5, assessed every 12 h with
+    /// 100 mg every 12 h. Before each dose C is at most 5e^{−1.2}(1 + e^{−1.2} + e^{−2.4}) = 2.10;
+    /// after the 12-h dose it is 5e^{−1.2} + 5 = 6.51, the grid value adverse_events.csv grades
+    /// (grade 2 at 12 h). The rule fires then, after that dose: the doses from 24 h are halved.
+    /// (It never fired before: it read only the values before the dose.) The same on a custom
+    /// model, dA/dt = −0.1·A with the doses into A and grade 2 at A > 110 (A = 20·C).
+    @Test func onAdverseEventReachedThroughTheBolusAtTheAssessedTime() throws {
+        let extra = """
+        adverse_events:
+          - { term: High, variable: C, grades: { 1: "> 2", 2: "> 5.5" }, assess: { every: 12 h } }
+        """
+        let yaml = rulesProtocol(duration: "48 h", observe: "6 h", dosing: "{ amount: 100 mg, every: 12 h, doses: 4 }",
+                                 rules: "      - { on_ae: { term: High, grade: 2 }, then: { scale: 0.5 } }", extra: extra)
+        let r = try runOne(yaml)
+        #expect(r.doses.map(\.amount) == [100, 100, 50, 50])
+        #expect(r.facts.doseChanges == 1)
+        #expect(r.space.adverseEvents[0].grade == 2)
+        #expect(r.space.adverseEvents[0].onset == 12)
+        let custom = """
+        protocol: RULES-CUSTOM
+        seed: 1
+        subjects: 1
+        population:
+          population: p
+          covariates:
+            WT: { dist: uniform, min: 60, max: 80 }
+        duration: 48 h
+        observe: 6 h
+        model:
+          custom:
+            parameters: { K: 0.1 }
+            states: { A: { initial: 0 } }
+            odes: { A: "-K * A" }
+            outputs: [A]
+            doses_into: A
+          solver: { rtol: 1e-10, atol: 1e-12 }
+        arms:
+          - name: ruled
+            dosing: { amount: 100 mg, route: iv-bolus, every: 12 h, doses: 4 }
+            rules:
+              - { on_ae: { term: High, grade: 2 }, then: { scale: 0.5 } }
+        endpoints:
+          - { id: A6, variable: A, at: 6 h }
+        adverse_events:
+          - { term: High, variable: A, grades: { 1: "> 40", 2: "> 110" }, assess: { every: 12 h } }
+        """
+        let c = try runOne(custom)
+        #expect(c.doses.map(\.amount) == [100, 100, 50, 50])
+        #expect(c.facts.doseChanges == 1)
+    }
+
     /// A grade-2 trigger that C never reaches leaves the doses alone.
     @Test func onAdverseEventNotReached() throws {
         let extra = """
