@@ -189,6 +189,11 @@ public struct CohortSynthesizer: Sendable {
     }
 
     func describe(_ values: [Double], count: Int) -> String {
-        (0..<count).map { "\(registerNames[$0]) = \(values[$0])" }.joined(separator: ", ")
+        (0..<count).map { i in
+            if let levels = levels(ofRegister: i), values[i] >= 0, Int(values[i]) < levels.count {
+                return "\(registerNames[i]) = \(levels[Int(values[i])])"
+            }
+            return "\(registerNames[i]) = \(values[i])"
+        }.joined(separator: ", ")
     }
 }

@@ -27,11 +27,13 @@ public enum PopulationError: Error, Equatable, Sendable, CustomStringConvertible
     case subjectBeyondCohortTable(subject: Int, rows: Int)
 
     /// Where in the population's file the error lies, when the spec knows it: the `inclusion`
-    /// key for criteria that are rarely satisfied, the `correlations` key for correlations.
+    /// key for criteria that are rarely satisfied, the `correlations` key for correlations, a
+    /// derived covariate's formula.
     public func place(in spec: PopulationSpec) -> SourcePlace? {
         switch self {
         case .inclusionRarelySatisfied: return spec.inclusionPlace
         case .invalidCorrelation, .correlationsNotPositiveDefinite: return spec.correlationsPlace
+        case let .nonFiniteDerivedCovariate(name, _, _): return spec.derivedPlaces[name]
         default: return nil
         }
     }

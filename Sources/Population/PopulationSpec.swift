@@ -21,6 +21,9 @@ public struct PopulationSpec: Sendable {
     /// population is drawn from (`PopulationError.place(in:)`); nil for a spec built in code.
     public var inclusionPlace: SourcePlace?
     public var correlationsPlace: SourcePlace?
+    /// Where each derived covariate's formula was written (by name), for a formula that is not
+    /// finite for a drawn subject or a table row.
+    public var derivedPlaces: [String: SourcePlace] = [:]
 
     public init(name: String, covariates: [CovariateSpec], correlations: [CovariateCorrelation] = [],
                 derived: [DerivedCovariate] = [], inclusion: [InclusionCriterion] = [], table: CohortTable? = nil) {
@@ -35,6 +38,23 @@ public struct PopulationSpec: Sendable {
     /// Covariate names (or the cohort table's columns) then derived names: the register layout,
     /// and the column order of subjects.csv.
     public var allNames: [String] { (table?.columns ?? covariates.map(\.name)) + derived.map(\.name) }
+
+    /// Why `distribution` defines no distribution to draw `name` from (sd ≤ 0, bounds holding no
+    /// probability, probabilities not summing to 1, …), or nil: the check the synthesizer makes,
+    /// for the decoder to report at the covariate's place, every covariate at once.
+    public static func distributionProblem(name: String, _ distribution: CovariateDistribution) -> String? {
+        do {
+            if case let .categorical(levels, probabilities) = distribution {
+                try SyntheticCovariates.validateCategorical(name, levels, probabilities)
+            } else {
+                _ = try CovariateMarginal(name: name, distribution)
+            }
+            return nil
+        } catch {
+            if case let .invalidDistribution(_, reason) = error { return reason }
+            return error.description
+        }
+    }
 }
 
 public struct CovariateSpec: Sendable, Equatable {

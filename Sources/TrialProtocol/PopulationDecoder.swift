@@ -64,6 +64,11 @@ struct PopulationDecoder {
                 continue
             }
             if let distribution = decodeDistribution(value, covariate: name) {
+                // What the synthesizer would refuse (e.g. bounds beyond ±38 SD), here at its place.
+                if let problem = PopulationSpec.distributionProblem(name: name, distribution) {
+                    reader.error("covariate \(name): \(problem)", at: value)
+                    continue
+                }
                 out.append(CovariateSpec(name: name, distribution: distribution))
             }
         }
@@ -207,6 +212,7 @@ struct PopulationDecoder {
             let current = spec
             if let formula = reader.expression(value, key: name, knownNames: known, resolve: { current.binding(for: $0) }) {
                 spec.derived.append(DerivedCovariate(name: name, formula: formula))
+                spec.derivedPlaces[name] = place(of: value)
             }
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Population
+@testable import Population
 import Testing
 @testable import TrialProtocol
 
@@ -43,6 +43,40 @@ import Testing
             "7:15: error: `rho` must be in (-1, 1); got 1",
             "11:15: error: in `inclusion`: unexpected name 'and' after a complete expression",
         ])
+    }
+
+    /// What the synthesizer would refuse is found while the file is read, at each covariate's
+    /// place, every one of them (they were reported one at a time, naming the protocol, with no
+    /// place); a derived covariate that turns out not finite for a drawn subject is placed at
+    /// its formula, with categorical covariates given by their level names.
+    @Test func distributionsWithoutProbabilityAndDerivedCovariatesAreLocated() throws {
+        let yaml = """
+        covariates:
+          WT: { dist: normal, mean: 70, sd: 1, min: 150, max: 160 }
+          HT: { dist: normal, mean: 0, sd: 1, min: -60, max: -50 }
+        """
+        #expect(populationErrors(yaml) == [
+            "2:7: error: covariate WT: the interval [150.0, 160.0] holds no probability of the distribution (it lies beyond ±38 standard deviations): widen it or move the mean",
+            "3:7: error: covariate HT: the interval [-60.0, -50.0] holds no probability of the distribution (it lies beyond ±38 standard deviations): widen it or move the mean",
+        ])
+        let folder = TemporaryFolder()
+        let path = folder.write("population.yaml", """
+        covariates:
+          SEX: { dist: categorical, levels: { M: 0.5, F: 0.5 } }
+          AGE: { dist: uniform, min: 20, max: 40 }
+        derived:
+          LA: log(AGE - 30)
+        """)
+        let spec = try ProtocolLoader.loadPopulation(path: path)
+        #expect(PopulationError.nonFiniteDerivedCovariate(name: "LA", formula: "", inputs: "").place(in: spec)
+                == SourcePlace(file: path, line: 5, column: 7))
+        let synthesizer = try CohortSynthesizer(spec)
+        var values = [Double](repeating: 0, count: 3)
+        #expect(synthesizer.describe([1, 25, 0], count: 2) == "SEX = F, AGE = 25.0")
+        #expect(throws: PopulationError.nonFiniteDerivedCovariate(name: "LA", formula: "log(AGE - 30)", inputs: "SEX = M, AGE = 25.0")) {
+            values[0] = 0; values[1] = 25
+            _ = try synthesizer.completeAndCheck(&values)
+        }
     }
 
     @Test func correlationsAreBetweenContinuousCovariates() {
