@@ -34,6 +34,15 @@ struct MappingFields {
 struct NodeReader {
     var file: String
     var log: DiagnosticLog
+    /// The file's text as Yams read it, in Unicode scalars (for positions inside multi-line
+    /// scalars); nil for nodes made in code.
+    var source: [Unicode.Scalar]?
+
+    init(file: String, log: DiagnosticLog, text: String? = nil) {
+        self.file = file
+        self.log = log
+        source = text.map { Array($0.unicodeScalars) }
+    }
 
     // MARK: Diagnostics
 
@@ -51,11 +60,93 @@ struct NodeReader {
         error("in `\(key)`: \(expressionError.message)", position: position(inside: node, offset: expressionError.offset))
     }
 
+    /// The position of the value's `offset`-th Unicode scalar in the file. A single-line plain
+    /// or quoted scalar is its mark's column plus the offset (plus one for the opening quote);
+    /// otherwise (a multi-line or block scalar, escapes, doubled quotes) the value is walked
+    /// along the file's text from the mark: folded line breaks and their indentation, a literal
+    /// block's indentation, escape sequences and `''` stand for the value's characters as YAML
+    /// reads them.
     func position(inside node: Node, offset: Int) -> SourcePosition? {
         guard let mark = node.mark else { return nil }
         var shift = offset
-        if case let .scalar(scalar) = node, scalar.style == .singleQuoted || scalar.style == .doubleQuoted { shift += 1 }
-        return SourcePosition(line: mark.line, column: mark.column + shift)
+        guard case let .scalar(scalar) = node else { return SourcePosition(line: mark.line, column: mark.column + shift) }
+        if scalar.style == .singleQuoted || scalar.style == .doubleQuoted { shift += 1 }
+        let simple = SourcePosition(line: mark.line, column: mark.column + shift)
+        guard let text = source, let located = Self.align(Array(scalar.string.unicodeScalars).prefix(offset), style: scalar.style,
+                                                          from: SourcePosition(mark), in: text) else { return simple }
+        return located
+    }
+
+    /// Walks `value` along `text` from `start` (the scalar's mark); nil when the text does not
+    /// read as the value (then the simple column is used).
+    static func align(_ value: ArraySlice<Unicode.Scalar>, style: Node.Scalar.Style, from start: SourcePosition,
+                      in text: [Unicode.Scalar]) -> SourcePosition? {
+        // The index of the mark: `line` − 1 line breaks, then `column` − 1 scalars.
+        var s = 0, line = 1
+        while line < start.line {
+            guard s < text.count else { return nil }
+            if text[s] == "\n" { line += 1 }
+            s += 1
+        }
+        s += start.column - 1
+        guard s <= text.count else { return nil }
+        func skipBlanks() { while s < text.count, text[s] == " " || text[s] == "\t" || text[s] == "\r" { s += 1 } }
+        switch style {
+        case .singleQuoted, .doubleQuoted:
+            s += 1
+        case .literal, .folded:
+            // The value starts on the line after the indicator, past its indentation.
+            while s < text.count, text[s] != "\n" { s += 1 }
+            s += 1
+            skipBlanks()
+        default:
+            break
+        }
+        for c in value {
+            var matched = false
+            while !matched {
+                guard s < text.count else { return nil }
+                let t = text[s]
+                if style == .doubleQuoted, t == "\\" {
+                    guard s + 1 < text.count else { return nil }
+                    let e = text[s + 1]
+                    if e == "\n" || e == "\r" {
+                        // An escaped line break continues the line: nothing of the value.
+                        s += 2
+                        while s < text.count, text[s] == "\n" { s += 1 }
+                        skipBlanks()
+                        continue
+                    }
+                    s += 2 + (e == "x" ? 2 : e == "u" ? 4 : e == "U" ? 8 : 0)
+                    matched = true
+                } else if style == .singleQuoted, t == "'", c == "'", s + 1 < text.count, text[s + 1] == "'" {
+                    s += 2
+                    matched = true
+                } else if t == c {
+                    s += 1
+                    if c == "\n" { skipBlanks() }   // a literal block's next line: past its indentation
+                    matched = true
+                } else if t == "\n" || t == "\r" {
+                    // A folded line break (a space in the value) and the next line's indentation.
+                    s += 1
+                    while s < text.count, text[s] == "\n" || text[s] == "\r" { s += 1 }
+                    skipBlanks()
+                    if c == " " { matched = true }
+                } else if t == " " || t == "\t" {
+                    s += 1      // blanks before a folded line break
+                } else {
+                    return nil
+                }
+            }
+        }
+        // The token may begin after a folded break.
+        while s < text.count, text[s] == "\n" || text[s] == "\r" || ((text[s] == " " || text[s] == "\t") && value.last == " ") {
+            if text[s] == "\n" { s += 1; skipBlanks() } else { s += 1 }
+        }
+        // Line and column of index s.
+        var l = 1, lineStart = 0
+        for i in 0..<min(s, text.count) where text[i] == "\n" { l += 1; lineStart = i + 1 }
+        return SourcePosition(line: l, column: s - lineStart + 1)
     }
 
     static func describe(_ node: Node) -> String {

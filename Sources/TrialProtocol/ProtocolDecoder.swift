@@ -130,7 +130,7 @@ final class ProtocolDecoder {
                 }
                 return nil
             }
-            let fileReader = NodeReader(file: path, log: reader.log)
+            let fileReader = NodeReader(file: path, log: reader.log, text: source.text)
             let name = (path.split(separator: "/").last.map(String.init) ?? path).replacingOccurrences(of: ".yaml", with: "").replacingOccurrences(of: ".yml", with: "")
             return PopulationDecoder(reader: fileReader, directory: directoryOf(path)).decode(source.root, defaultName: name)
         }

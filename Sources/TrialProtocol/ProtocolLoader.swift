@@ -18,7 +18,7 @@ public enum ProtocolLoader {
     }
 
     private static func decode(_ source: YAMLSource, log: DiagnosticLog) throws(ProtocolLoadError) -> ProtocolDefinition {
-        let decoder = ProtocolDecoder(reader: NodeReader(file: source.path, log: log), directory: directoryOf(source.path))
+        let decoder = ProtocolDecoder(reader: NodeReader(file: source.path, log: log, text: source.text), directory: directoryOf(source.path))
         guard let definition = decoder.decode(source), log.isEmpty else { throw log.report() }
         return definition
     }
@@ -30,7 +30,7 @@ public enum ProtocolLoader {
         guard let source = YAMLSource.load(path: path, log: log) else { throw log.report() }
         let base = path.split(separator: "/").last.map(String.init) ?? path
         let name = base.hasSuffix(".yaml") ? String(base.dropLast(5)) : (base.hasSuffix(".yml") ? String(base.dropLast(4)) : base)
-        let decoder = PopulationDecoder(reader: NodeReader(file: path, log: log), directory: directoryOf(path))
+        let decoder = PopulationDecoder(reader: NodeReader(file: path, log: log, text: source.text), directory: directoryOf(path))
         guard let spec = decoder.decode(source.root, defaultName: name), log.isEmpty else { throw log.report() }
         return spec
     }

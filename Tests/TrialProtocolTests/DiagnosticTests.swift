@@ -30,6 +30,21 @@ import Testing
         ])
     }
 
+    /// An error inside a multi-line or escaped scalar is placed at its token in the file, not
+    /// at the scalar's first line plus the offset in its folded value.
+    @Test func expressionErrorsInsideMultiLineScalars() {
+        func errors(_ when: String) -> [String] {
+            protocolErrors(minimalProtocol.replacing("    when: \"E < 60\"\n", with: when))
+        }
+        let message = "error: in `when`: unknown name 'EE'; did you mean 'E'?"
+        #expect(errors("    when: >-\n      E * 2 +\n      EE < 60\n") == ["25:7: " + message])
+        #expect(errors("    when: E * 2 +\n      EE < 60\n") == ["24:7: " + message])
+        #expect(errors("    when: \"E * 2 +\n      EE < 60\"\n") == ["24:7: " + message])
+        #expect(errors("    when: |-\n      E * 2 +\n      EE < 60\n") == ["25:7: " + message])
+        // An escape sequence stands for one character of the value.
+        #expect(errors("    when: \"E * \\u0032\\x30 + EE < 60\"\n") == ["23:29: " + message])
+    }
+
     @Test func atMostTwentyErrorsAreReported() {
         var yaml = minimalProtocol
         for i in 0..<25 { yaml += "unknown_\(i): 1\n" }
