@@ -69,6 +69,21 @@ public struct CohortSynthesizer: Sendable {
         return nil
     }
 
+    /// For a cohort table, each row a subject may be drawn from (those that satisfy the inclusion
+    /// criteria), with its place in the file when the table was read from one: `body` gets the
+    /// place and the row's registers (columns, then derived covariates). Nothing for a synthetic
+    /// population.
+    public func forEachTableRow(_ body: (_ place: SourcePlace?, _ registers: [Double]) throws -> Void) rethrows {
+        guard case let .table(rows) = source, let table = spec.table else { return }
+        var values = [Double](repeating: 0, count: rows.width)
+        for row in 0..<rows.count {
+            rows.copy(row: row, into: &values)
+            let index = rows.tableIndices[row]
+            let place = table.path.flatMap { path in table.rowLines.map { SourcePlace(file: path, line: $0[index], column: 1) } }
+            try body(place, values)
+        }
+    }
+
     /// The level names of a categorical register (`values[register]` is an index into them), or
     /// `nil` for a numeric one.
     public func levels(ofRegister register: Int) -> [String]? {

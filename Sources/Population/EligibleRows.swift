@@ -6,6 +6,8 @@ struct EligibleRows: Sendable {
     let count: Int
     let totalRows: Int
     let sampling: CohortTable.Sampling
+    /// The table's index of each kept row.
+    let tableIndices: [Int]
 
     init(table: CohortTable, derived: [DerivedCovariate], inclusion: [InclusionCriterion]) throws(PopulationError) {
         let columns = table.columns.count
@@ -18,6 +20,7 @@ struct EligibleRows: Sendable {
             throw .malformedCohortTable(row: 0, reason: "\(table.levels.count) level lists for \(columns) columns")
         }
         var kept: [Double] = []
+        var indices: [Int] = []
         var values = [Double](repeating: 0, count: width)
         rows: for (r, row) in table.rows.enumerated() {
             // Rows are numbered as in the file: the header is line 1.
@@ -38,8 +41,10 @@ struct EligibleRows: Sendable {
                 if !(holds != 0) || holds.isNaN { continue rows }
             }
             kept.append(contentsOf: values)
+            indices.append(r)
         }
         registers = kept
+        tableIndices = indices
         count = kept.count / Swift.max(width, 1)
     }
 

@@ -120,11 +120,18 @@ public struct CohortTable: Sendable {
     /// Row-major values, `rows.count` × `columns.count`.
     public var rows: [[Double]]
     public var sampling: Sampling
-    public init(columns: [String], levels: [[String]?], rows: [[Double]], sampling: Sampling) {
+    /// The file it was read from and the line of each row (for errors placed at a row); nil for
+    /// a table made in code.
+    public var path: String?
+    public var rowLines: [Int]?
+    public init(columns: [String], levels: [[String]?], rows: [[Double]], sampling: Sampling,
+                path: String? = nil, rowLines: [Int]? = nil) {
         self.columns = columns
         self.levels = levels
         self.rows = rows
         self.sampling = sampling
+        self.path = path
+        self.rowLines = rowLines
     }
 }
 

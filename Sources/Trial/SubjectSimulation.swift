@@ -185,13 +185,7 @@ extension TrialPlan {
             for i in plans.indices {
                 var theta = typicals[arm * plans.count + i].value(covariates: space.covariates)
                 if !plans[i].covariateEffects.isEmpty {
-                    for effect in plans[i].covariateEffects {
-                        let c = space.covariates[effect.covariate]
-                        switch effect.kind {
-                        case let .power(exponent, reference): theta *= Foundation.pow(c / reference, exponent)
-                        case let .categorical(multipliers): theta *= multipliers[Int(c)]
-                        }
-                    }
+                    theta = plans[i].applyingCovariateEffects(theta, covariates: space.covariates)
                 }
                 space.typical[i] = theta
                 space.parameters[i] = theta

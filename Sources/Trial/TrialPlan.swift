@@ -220,7 +220,26 @@ public struct TrialPlan: Sendable {
         }
         arms = try definition.arms.map { try ArmPlan(arm: $0, model: modelDefinition, gridStep: gridStepValue, ruleTimes: ruleTimes) }
         let parameterPlans = parameters
-        typicalByArm = arms.flatMap { arm in parameterPlans.indices.map { arm.parameterOverrides[$0] ?? parameterPlans[$0].typical } }
+        let typicals = arms.flatMap { arm in parameterPlans.indices.map { arm.parameterOverrides[$0] ?? parameterPlans[$0].typical } }
+        typicalByArm = typicals
+        // A cohort table's rows are all known: each one's typical values (before η) are checked
+        // now, as the run checks each subject drawn from it, so that `vtrial check` and the run
+        // refuse the protocol at the row rather than part-way through the run.
+        let armNames = arms.map(\.name)
+        try synthesizer.forEachTableRow { place, registers in
+            for (a, armName) in armNames.enumerated() {
+                for (i, plan) in parameterPlans.enumerated() {
+                    let theta = plan.applyingCovariateEffects(typicals[a * parameterPlans.count + i].value(covariates: registers), covariates: registers)
+                    let problem = theta.isFinite ? plan.typicalValueProblem(theta).map { "must be \($0)" } : "is not finite"
+                    guard let problem else { continue }
+                    let covariates = zip(synthesizer.registerNames, registers.indices).map { name, k in
+                        "\(name) = " + (synthesizer.levels(ofRegister: k).flatMap { levels in registers[k] >= 0 && Int(registers[k]) < levels.count ? levels[Int(registers[k])] : nil }
+                                        ?? "\(registers[k])")
+                    }.joined(separator: ", ")
+                    throw PlanError("the typical value of \(plan.name) for this cohort row (arm \(armName)) is \(theta) and \(problem) (\(covariates))", place: place)
+                }
+            }
+        }
         armSizes = definition.allocation
         var start: [Int] = []
         var next = 0
@@ -286,7 +305,12 @@ public struct TrialPlan: Sendable {
 /// An input problem found while planning (beyond what the file decoder checks).
 public struct PlanError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// Where in an input file the problem lies, when it has a place (a cohort table's row).
+    public var place: SourcePlace?
+    public init(_ description: String, place: SourcePlace? = nil) {
+        self.description = description
+        self.place = place
+    }
 }
 
 /// How one model parameter of one subject is formed (SPEC §4 "Variability"):
@@ -304,6 +328,19 @@ public struct ParameterPlan: Sendable {
     /// logit needs θ in [0, 1] ((0, 1) with variability); a signed parameter takes any value.
     /// (A constant is checked when the protocol is read; a value computed from covariates can
     /// only be checked per subject.)
+    /// `theta` times the covariate effects of `covariates` (SPEC §4), in their order.
+    @inline(__always) func applyingCovariateEffects(_ theta: Double, covariates: [Double]) -> Double {
+        var theta = theta
+        for effect in covariateEffects {
+            let c = covariates[effect.covariate]
+            switch effect.kind {
+            case let .power(exponent, reference): theta *= Foundation.pow(c / reference, exponent)
+            case let .categorical(multipliers): theta *= multipliers[Int(c)]
+            }
+        }
+        return theta
+    }
+
     @inline(__always) func typicalValueProblem(_ theta: Double) -> String? {
         switch scale {
         case .logNormal:

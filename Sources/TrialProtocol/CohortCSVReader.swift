@@ -64,7 +64,8 @@ enum CohortCSVReader {
             }
         }
         guard log.diagnostics.count == errorsBefore else { return nil }
-        return CohortTable(columns: columns, levels: levels, rows: values, sampling: sampling)
+        return CohortTable(columns: columns, levels: levels, rows: values, sampling: sampling,
+                           path: path, rowLines: rows.map { $0.lines.first ?? 0 })
     }
 
     struct Failure: Error { var line: Int; var column: Int; var message: String }

@@ -49,5 +49,8 @@ func inputErrorLine(_ error: Error, file: String, population: PopulationSpec?) -
     if let error = error as? PopulationError, let population, let place = error.place(in: population) {
         return "\(place.file):\(place.line):\(place.column): error: \(error)"
     }
+    if let error = error as? PlanError, let place = error.place {
+        return "\(place.file):\(place.line):\(place.column): error: \(error)"
+    }
     return "\(file): error: \(error)"
 }

@@ -95,6 +95,20 @@ struct InvalidInputTests {
         }
     }
 
+    @Test("a cohort table row that gives a parameter no valid value is refused at that row, by run and check")
+    func cohortRowWithAnInvalidParameter() throws {
+        let protocolPath = E2E.fixture("invalid/cohort-row-invalid.yaml").path
+        for arguments in [["run", protocolPath], ["check", protocolPath]] {
+            let result = arguments[0] == "run" ? try Self.run(arguments).result : try E2E.vtrial(arguments)
+            #expect(result.status == 2, "\(arguments[0]): stderr \(result.stderr)")
+            let located = result.stderr.split(separator: "\n").compactMap(Self.diagnostic)
+            #expect(located.count == 1, "\(arguments[0]): \(result.stderr)")
+            let hit = try #require(located.first)
+            #expect(hit.path.hasSuffix("cohort-row-invalid.csv") && hit.line == 3 && hit.column == 1, "\(arguments[0]): \(result.stderr)")
+            #expect(hit.message == "the typical value of CL for this cohort row (arm active) is -nan and is not finite (WT = -70.0, SEX = M)")
+        }
+    }
+
     @Test("several errors of one file are reported in one run")
     func severalErrors() throws {
         let path = E2E.fixture("invalid/several-errors.yaml").path
