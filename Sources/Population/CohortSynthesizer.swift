@@ -185,16 +185,24 @@ public struct CohortSynthesizer: Sendable {
     }
 
     /// Evaluates the derived covariates in order, then the inclusion criteria; `true` when every
-    /// criterion holds (a NaN criterion value does not).
+    /// criterion holds (a NaN criterion value does not). A derived covariate that is not finite
+    /// is an error only for a candidate the criteria accept: one they reject (`X > 0` with
+    /// `LX: log(X)`) is drawn again like any other (SPEC §3: criteria are enforced by resampling).
     @inline(__always)
     func completeAndCheck(_ values: inout [Double]) throws(PopulationError) -> Bool {
+        var nonFinite: (index: Int, inputs: String)?
         for (j, derived) in spec.derived.enumerated() {
             let value = derived.formula.evaluate(values)
-            guard value.isFinite else {
-                throw .nonFiniteDerivedCovariate(name: derived.name, formula: derived.formula.source,
-                                                 inputs: describe(values, count: covariateCount + j))
-            }
+            if !value.isFinite, nonFinite == nil { nonFinite = (j, describe(values, count: covariateCount + j)) }
             values[covariateCount + j] = value
+        }
+        if let (j, inputs) = nonFinite {
+            for criterion in spec.inclusion {
+                let holds = criterion.condition.evaluate(values)
+                if !(holds != 0) || holds.isNaN { return false }
+            }
+            let derived = spec.derived[j]
+            throw .nonFiniteDerivedCovariate(name: derived.name, formula: derived.formula.source, inputs: inputs)
         }
         for criterion in spec.inclusion {
             let holds = criterion.condition.evaluate(values)

@@ -28,17 +28,23 @@ struct EligibleRows: Sendable {
                 throw .malformedCohortTable(row: r + 2, reason: "\(row.count) values for \(columns) columns")
             }
             for c in 0..<columns { values[c] = row[c] }
+            var nonFinite: DerivedCovariate?
             for (j, d) in derived.enumerated() {
                 let value = d.formula.evaluate(values)
-                guard value.isFinite else {
-                    let inputs = (0..<columns).map { "\(table.columns[$0]) = \(row[$0])" }.joined(separator: ", ")
-                    throw .nonFiniteDerivedCovariate(name: d.name, formula: d.formula.source, inputs: "row \(r + 2): \(inputs)")
-                }
+                if !value.isFinite, nonFinite == nil { nonFinite = d }
                 values[columns + j] = value
             }
             for criterion in inclusion {
                 let holds = criterion.condition.evaluate(values)
                 if !(holds != 0) || holds.isNaN { continue rows }
+            }
+            // Not finite for a row the criteria keep (a row they leave out is never drawn).
+            if let d = nonFinite {
+                let inputs = (0..<columns).map { c in
+                    "\(table.columns[c]) = " + (table.levels[c].flatMap { l in row[c] >= 0 && Int(row[c]) < l.count ? l[Int(row[c])] : nil } ?? "\(row[c])")
+                }.joined(separator: ", ")
+                let line = table.rowLines.map { "line \($0[r])" } ?? "row \(r + 2)"
+                throw .nonFiniteDerivedCovariate(name: d.name, formula: d.formula.source, inputs: "\(line): \(inputs)")
             }
             kept.append(contentsOf: values)
             indices.append(r)

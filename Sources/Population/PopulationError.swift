@@ -25,6 +25,8 @@ public enum PopulationError: Error, Equatable, Sendable, CustomStringConvertible
     /// An `as-is` cohort asked for a subject beyond its rows (the protocol must ask for exactly
     /// `CohortSynthesizer.tableRowCount` subjects per replicate).
     case subjectBeyondCohortTable(subject: Int, rows: Int)
+    /// `vtrial cohort` asked an `as-is` cohort for another number of subjects than its rows.
+    case asIsSubjectCount(requested: Int, rows: Int)
 
     /// Where in the population's file the error lies, when the spec knows it: the `inclusion`
     /// key for criteria that are rarely satisfied, the `correlations` key for correlations, a
@@ -57,6 +59,8 @@ public enum PopulationError: Error, Equatable, Sendable, CustomStringConvertible
                 + "or bound the covariates it reads"
         case let .malformedCohortTable(row, reason):
             return "cohort table row \(row): \(reason)"
+        case let .asIsSubjectCount(requested, rows):
+            return "an as-is cohort uses every row once: ask for exactly \(rows) subjects (--subjects \(rows)), not \(requested)"
         case let .subjectBeyondCohortTable(subject, rows):
             return "subject \(subject) requested from an as-is cohort of \(rows) rows: ask for exactly \(rows) subjects"
         }

@@ -12,6 +12,10 @@ public enum CohortExport {
     public static func write(_ spec: PopulationSpec, subjects: Int, seed: UInt64, to path: String?) throws {
         let synthesizer = try CohortSynthesizer(spec)
         if spec.table == nil, !spec.inclusion.isEmpty { _ = try synthesizer.acceptanceRate(seed: seed) }
+        // SPEC §3: as-is uses every row once (fewer subjects would leave rows out unnoticed).
+        if spec.table?.sampling == .asIs, let rows = synthesizer.tableRowCount, rows != subjects {
+            throw PopulationError.asIsSubjectCount(requested: subjects, rows: rows)
+        }
         let replicate = synthesizer.replicate(seed: seed, replicate: 1)
         let names = synthesizer.registerNames
         let levels = names.indices.map { synthesizer.levels(ofRegister: $0) }
@@ -28,7 +32,17 @@ public enum CohortExport {
         }
         if let problem = rows.firstProblem { throw PlanError("cohort CSV: \(problem)") }
         if let path {
-            _ = try writeFileAtomically(rows.bytes, to: path)
+            var failure: OutputError?
+            do throws(OutputError) {
+                _ = try writeFileAtomically(rows.bytes, to: path)
+            } catch {
+                failure = error
+            }
+            if let failure {
+                // Named as the user gave it, not the hidden temporary file it failed on.
+                if case let .cannotOpenFile(_, code) = failure { throw PlanError("cannot write '\(path)': \(String(cString: strerror(code)))") }
+                throw failure
+            }
         } else {
             FileHandle.standardOutput.write(Data(rows.bytes))
         }

@@ -95,6 +95,26 @@ struct CLITests {
         }
     }
 
+    @Test("vtrial cohort: an as-is table needs exactly its row count; an unwritable --out is named as given")
+    func cohortAsIsAndUnwritableOut() throws {
+        let dir = try E2E.temporaryDirectory()
+        defer { E2E.remove(dir) }
+        try Data("WT\n60\n70\n80\n".utf8).write(to: dir.appendingPathComponent("rows.csv"))
+        let population = dir.appendingPathComponent("asis.yaml")
+        try Data("population: asis\ncsv: rows.csv\nsample: as-is\n".utf8).write(to: population)
+        let fewer = try E2E.vtrial(["cohort", population.path, "--subjects", "2"])
+        #expect(fewer.status == 2)
+        #expect(fewer.stdout.isEmpty)
+        #expect(fewer.stderr.contains("an as-is cohort uses every row once: ask for exactly 3 subjects (--subjects 3), not 2"), "\(fewer.stderr)")
+        let all = try E2E.vtrial(["cohort", population.path, "--subjects", "3"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(Set(all.stdout.split(separator: "\n").dropFirst()) == ["60", "70", "80"])
+        let missing = dir.appendingPathComponent("no/such/folder/c.csv").path
+        let unwritable = try E2E.vtrial(["cohort", population.path, "--subjects", "3", "--out", missing])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.contains("cannot write '\(missing)': No such file or directory"), "\(unwritable.stderr)")
+    }
+
     @Test("vtrial run: stdout empty, no progress bar when stderr is a pipe")
     func quietRun() throws {
         let out = try E2E.temporaryDirectory()

@@ -75,4 +75,38 @@ struct InclusionTests {
             #expect(name == "BAD" && formula == "log(HT - 500)" && inputs.hasPrefix("HT = "))
         }
     }
+
+    /// SPEC §3: criteria are enforced by resampling. A derived covariate that is not finite for a
+    /// candidate the criteria reject (LX = log(X) with X > 0, or a criterion on LX itself) is
+    /// drawn again; for one they accept it is still the error above.
+    @Test("A derived covariate that is not finite only for rejected candidates is no error")
+    func nonFiniteDerivedOfRejectedCandidates() throws {
+        for criterion in ["X > 0", "LX > -100"] {
+            let spec = try makeSpec([("X", .normal(mean: 1, sd: 1, lower: nil, upper: nil))], derived: [("LX", "log(X)")], inclusion: [criterion])
+            let synthesizer = try CohortSynthesizer(spec)
+            var values: [Double] = []
+            for s in 0..<200 {
+                try synthesizer.subject(seed: 3, replicate: 1, subject: s, into: &values)
+                #expect(values[0] > 0 && values[1] == Foundation.log(values[0]))
+            }
+        }
+        let unrelated = try makeSpec([("X", .normal(mean: 1, sd: 1, lower: nil, upper: nil))], derived: [("LX", "log(X)")], inclusion: ["X < 100"])
+        var values: [Double] = []
+        #expect(throws: PopulationError.self) {
+            for s in 0..<200 { try CohortSynthesizer(unrelated).subject(seed: 3, replicate: 1, subject: s, into: &values) }
+        }
+    }
+
+    /// The same for a cohort table: a row the criteria leave out is never drawn, so its derived
+    /// value does not matter; a kept row's does, named with its line.
+    @Test("A cohort table row left out by the criteria may have a derived value that is not finite")
+    func nonFiniteDerivedOfExcludedRows() throws {
+        var spec = try makeSpec([("X", .uniform(lower: 0, upper: 1))], derived: [("LX", "log(X)")], inclusion: ["X > 0"])
+        spec.table = CohortTable(columns: ["X"], levels: [nil], rows: [[2], [-1], [3]], sampling: .bootstrap, path: "c.csv", rowLines: [2, 3, 4])
+        #expect(try CohortSynthesizer(spec).tableRowCount == 2)
+        spec.inclusion = []
+        #expect(throws: PopulationError.nonFiniteDerivedCovariate(name: "LX", formula: "log(X)", inputs: "line 3: X = -1.0")) {
+            _ = try CohortSynthesizer(spec)
+        }
+    }
 }
