@@ -1,13 +1,15 @@
 import Population
 
 /// Reads a real cohort (SPEC §3, `population: { csv: FILE }`): RFC 4180 CSV with a header row of
-/// covariate names. A column whose every cell is a finite number is numeric; a column with no
-/// numeric cell is categorical (levels in order of first appearance); a column mixing both, an
+/// covariate names. A column whose every cell is a finite number is numeric, unless it is listed
+/// in `categorical` (levels written as numbers, e.g. ECOG 0/1/2); a column with no numeric cell
+/// is categorical (levels, as written, in order of first appearance); a column mixing both, an
 /// empty cell or a row with the wrong number of fields is an error at FILE:LINE:COLUMN, the place
 /// where the field starts (1-based; columns count Unicode scalars, as for YAML files).
 enum CohortCSVReader {
     /// A leading byte-order mark (as spreadsheet programs write) is dropped.
-    static func read(bytes: [UInt8], path: String, sampling: CohortTable.Sampling, log: DiagnosticLog) -> CohortTable? {
+    static func read(bytes: [UInt8], path: String, sampling: CohortTable.Sampling, categorical: [String] = [],
+                     log: DiagnosticLog) -> CohortTable? {
         let bytes = YAMLSource.withoutByteOrderMark(bytes)
         let errorsBefore = log.diagnostics.count
         func error(_ line: Int, _ column: Int, _ message: String) {
@@ -48,7 +50,7 @@ enum CohortCSVReader {
             }
             let numeric = cells.map { NodeReader.parseNumber($0) }
             let numericCount = numeric.filter { if case .some(.some) = $0 { return true } else { return false } }.count
-            if numericCount > 0 {
+            if numericCount > 0, !categorical.contains(name) {
                 levels.append(nil)
                 for (r, v) in numeric.enumerated() where !cells[r].isEmpty {
                     if case let .some(.some(x)) = v { values[r][c] = x }

@@ -11,7 +11,7 @@ struct PopulationDecoder {
     /// The directory relative to which a `csv:` path is resolved (the file naming it).
     var directory: String
 
-    static let keys = ["population", "covariates", "correlations", "derived", "inclusion", "csv", "sample"]
+    static let keys = ["population", "covariates", "correlations", "derived", "inclusion", "csv", "sample", "categorical"]
     static let distributionKeys = ["dist", "mean", "sd", "median", "cv", "meanlog", "sdlog", "min", "max", "levels"]
 
     enum SamplingChoice: String, CaseIterable { case asIs = "as-is", bootstrap }
@@ -35,6 +35,7 @@ struct PopulationDecoder {
             }
         } else {
             if let s = fields.keyNode("sample") { reader.error("`sample` applies only to a CSV cohort (`csv: FILE`)", at: s) }
+            if let s = fields.keyNode("categorical") { reader.error("`categorical` applies only to a CSV cohort (`csv: FILE`); give `dist: categorical` here", at: s) }
             guard let covariatesNode = reader.required(fields, "covariates", what: "a population needs `covariates` (or `csv: FILE`)") else { return nil }
             spec.covariates = decodeCovariates(covariatesNode)
             if let c = fields.value("correlations") { spec.correlations = decodeCorrelations(c, covariates: spec.covariates, declared: declaredNames(covariatesNode)) }
@@ -236,11 +237,26 @@ struct PopulationDecoder {
               let choice = reader.choice(samplingNode, key: "sample", as: SamplingChoice.self),
               let sampling = CohortTable.Sampling(rawValue: choice.rawValue) else { return nil }
         let path = resolvePath(relative, relativeTo: directory)
+        // Columns whose levels are written as numbers (ECOG 0/1/2) are categorical only when named.
+        var categorical: [String] = []
+        if let node = fields.value("categorical"), let items = reader.sequence(node, key: "categorical") {
+            for item in items { if let name = reader.string(item, key: "categorical") { categorical.append(name) } }
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             reader.error("cannot read the cohort file '\(path)'", at: csvNode)
             return nil
         }
-        return CohortCSVReader.read(bytes: [UInt8](data), path: path, sampling: sampling, log: reader.log)
+        let table = CohortCSVReader.read(bytes: [UInt8](data), path: path, sampling: sampling, categorical: categorical, log: reader.log)
+        if let table, let node = fields.value("categorical"), let items = reader.sequence(node, key: "categorical") {
+            for item in items {
+                if case let .scalar(s) = item, !table.columns.contains(s.string) {
+                    var message = "unknown column '\(s.string)' in categorical"
+                    if let near = nearestName(s.string, among: table.columns) { message += "; did you mean '\(near)'?" }
+                    reader.error(message, at: item)
+                }
+            }
+        }
+        return table
     }
 }
 

@@ -125,6 +125,25 @@ import Testing
         """, with: "population: { csv: cohort.csv, sample: \(sample) }"), files: ["cohort.csv": csv])
     }
 
+    /// Levels written as numbers (ECOG 0/1/2, what `vtrial cohort` writes for such levels) make a
+    /// numeric column unless the column is listed in `categorical`; then the levels are the text
+    /// as written ("01" and "1" differ), in order of first appearance.
+    @Test func csvCohortCategoricalColumnsWithNumericLevels() throws {
+        let folder = TemporaryFolder()
+        folder.write("cohort.csv", "ECOG,WT\n1,70\n0,80\n01,75\n1,60\n")
+        let numeric = try ProtocolLoader.loadPopulation(path: folder.write("numeric.yaml", "csv: cohort.csv\nsample: bootstrap\n"))
+        #expect(numeric.table?.levels[0] == nil)
+        #expect(numeric.table?.rows.map { $0[0] } == [1, 0, 1, 1])
+        let listed = try ProtocolLoader.loadPopulation(path: folder.write("listed.yaml", "csv: cohort.csv\nsample: bootstrap\ncategorical: [ECOG]\n"))
+        #expect(listed.table?.levels[0] == ["1", "0", "01"])
+        #expect(listed.table?.levels[1] == nil)
+        #expect(listed.table?.rows.map { $0[0] } == [0, 1, 2, 0])
+        #expect(populationErrors("csv: cohort.csv\nsample: bootstrap\ncategorical: [ECGO]\n", files: ["cohort.csv": "ECOG\n1\n"])
+                == ["3:15: error: unknown column 'ECGO' in categorical; did you mean 'ECOG'?"])
+        #expect(populationErrors("covariates:\n  WT: { dist: normal, mean: 70, sd: 10 }\ncategorical: [WT]\n")
+                == ["3:1: error: `categorical` applies only to a CSV cohort (`csv: FILE`); give `dist: categorical` here"])
+    }
+
     @Test func csvCohortWithAByteOrderMark() {
         // Spreadsheet programs write a BOM before the header: the first column is still 'WT'.
         let csv = "WT,AGE\n70,40\n,51\n64,x\n"
