@@ -37,9 +37,18 @@ struct PlotAxis: Equatable {
             low -= pad
             high += pad
         }
-        let step = niceStep(atLeast: (high - low) / Double(targetTickCount))
+        // The step is also at least 2^-50 of the largest magnitude, so that the tick indices
+        // below stay where consecutive integers are distinct doubles: values that differ only
+        // in their last digits (1e17 and 1e17 + 16) would otherwise give indices near 2^53,
+        // where adding 1 changes nothing, and the ticks would never end.
+        let magnitude = Swift.max(low.magnitude, high.magnitude)
+        let step = niceStep(atLeast: Swift.max((high - low) / Double(targetTickCount), magnitude * 0x1p-50))
         let first = (low / step).rounded(.down)
         let last = (high / step).rounded(.up)
+        guard step.isFinite, step > 0, first.isFinite, last.isFinite, last - first <= Double(100 * targetTickCount) else {
+            // Values spanning more than the doubles' range: the two ends only.
+            return PlotAxis(lower: low, upper: high, pixelStart: pixelStart, pixelEnd: pixelEnd, logarithmic: false, ticks: [low, high])
+        }
         let ticks = stride(from: first, through: last, by: 1).map { $0 * step }
         return PlotAxis(lower: first * step, upper: last * step, pixelStart: pixelStart, pixelEnd: pixelEnd,
                         logarithmic: false, ticks: ticks)

@@ -2,13 +2,21 @@ import Foundation
 import Synchronization
 
 /// SIGINT and SIGTERM ask the runner to stop between chunks; it then removes its temporary folder
-/// and the command exits with 130 or 143 (128 + signal), leaving earlier results untouched.
+/// and the command exits with 130 or 143 (128 + signal), leaving earlier results untouched. A
+/// second one exits at once with the same status.
 enum InterruptHandling {
     private static let received = Atomic<Int32>(0)
 
     static func install() {
-        signal(SIGINT) { signalNumber in InterruptHandling.received.store(signalNumber, ordering: .relaxed) }
-        signal(SIGTERM) { signalNumber in InterruptHandling.received.store(signalNumber, ordering: .relaxed) }
+        // A second signal while the first is still being honoured exits at once (the hidden
+        // temporary folder is then left for the next run to remove): the runner looks for the
+        // first one only between chunks of subjects.
+        signal(SIGINT) { signalNumber in
+            if InterruptHandling.received.exchange(signalNumber, ordering: .relaxed) != 0 { _exit(128 + signalNumber) }
+        }
+        signal(SIGTERM) { signalNumber in
+            if InterruptHandling.received.exchange(signalNumber, ordering: .relaxed) != 0 { _exit(128 + signalNumber) }
+        }
         // A process inherits its parent's blocked-signal mask (a test runner or a job launcher may
         // block them on the thread that spawns us): unblock both so they are delivered. Done on
         // the main thread before any worker exists, so every worker inherits the mask.

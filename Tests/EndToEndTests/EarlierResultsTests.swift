@@ -54,6 +54,26 @@ struct EarlierResultsTests {
         #expect(try String(contentsOf: folder.appendingPathComponent("mydata/thesis.txt"), encoding: .utf8) == "important")
     }
 
+    @Test("time courses with huge, nearly equal values: the run finishes with its report (it hung building the axis ticks)")
+    func hugeTimecourseValuesFinish() throws {
+        let out = try E2E.temporaryDirectory()
+        defer { E2E.remove(out) }
+        let process = Process()
+        process.executableURL = E2E.binary
+        process.arguments = ["run", E2E.fixture("huge-values-report.yaml").path, "--out", out.path, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date(timeIntervalSinceNow: 120)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let hung = process.isRunning
+        if hung { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(!hung, "the run did not finish within 120 s")
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("E2E-HUGE-VALUES/report.html").path))
+    }
+
     @Test("a subject failing inside a streamed time-course arm ends the run with status 1 on 2 and 12 threads (no hang)")
     func failureWhileStreamingTimecourses() throws {
         for threads in ["2", "12"] {

@@ -26,6 +26,18 @@ struct NumbersAndEstimatorsTests {
         #expect(axis.pixel(2.5) == 50)
     }
 
+    /// Values that differ only in their last digits: with a step of their range, the tick
+    /// indices would be near 2^53, where adding 1 changes nothing, and the ticks never ended (a
+    /// run hung building its report). The step is at least 2^-50 of the magnitude: 1e17 and
+    /// 1e17 + 16 get the step 100 (≥ 1e17·2^-50 = 88.8) and ticks 1e17 − 0 … on whole steps.
+    @Test func linearAxisOfValuesCloseTogetherFarFromZero() {
+        let axis = PlotAxis.linear(covering: [1e17, 1e17 + 16], pixelStart: 0, pixelEnd: 100)
+        #expect(axis.ticks == [1e17, 1e17 + 100])
+        #expect(axis.lower == 1e17 && axis.upper == 1e17 + 100)
+        let wide = PlotAxis.linear(covering: [-1e308, 1e308], pixelStart: 0, pixelEnd: 100)
+        #expect(wide.ticks == [-1e308, 1e308])
+    }
+
     @Test func logarithmicAxisTicksAtOneTwoFive() {
         let axis = PlotAxis.logarithmic(covering: [0.05, 1.25], alsoInclude: [1], pixelStart: 0, pixelEnd: 100)
         #expect(axis.ticks == [0.05, 0.1, 0.2, 0.5, 1])
