@@ -58,19 +58,8 @@ struct EarlierResultsTests {
     func hugeTimecourseValuesFinish() throws {
         let out = try E2E.temporaryDirectory()
         defer { E2E.remove(out) }
-        let process = Process()
-        process.executableURL = E2E.binary
-        process.arguments = ["run", E2E.fixture("huge-values-report.yaml").path, "--out", out.path, "--quiet"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date(timeIntervalSinceNow: 120)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let hung = process.isRunning
-        if hung { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        #expect(!hung, "the run did not finish within 120 s")
-        #expect(process.terminationStatus == 0)
+        let status = try E2E.vtrialWithin(120, ["run", E2E.fixture("huge-values-report.yaml").path, "--out", out.path, "--quiet"])
+        #expect(status == 0, "exit status \(status.map(String.init) ?? "none: the run did not finish within 120 s")")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("E2E-HUGE-VALUES/report.html").path))
     }
 
@@ -79,23 +68,12 @@ struct EarlierResultsTests {
         for threads in ["2", "12"] {
             let out = try E2E.temporaryDirectory()
             defer { E2E.remove(out) }
-            let process = Process()
-            process.executableURL = E2E.binary
-            process.arguments = ["run", E2E.fixture("streamed-failure.yaml").path, "--out", out.path, "--quiet", "--threads", threads]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
             // A worker waiting for a fold that never comes would hang the run (whether one waits
             // depends on timing; TimecourseStreamingTests and the orderedParallelMap tests force
             // it): give it 120 s.
-            let deadline = Date(timeIntervalSinceNow: 120)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            let hung = process.isRunning
-            if hung { process.terminate() }
-            process.waitUntilExit()
-            #expect(!hung, "the failing run did not end within 120 s on \(threads) threads")
-            #expect(process.terminationStatus == 1, "\(threads) threads")
+            let status = try E2E.vtrialWithin(120, ["run", E2E.fixture("streamed-failure.yaml").path, "--out", out.path, "--quiet", "--threads", threads])
+            #expect(status != nil, "the failing run did not end within 120 s on \(threads) threads")
+            #expect(status == 1, "\(threads) threads")
             #expect(try E2E.listing(out).isEmpty, "leftovers after the failure")
         }
     }

@@ -47,6 +47,24 @@ enum E2E {
 
     private final class DataBox: @unchecked Sendable { var data = Data() }
 
+    /// Runs `vtrial ARGS` (output discarded) for at most `seconds`: its exit status, or nil when it
+    /// was still running then (it is killed) — for runs that used to hang.
+    static func vtrialWithin(_ seconds: Double, _ arguments: [String]) throws -> Int32? {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let hung = process.isRunning
+        if hung { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return hung ? nil : process.terminationStatus
+    }
+
     /// Runs `vtrial ARGS` with stdout and stderr as pipes (so stderr is not a terminal).
     @discardableResult
     static func vtrial(_ arguments: [String], in directory: URL? = nil) throws -> Result {

@@ -8,9 +8,11 @@ import Twins
 // (k = 0.1 /h): a 100-mg bolus gives C = 5·e^{−0.1·t}, so the values the rules read are written
 // out by hand.
 
-private func rulesProtocol(duration: String, observe: String, dosing: String, rules: String, extra: String = "") -> String {
+/// One subject, protocol `id`, with `model` (the `model:` block's lines) and `body` (the arms and
+/// what follows them).
+private func oneSubjectProtocol(id: String, duration: String, observe: String, model: String, _ body: String) -> String {
     """
-    protocol: RULES
+    protocol: \(id)
     seed: 1
     subjects: 1
     population:
@@ -20,8 +22,16 @@ private func rulesProtocol(duration: String, observe: String, dosing: String, ru
     duration: \(duration)
     observe: \(observe)
     model:
+    \(model)
+    \(body)
+    """
+}
+
+private func rulesProtocol(duration: String, observe: String, dosing: String, rules: String, extra: String = "") -> String {
+    oneSubjectProtocol(id: "RULES", duration: duration, observe: observe, model: """
       pk: { compartments: 1, absorption: iv-bolus }
       parameters: { CL: 2 L/h, V1: 20 L }
+    """, """
     arms:
       - name: ruled
         dosing: \(dosing)
@@ -30,7 +40,33 @@ private func rulesProtocol(duration: String, observe: String, dosing: String, ru
     endpoints:
       - { id: C6, variable: C, at: 6 h }
     \(extra)
+    """)
+}
+
+/// 100 mg every 12 h for 48 h, AE "High" on C (grade 1 > 2, grade 2 > `grade2`) assessed every
+/// `assessEvery`, and the rule "on grade 2, halve the doses".
+private func runOnAdverseEventHalving(grade2: String, assessEvery: String) throws
+    -> (facts: SubjectFacts, doses: [Dose], plan: TrialPlan, space: SubjectWorkspace) {
+    let extra = """
+    adverse_events:
+      - { term: High, variable: C, grades: { 1: "> 2", 2: "> \(grade2)" }, assess: { every: \(assessEvery) } }
     """
+    return try runOne(rulesProtocol(duration: "48 h", observe: "6 h", dosing: "{ amount: 100 mg, every: 12 h, doses: 4 }",
+                                    rules: "      - { on_ae: { term: High, grade: 2 }, then: { scale: 0.5 } }", extra: extra))
+}
+
+/// A one-subject protocol on the custom model dA/dt = −K·A with the doses into A (A = 20·C of the
+/// bolus model above), `body` giving the arms and what follows them.
+private func customDecayProtocol(id: String, duration: String, observe: String, rtol: String, _ body: String) -> String {
+    oneSubjectProtocol(id: id, duration: duration, observe: observe, model: """
+      custom:
+        parameters: { K: 0.1 }
+        states: { A: { initial: 0 } }
+        odes: { A: "-K * A" }
+        outputs: [A]
+        doses_into: A
+      solver: { rtol: \(rtol), atol: 1e-12 }
+    """, body)
 }
 
 private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose], plan: TrialPlan, space: SubjectWorkspace) {
@@ -124,13 +160,7 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
     /// C(6) = 5e^{−0.6} = 2.744 (grade 1), C(12⁻) = 5e^{−1.2} = 1.506, C(18) = 5e^{−0.6}(1 + e^{−1.2}) =
     /// 3.571 (grade 2): the rule fires at 18 h, once, and halves the doses from 24 h.
     @Test func onAdverseEventFiresAtTheFirstAssessedTimeAtTheGrade() throws {
-        let extra = """
-        adverse_events:
-          - { term: High, variable: C, grades: { 1: "> 2", 2: "> 3" }, assess: { every: 6 h } }
-        """
-        let yaml = rulesProtocol(duration: "48 h", observe: "6 h", dosing: "{ amount: 100 mg, every: 12 h, doses: 4 }",
-                                 rules: "      - { on_ae: { term: High, grade: 2 }, then: { scale: 0.5 } }", extra: extra)
-        let r = try runOne(yaml)
+        let r = try runOnAdverseEventHalving(grade2: "3", assessEvery: "6 h")
         #expect(r.doses.map(\.amount) == [100, 100, 50, 50])
         #expect(r.facts.doseChanges == 1)
         #expect(r.facts.lastDose == 50)
@@ -143,35 +173,12 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
     /// (It never fired before: it read only the values before the dose.) The same on a custom
     /// model, dA/dt = −0.1·A with the doses into A and grade 2 at A > 110 (A = 20·C).
     @Test func onAdverseEventReachedThroughTheBolusAtTheAssessedTime() throws {
-        let extra = """
-        adverse_events:
-          - { term: High, variable: C, grades: { 1: "> 2", 2: "> 5.5" }, assess: { every: 12 h } }
-        """
-        let yaml = rulesProtocol(duration: "48 h", observe: "6 h", dosing: "{ amount: 100 mg, every: 12 h, doses: 4 }",
-                                 rules: "      - { on_ae: { term: High, grade: 2 }, then: { scale: 0.5 } }", extra: extra)
-        let r = try runOne(yaml)
+        let r = try runOnAdverseEventHalving(grade2: "5.5", assessEvery: "12 h")
         #expect(r.doses.map(\.amount) == [100, 100, 50, 50])
         #expect(r.facts.doseChanges == 1)
         #expect(r.space.adverseEvents[0].grade == 2)
         #expect(r.space.adverseEvents[0].onset == 12)
-        let custom = """
-        protocol: RULES-CUSTOM
-        seed: 1
-        subjects: 1
-        population:
-          population: p
-          covariates:
-            WT: { dist: uniform, min: 60, max: 80 }
-        duration: 48 h
-        observe: 6 h
-        model:
-          custom:
-            parameters: { K: 0.1 }
-            states: { A: { initial: 0 } }
-            odes: { A: "-K * A" }
-            outputs: [A]
-            doses_into: A
-          solver: { rtol: 1e-10, atol: 1e-12 }
+        let custom = customDecayProtocol(id: "RULES-CUSTOM", duration: "48 h", observe: "6 h", rtol: "1e-10", """
         arms:
           - name: ruled
             dosing: { amount: 100 mg, route: iv-bolus, every: 12 h, doses: 4 }
@@ -181,7 +188,7 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
           - { id: A6, variable: A, at: 6 h }
         adverse_events:
           - { term: High, variable: A, grades: { 1: "> 40", 2: "> 110" }, assess: { every: 12 h } }
-        """
+        """)
         let c = try runOne(custom)
         #expect(c.doses.map(\.amount) == [100, 100, 50, 50])
         #expect(c.facts.doseChanges == 1)
@@ -218,24 +225,7 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
     /// model): the same doses are held (pre-dose A at 12 h = 100e^{−1.2} = 30.1 > 20, at 24 h
     /// 100e^{−2.4} = 9.07 < 20, …).
     @Test func holdOnACustomModel() throws {
-        let yaml = """
-        protocol: RULES-CUSTOM
-        seed: 1
-        subjects: 1
-        population:
-          population: p
-          covariates:
-            WT: { dist: uniform, min: 60, max: 80 }
-        duration: 96 h
-        observe: 2 h
-        model:
-          custom:
-            parameters: { K: 0.1 }
-            states: { A: { initial: 0 } }
-            odes: { A: "-K * A" }
-            outputs: [A]
-            doses_into: A
-          solver: { rtol: 1e-10, atol: 1e-12 }
+        let yaml = customDecayProtocol(id: "RULES-CUSTOM", duration: "96 h", observe: "2 h", rtol: "1e-10", """
         arms:
           - name: ruled
             dosing: { amount: 100 mg, route: iv-bolus, every: 12 h, doses: 8 }
@@ -243,7 +233,7 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
               - { every: 12 h, then: { hold: "A > 20" } }
         endpoints:
           - { id: A6, variable: A, at: 6 h }
-        """
+        """)
         let r = try runOne(yaml)
         #expect(r.doses.map(\.time) == [0, 24, 48, 72])
         #expect(r.facts.doseChanges == 4)
@@ -258,30 +248,13 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
     /// prior doses.
     @Test func steadyStateOnACustomModel() throws {
         func yaml(_ dosing: String) -> String {
-            """
-            protocol: SS-CUSTOM
-            seed: 1
-            subjects: 1
-            population:
-              population: p
-              covariates:
-                WT: { dist: uniform, min: 60, max: 80 }
-            duration: 48 h
-            observe: 6 h
-            model:
-              custom:
-                parameters: { K: 0.1 }
-                states: { A: { initial: 0 } }
-                odes: { A: "-K * A" }
-                outputs: [A]
-                doses_into: A
-              solver: { rtol: 1e-11, atol: 1e-12 }
+            customDecayProtocol(id: "SS-CUSTOM", duration: "48 h", observe: "6 h", rtol: "1e-11", """
             arms:
               - name: ss
                 dosing: \(dosing)
             endpoints:
               - { id: A6, variable: A, at: 6 h }
-            """
+            """)
         }
         let k = 0.1
         let bolus = try runOne(yaml("{ amount: 100 mg, route: iv-bolus, every: 24 h, doses: 2, steady_state: true }"))
