@@ -211,12 +211,9 @@ public struct CohortSynthesizer: Sendable {
         return true
     }
 
-    func describe(_ values: [Double], count: Int) -> String {
-        (0..<count).map { i in
-            if let levels = levels(ofRegister: i), values[i] >= 0, Int(values[i]) < levels.count {
-                return "\(registerNames[i]) = \(levels[Int(values[i])])"
-            }
-            return "\(registerNames[i]) = \(values[i])"
-        }.joined(separator: ", ")
+    /// "NAME = value, …" for the first `count` registers of `values` (level names for categorical
+    /// ones), as error messages show a subject or a row.
+    public func describe(_ values: [Double], count: Int) -> String {
+        (0..<count).map { "\(registerNames[$0]) = " + registerText(values[$0], levels: levels(ofRegister: $0)) }.joined(separator: ", ")
     }
 }

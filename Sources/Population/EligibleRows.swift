@@ -40,9 +40,7 @@ struct EligibleRows: Sendable {
             }
             // Not finite for a row the criteria keep (a row they leave out is never drawn).
             if let d = nonFinite {
-                let inputs = (0..<columns).map { c in
-                    "\(table.columns[c]) = " + (table.levels[c].flatMap { l in row[c] >= 0 && Int(row[c]) < l.count ? l[Int(row[c])] : nil } ?? "\(row[c])")
-                }.joined(separator: ", ")
+                let inputs = (0..<columns).map { "\(table.columns[$0]) = " + registerText(row[$0], levels: table.levels[$0]) }.joined(separator: ", ")
                 let line = table.rowLines.map { "line \($0[r])" } ?? "row \(r + 2)"
                 throw .nonFiniteDerivedCovariate(name: d.name, formula: d.formula.source, inputs: "\(line): \(inputs)")
             }

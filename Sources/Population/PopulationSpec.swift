@@ -135,6 +135,13 @@ public struct CohortTable: Sendable {
     }
 }
 
+/// A register's value as messages show it: a categorical covariate's level name (the value is
+/// its index into `levels`), else the number.
+public func registerText(_ value: Double, levels: [String]?) -> String {
+    if let levels, value >= 0, value < Double(levels.count) { return levels[Int(value)] }
+    return "\(value)"
+}
+
 /// A place in an input file: the path as the user gave it (or as resolved relative to the file
 /// naming it), 1-based line and column.
 public struct SourcePlace: Sendable, Equatable {

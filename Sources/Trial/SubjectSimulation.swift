@@ -1,6 +1,5 @@
 import Expressions
 import Foundation
-import Output
 import Population
 import Sampling
 import Twins
@@ -273,11 +272,8 @@ extension TrialPlan {
         SubjectFailure(replicate: replicate, subject: "\(subjectLabel(replicate: replicate, patient: patient)) in arm \(arms[arm].name)",
                        time: time, message: message,
                        parameters: zip(parameters.map(\.name), space.parameters).map { ($0, $1) },
-                       covariates: covariateNames.indices.compactMap { i in
-                           guard i < space.covariates.count else { return nil }
-                           let value = space.covariates[i]
-                           if let levels = covariateLevels[i], value >= 0, Int(value) < levels.count { return (covariateNames[i], levels[Int(value)]) }
-                           return (covariateNames[i], formatNumber(value))
+                       covariates: zip(covariateNames, space.covariates).enumerated().map { i, pair in
+                           (pair.0, registerText(pair.1, levels: covariateLevels[i]))
                        })
     }
 

@@ -232,10 +232,7 @@ public struct TrialPlan: Sendable {
                     let theta = plan.applyingCovariateEffects(typicals[a * parameterPlans.count + i].value(covariates: registers), covariates: registers)
                     let problem = theta.isFinite ? plan.typicalValueProblem(theta).map { "must be \($0)" } : "is not finite"
                     guard let problem else { continue }
-                    let covariates = zip(synthesizer.registerNames, registers.indices).map { name, k in
-                        "\(name) = " + (synthesizer.levels(ofRegister: k).flatMap { levels in registers[k] >= 0 && Int(registers[k]) < levels.count ? levels[Int(registers[k])] : nil }
-                                        ?? "\(registers[k])")
-                    }.joined(separator: ", ")
+                    let covariates = synthesizer.describe(registers, count: registers.count)
                     throw PlanError("the typical value of \(plan.name) for this cohort row (arm \(armName)) is \(theta) and \(problem) (\(covariates))", place: place)
                 }
             }
@@ -322,12 +319,6 @@ public struct ParameterPlan: Sendable {
     public var covariateEffects: [CovariateEffect]
     public var hasVariability: Bool
 
-    /// Why a subject's typical value θ (after its covariates, before η) is outside the range the
-    /// parameter's scale is defined on, or nil. The same rule as a constant typical value in the
-    /// protocol (`ModelDecoder.checkTypicalValue`): θ·exp(η) needs θ ≥ 0 (> 0 with variability),
-    /// logit needs θ in [0, 1] ((0, 1) with variability); a signed parameter takes any value.
-    /// (A constant is checked when the protocol is read; a value computed from covariates can
-    /// only be checked per subject.)
     /// `theta` times the covariate effects of `covariates` (SPEC §4), in their order.
     @inline(__always) func applyingCovariateEffects(_ theta: Double, covariates: [Double]) -> Double {
         var theta = theta
@@ -341,6 +332,12 @@ public struct ParameterPlan: Sendable {
         return theta
     }
 
+    /// Why a subject's typical value θ (after its covariates, before η) is outside the range the
+    /// parameter's scale is defined on, or nil. The same rule as a constant typical value in the
+    /// protocol (`ModelDecoder.checkTypicalValue`): θ·exp(η) needs θ ≥ 0 (> 0 with variability),
+    /// logit needs θ in [0, 1] ((0, 1) with variability), a signed parameter with variability
+    /// must not be 0. (A constant is checked when the protocol is read; a value computed from
+    /// covariates can only be checked per subject.)
     @inline(__always) func typicalValueProblem(_ theta: Double) -> String? {
         switch scale {
         case .logNormal:
@@ -350,7 +347,7 @@ public struct ParameterPlan: Sendable {
                 return hasVariability ? "in (0, 1) (its variability is on the logit scale)" : "in [0, 1]"
             }
         case .signed:
-            break
+            if hasVariability && theta == 0 { return "other than 0 (it has variability, θ·exp(η))" }
         }
         return nil
     }

@@ -60,27 +60,35 @@ struct NodeReader {
         error("in `\(key)`: \(expressionError.message)", position: position(inside: node, offset: expressionError.offset))
     }
 
-    /// The position of the value's `offset`-th Unicode scalar in the file. A single-line plain
-    /// or quoted scalar is its mark's column plus the offset (plus one for the opening quote);
-    /// otherwise (a multi-line or block scalar, escapes, doubled quotes) the value is walked
-    /// along the file's text from the mark: folded line breaks and their indentation, a literal
-    /// block's indentation, escape sequences and `''` stand for the value's characters as YAML
-    /// reads them.
+    /// The position of the value's `offset`-th Unicode scalar in the file (its end when `offset`
+    /// is the value's length): the value is walked along the file's text from the scalar's mark,
+    /// folded line breaks and their indentation, a literal block's indentation, escape sequences
+    /// and `''` standing for the value's characters as YAML reads them. Without the text (nodes
+    /// made in code) or where the walk fails, the mark's column plus the offset (plus one for an
+    /// opening quote).
     func position(inside node: Node, offset: Int) -> SourcePosition? {
         guard let mark = node.mark else { return nil }
         var shift = offset
         guard case let .scalar(scalar) = node else { return SourcePosition(line: mark.line, column: mark.column + shift) }
         if scalar.style == .singleQuoted || scalar.style == .doubleQuoted { shift += 1 }
         let simple = SourcePosition(line: mark.line, column: mark.column + shift)
-        guard let text = source, let located = Self.align(Array(scalar.string.unicodeScalars).prefix(offset), style: scalar.style,
+        guard let text = source, let located = Self.align(Array(scalar.string.unicodeScalars), offset: offset, style: scalar.style,
                                                           from: SourcePosition(mark), in: text) else { return simple }
         return located
     }
 
-    /// Walks `value` along `text` from `start` (the scalar's mark); nil when the text does not
-    /// read as the value (then the simple column is used).
-    static func align(_ value: ArraySlice<Unicode.Scalar>, style: Node.Scalar.Style, from start: SourcePosition,
+    /// Walks the first `offset` scalars of `whole` (the scalar's value) along `text` from `start`
+    /// (the scalar's mark); nil when the text does not read as the value (then the simple column
+    /// is used). The end of the value is placed right after its last character.
+    static func align(_ whole: [Unicode.Scalar], offset: Int, style: Node.Scalar.Style, from start: SourcePosition,
                       in text: [Unicode.Scalar]) -> SourcePosition? {
+        // The end of the value is after its last character that is not a blank or a line break
+        // (a block scalar keeps its final line break).
+        var end = Swift.min(offset, whole.count)
+        if offset >= whole.count {
+            while end > 0, [" ", "\t", "\n", "\r"].contains(whole[end - 1]) { end -= 1 }
+        }
+        let value = whole.prefix(end)
         // The index of the mark: `line` − 1 line breaks, then `column` − 1 scalars.
         var s = 0, line = 1
         while line < start.line {
@@ -139,8 +147,9 @@ struct NodeReader {
                 }
             }
         }
-        // The token may begin after a folded break.
-        while s < text.count, text[s] == "\n" || text[s] == "\r" || ((text[s] == " " || text[s] == "\t") && value.last == " ") {
+        // A token inside the value may begin after a folded break (none follows the value's end).
+        while offset < whole.count, s < text.count,
+              text[s] == "\n" || text[s] == "\r" || ((text[s] == " " || text[s] == "\t") && value.last == " ") {
             if text[s] == "\n" { s += 1; skipBlanks() } else { s += 1 }
         }
         // Line and column of index s.

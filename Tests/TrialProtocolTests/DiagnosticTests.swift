@@ -41,6 +41,10 @@ import Testing
         #expect(errors("    when: E * 2 +\n      EE < 60\n") == ["24:7: " + message])
         #expect(errors("    when: \"E * 2 +\n      EE < 60\"\n") == ["24:7: " + message])
         #expect(errors("    when: |-\n      E * 2 +\n      EE < 60\n") == ["25:7: " + message])
+        // The end of a value is right after its last character, also when another key follows.
+        #expect(errors("    when: E * 2 +\n") == ["23:18: error: in `when`: expected a number, a name or '(', found end of expression"])
+        #expect(errors("    when: >-\n      E * 2 +\n") == ["24:14: error: in `when`: expected a number, a name or '(', found end of expression"])
+        #expect(errors("    when: >\n      E * 2 +\n\n") == ["24:14: error: in `when`: expected a number, a name or '(', found end of expression"])
         // An escape sequence stands for one character of the value.
         #expect(errors("    when: \"E * \\u0032\\x30 + EE < 60\"\n") == ["23:29: " + message])
     }

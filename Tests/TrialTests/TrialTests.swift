@@ -81,6 +81,7 @@ analysis: { control: placebo }
         #expect(logit.typicalValueProblem(1.0000000000000002) == "in [0, 1]")
         let signed = ParameterPlan(name: "EMAX", typical: .constant(1), scale: .signed, covariateEffects: [], hasVariability: true)
         #expect(signed.typicalValueProblem(-5) == nil)
+        #expect(signed.typicalValueProblem(0) == "other than 0 (it has variability, θ·exp(η))")
     }
 
     @Test func gridIndexFollowsTheSpecRule() throws {
