@@ -209,7 +209,7 @@ extension TrialPlan {
         }
         // A typical value from covariates (an expression, covariate effects) outside its scale's
         // range would otherwise be simulated as it is (an EC50 < 0, a bioavailability of 1.8).
-        for i in parameters.indices {
+        for i in parametersFromCovariates {
             if let range = parameters[i].typicalValueProblem(space.typical[i]) {
                 throw failure(replicate, patient: patient, arm: arm, 0,
                               "parameter \(parameters[i].name) has the typical value \(space.typical[i]) from this subject's covariates; it must be \(range)", space)

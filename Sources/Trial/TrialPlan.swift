@@ -45,6 +45,10 @@ public struct TrialPlan: Sendable {
     /// Per arm, each parameter's typical value (the arm's override or the model's), arm-major:
     /// `typicalByArm[arm · parameters.count + i]`.
     public let typicalByArm: [ParameterValue]
+    /// The parameters whose typical value may differ from subject to subject (an expression over
+    /// covariates in some arm, or covariate effects): the only ones `prepareSubject` checks
+    /// against their scale's range (constants were checked when the protocol was read).
+    let parametersFromCovariates: [Int]
     /// Subjects per arm in each replicate and the first subject index of each arm (parallel
     /// design; subjects are numbered in arm order).
     public let armSizes: [Int]
@@ -222,6 +226,10 @@ public struct TrialPlan: Sendable {
         let parameterPlans = parameters
         let typicals = arms.flatMap { arm in parameterPlans.indices.map { arm.parameterOverrides[$0] ?? parameterPlans[$0].typical } }
         typicalByArm = typicals
+        let armCount = arms.count
+        parametersFromCovariates = parameterPlans.indices.filter { i in
+            !parameterPlans[i].covariateEffects.isEmpty || (0..<armCount).contains { typicals[$0 * parameterPlans.count + i].constant == nil }
+        }
         // A cohort table's rows are all known: each one's typical values (before η) are checked
         // now, as the run checks each subject drawn from it, so that `vtrial check` and the run
         // refuse the protocol at the row rather than part-way through the run.
