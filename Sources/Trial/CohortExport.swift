@@ -32,16 +32,12 @@ public enum CohortExport {
         }
         if let problem = rows.firstProblem { throw PlanError("cohort CSV: \(problem)") }
         if let path {
-            var failure: OutputError?
             do throws(OutputError) {
                 _ = try writeFileAtomically(rows.bytes, to: path)
             } catch {
-                failure = error
-            }
-            if let failure {
                 // Named as the user gave it, not the hidden temporary file it failed on.
-                if case let .cannotOpenFile(_, code) = failure { throw PlanError("cannot write '\(path)': \(String(cString: strerror(code)))") }
-                throw failure
+                if case let .cannotOpenFile(_, code) = error { throw PlanError("cannot write '\(path)': \(String(cString: strerror(code)))") }
+                throw error
             }
         } else {
             FileHandle.standardOutput.write(Data(rows.bytes))

@@ -234,9 +234,11 @@ public struct TrialPlan: Sendable {
         // now, as the run checks each subject drawn from it, so that `vtrial check` and the run
         // refuse the protocol at the row rather than part-way through the run.
         let armNames = arms.map(\.name)
+        let varying = parametersFromCovariates
         try synthesizer.forEachTableRow { place, registers in
             for (a, armName) in armNames.enumerated() {
-                for (i, plan) in parameterPlans.enumerated() {
+                for i in varying {
+                    let plan = parameterPlans[i]
                     let theta = plan.applyingCovariateEffects(typicals[a * parameterPlans.count + i].value(covariates: registers), covariates: registers)
                     let problem = theta.isFinite ? plan.typicalValueProblem(theta).map { "must be \($0)" } : "is not finite"
                     guard let problem else { continue }
@@ -340,24 +342,10 @@ public struct ParameterPlan: Sendable {
         return theta
     }
 
-    /// Why a subject's typical value θ (after its covariates, before η) is outside the range the
-    /// parameter's scale is defined on, or nil. The same rule as a constant typical value in the
-    /// protocol (`ModelDecoder.checkTypicalValue`): θ·exp(η) needs θ ≥ 0 (> 0 with variability),
-    /// logit needs θ in [0, 1] ((0, 1) with variability), a signed parameter with variability
-    /// must not be 0. (A constant is checked when the protocol is read; a value computed from
-    /// covariates can only be checked per subject.)
-    @inline(__always) func typicalValueProblem(_ theta: Double) -> String? {
-        switch scale {
-        case .logNormal:
-            if hasVariability ? !(theta > 0) : !(theta >= 0) { return hasVariability ? "> 0 (it has variability)" : "≥ 0" }
-        case .logit:
-            if hasVariability ? !(theta > 0 && theta < 1) : !(theta >= 0 && theta <= 1) {
-                return hasVariability ? "in (0, 1) (its variability is on the logit scale)" : "in [0, 1]"
-            }
-        case .signed:
-            if hasVariability && theta == 0 { return "other than 0 (it has variability, θ·exp(η))" }
-        }
-        return nil
+    /// What a subject's typical value θ (after its covariates, before η) must be, or nil when it is
+    /// admitted: the rule of constants (`ParameterScale.typicalValueRequirement`).
+    func typicalValueProblem(_ theta: Double) -> String? {
+        scale.typicalValueRequirement(theta, hasVariability: hasVariability)
     }
 }
 

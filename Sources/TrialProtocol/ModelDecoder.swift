@@ -193,21 +193,14 @@ extension ProtocolDecoder {
         return .covariateExpression(compiled)
     }
 
-    /// Typical values must lie where their variability model is defined: θ·exp(η) needs θ ≥ 0
-    /// (> 0 with variability), logit needs θ in [0, 1] ((0, 1) with variability).
+    /// Typical values must lie where their variability model is defined
+    /// (`ParameterScale.typicalValueRequirement`, the rule subjects' values are checked by too).
     func checkTypicalValue(_ value: Double, definition d: ParameterDefinition, variability: Double, at node: Node) {
+        guard let requirement = d.scale.typicalValueRequirement(value, hasVariability: variability > 0) else { return }
         switch d.scale {
-        case .logNormal:
-            if variability > 0 ? value <= 0 : value < 0 {
-                reader.error("`\(d.name)` must be \(variability > 0 ? "> 0 (it has variability)" : "≥ 0") \(d.dimension); got \(formatNumber(value))", at: node)
-            }
-        case .logit:
-            let range: NumberRange = variability > 0 ? .open(0, 1) : .closed(0, 1)
-            if !range.contains(value) {
-                reader.error("`\(d.name)` must be \(range.description)\(variability > 0 ? " (its variability is on the logit scale)" : ""); got \(formatNumber(value))", at: node)
-            }
-        case .signed:
-            if variability > 0 && value == 0 { reader.error("`\(d.name)` must not be 0 when it has variability (θ·exp(η))", at: node) }
+        case .logNormal: reader.error("`\(d.name)` must be \(requirement) \(d.dimension); got \(formatNumber(value))", at: node)
+        case .logit: reader.error("`\(d.name)` must be \(requirement); got \(formatNumber(value))", at: node)
+        case .signed: reader.error("`\(d.name)` must not be 0 when it has variability (θ·exp(η))", at: node)
         }
     }
 

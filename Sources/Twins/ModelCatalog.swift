@@ -50,6 +50,27 @@ public enum ParameterScale: Sendable, Equatable {
     case signed
 }
 
+extension ParameterScale {
+    /// What a typical value θ must be for the scale's variability model to be defined (SPEC §4),
+    /// or nil when θ is admitted: θ·exp(η) needs θ ≥ 0 (> 0 with variability), logit needs θ in
+    /// [0, 1] ((0, 1) with variability), a signed θ with variability must not be 0. The one rule
+    /// for a constant in the protocol (checked when it is read) and for a value computed from a
+    /// subject's covariates (checked per subject); both check that θ is finite first.
+    public func typicalValueRequirement(_ theta: Double, hasVariability: Bool) -> String? {
+        switch self {
+        case .logNormal:
+            if hasVariability ? !(theta > 0) : !(theta >= 0) { return hasVariability ? "> 0 (it has variability)" : "≥ 0" }
+        case .logit:
+            if hasVariability ? !(theta > 0 && theta < 1) : !(theta >= 0 && theta <= 1) {
+                return hasVariability ? "in (0, 1) (its variability is on the logit scale)" : "in [0, 1]"
+            }
+        case .signed:
+            if hasVariability && theta == 0 { return "other than 0 (it has variability, θ·exp(η))" }
+        }
+        return nil
+    }
+}
+
 /// One parameter of a built-in model, as `vtrial models` prints it.
 public struct ParameterDefinition: Sendable, Equatable {
     public var name: String

@@ -61,7 +61,9 @@ analysis: { control: placebo }
                 failures.append(failure)
             }
         }
-        #expect(passed + failures.count == 4)
+        // Both cases occur among these four subjects (so the check is exercised either way).
+        #expect(passed > 0, "no subject with WT ≥ 70 among the four")
+        #expect(!failures.isEmpty, "no subject with WT < 70 among the four")
         for failure in failures {
             #expect(failure.time == 0)
             #expect(failure.message.hasPrefix("parameter V1 has the typical value -"))
