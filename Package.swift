@@ -15,8 +15,9 @@ import PackageDescription
 //   CWriteback                                  – starts the disk writeback of written blocks (C, Linux sync_file_range)
 //   Report → Output                             – report.html from a results folder's CSVs
 //   TrialProtocol → Twins, Population, Expressions, LinearAlgebra, Yams  (YAML → validated, typed protocol)
-//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report, CSummaries (the runner)
+//   Trial → TrialProtocol, Twins, Population, Statistics, Sampling, Output, Report, CSummaries, CThreadPlacement (the runner)
 //   CSummaries → CCPUFeatures                   – the time-course summaries' two passes, four values in vector lanes (C)
+//   CThreadPlacement                            – the workers' CPU placement (C, Linux sched_setaffinity)
 //   VirtualTrial → everything (umbrella);  vtrial → VirtualTrial, CStartup, ArgumentParser
 //   CStartup → CLinearAlgebra                   – vtrial only: starts opening the libraries before main (C constructor)
 let package = Package(
@@ -49,7 +50,8 @@ let package = Package(
         .target(name: "Report", dependencies: ["Output"]),
         .target(name: "TrialProtocol", dependencies: ["Twins", "Population", "Expressions", "LinearAlgebra", .product(name: "Yams", package: "Yams")]),
         .target(name: "CSummaries", dependencies: ["CCPUFeatures"]),
-        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report", "CSummaries"]),
+        .target(name: "CThreadPlacement"),
+        .target(name: "Trial", dependencies: ["TrialProtocol", "Twins", "Population", "Statistics", "Sampling", "Expressions", "Output", "LinearAlgebra", "Report", "CSummaries", "CThreadPlacement"]),
         .target(name: "VirtualTrial", dependencies: ["LinearAlgebra", "Sampling", "Expressions", "Solvers", "Statistics", "Population", "Twins", "Output", "Trial", "TrialProtocol", "Report"]),
         .target(name: "CStartup", dependencies: ["CLinearAlgebra"]),
         .executableTarget(name: "vtrial", dependencies: ["VirtualTrial", "CStartup", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -13,7 +13,10 @@ import Synchronization
 /// any worker thread (never two calls at once, each call ordered after the previous one by a lock).
 ///
 /// Each worker owns one `Workspace` (made once by `makeWorkspace(worker)`) for the whole run:
-/// ODE solvers and buffers are reused from subject to subject without locking.
+/// ODE solvers and buffers are reused from subject to subject without locking. Before claiming
+/// each chunk a worker calls `between` (work posted by `consume` for any worker to help with,
+/// which must not wait for chunks to be consumed). Workers that start on one CPU are moved apart
+/// (`WorkerPlacement`).
 ///
 /// If any chunk throws, no further chunk starts, the chunks before the lowest-numbered failing one
 /// are consumed, and its error is rethrown (deterministic, like the results). `shouldStop` is
@@ -28,7 +31,8 @@ public func orderedParallelMap<Workspace, ChunkResult>(
     body: (inout Workspace, Int) throws -> ChunkResult,
     consume: (Int, ChunkResult) throws -> Void,
     shouldStop: () -> Bool = { false },
-    onStop: () -> Void = {}
+    onStop: () -> Void = {},
+    between: () -> Void = {}
 ) throws {
     let workers = max(1, threads)
     var workspaces: [Workspace] = []
@@ -53,6 +57,7 @@ public func orderedParallelMap<Workspace, ChunkResult>(
             withoutActuallyEscaping(shouldStop) { shouldStop in
                 withoutActuallyEscaping(consume) { consume in
                   withoutActuallyEscaping(onStop) { onStop in
+                   withoutActuallyEscaping(between) { between in
                     // Stops the claiming of chunks and wakes every worker waiting for a slot, and
                     // (`onStop`) any waiting inside `body` for a consumption that will not come.
                     let fail = {
@@ -97,9 +102,12 @@ public func orderedParallelMap<Workspace, ChunkResult>(
                             }
                         }
                     }
+                    let placement = WorkerPlacement()
                     let run = { (worker: Int) in
+                        if workers > 1 { placement.settle(workers: workers) }
                         while true {
                             if failed.load(ordering: .relaxed) { return }
+                            between()
                             slots.wait()
                             if failed.load(ordering: .relaxed) { return }
                             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -133,6 +141,7 @@ public func orderedParallelMap<Workspace, ChunkResult>(
                         let unchecked = UncheckedSendable(run)
                         DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
                     }
+                   }
                   }
                 }
             }

@@ -29,12 +29,13 @@ struct TimecourseStreaming: Sendable {
 /// writes exact type-7 percentiles (SPEC §6).
 ///
 /// The workers write each subject's values straight into its arm's `TimecourseArm` (every
-/// (arm, subject) has its own place, so no copy passes through the in-order consumer). `add`
-/// counts the subjects in order and, as each batch of `tilesPerFold` tiles of an arm completes,
-/// folds it into that arm's `TimecourseFirstPass` (sums in subject order, ranges, histograms and,
-/// past an arm's prefix, the capture of the values that may hold the ranks) while the workers go
-/// on simulating; `rows` folds what is left and selects the ranks. Memory: per arm its prefix,
-/// the batches in flight and the captured values (all of them for an arm too small to stream).
+/// (arm, subject) has its own place, so no copy passes through the in-order consumer), and as
+/// each batch of `tilesPerFold` tiles of an arm completes, it is folded in subject order into
+/// that arm's `TimecourseFirstPass` (sums in subject order, ranges, histograms and, past an arm's
+/// prefix, the capture of the values that may hold the ranks), mostly by the worker that wrote
+/// it (`TimecourseArm.wrote`); `add` counts the subjects in order; `rows` folds what is left and
+/// selects the ranks. Memory: per arm its prefix, the batches in flight and the captured values
+/// (all of them for an arm too small to stream).
 struct TimecourseCollector {
     let outputs: [Int]
     let grid: [Int]
@@ -45,7 +46,7 @@ struct TimecourseCollector {
     /// run still had other subjects to simulate (`add(arm:remainingUnits:)`; the arm's values are
     /// freed then), and the count they cover (nil for a column that needs its values again);
     /// `rows` uses them.
-    private var early: [(count: Int, summaries: [(mean: Double?, percentiles: [Double?])?])?]
+    private var early: [(count: Int, job: TimecourseSummaryJob)?]
 
     init(plan: TrialPlan, streaming: TimecourseStreaming = .standard, threads: Int = 1) {
         outputs = plan.output.timecourseOutputs
@@ -67,22 +68,24 @@ struct TimecourseCollector {
     static let tilesPerFold = 8
 
     /// Counts one more subject of `arm` whose values a worker has written to `store` (called in
-    /// subject order); a batch of tiles that this completes is folded into the arm's first pass.
+    /// subject order, by the in-order consumer).
     ///
     /// When this is the arm's last time-course subject and at least as many subjects as the arm
-    /// has time courses are still to be simulated (`remainingUnits`), the arm's summaries are made
-    /// now, on this (consuming) worker while the others simulate, instead of after the run where
-    /// they would hold up its end. (Near the end of a run they wait for `rows`, which spreads them
+    /// has time courses are still to be simulated (`remainingUnits`), the arm's summaries are
+    /// posted now (`TimecourseStore.post`) for the workers to make between their chunks while the
+    /// run goes on, instead of after the run where they would hold up its end; the values are
+    /// freed when they are made. (Near the end of a run they wait for `rows`, which spreads them
     /// over every thread; so do those of an arm with a rank to count from its subjects simulated
     /// again.) The numbers are the same either way.
     mutating func add(arm: Int, remainingUnits: Int) {
         let timecourses = store.arms[arm]
         timecourses.add()
         if timecourses.count == timecourses.expected, stride > 0, remainingUnits >= timecourses.count {
-            early[arm] = (timecourses.count, timecourses.summaries(threads: 1))
-            // Only the first pass (for columns to count again) is read after this: the values
-            // go now rather than staying through the rest of the run.
-            timecourses.releaseMemory()
+            // Only the first pass (for columns to count again) is read after the summaries: the
+            // values go then rather than staying through the rest of the run.
+            let job = timecourses.summaryJob(whenDone: { timecourses.releaseMemory() })
+            early[arm] = (timecourses.count, job)
+            store.post(job)
         }
     }
 
@@ -105,7 +108,7 @@ struct TimecourseCollector {
             let timecourses = store.arms[arm]
             let n = timecourses.count
             if let early = early[arm] { precondition(early.count == n, "time-course subjects counted after their summaries") }
-            let partial = early[arm]?.summaries ?? timecourses.summaries(threads: threads)
+            let partial = early[arm]?.job.results(threads: threads) ?? timecourses.summaries(threads: threads)
             var results = partial.map { $0 ?? (nil, []) }
             let missing = partial.indices.filter { partial[$0] == nil }
             if !missing.isEmpty {
@@ -272,7 +275,7 @@ struct TimecourseCollector {
 /// values, without fresh pages for every subject. Workers write their subjects' places without
 /// locking (each (arm, subject) has its own); the batch buffers are handed out under a lock, at
 /// most `batchesAhead` batches beyond the next one to fold (a worker that gets further ahead of
-/// the in-order consumer waits), so the memory does not depend on how the threads were timed.
+/// the folds waits), so the memory does not depend on how the threads were timed.
 final class TimecourseArm: @unchecked Sendable {
     let stride: Int
     /// Time-course subjects the arm will have.
@@ -296,9 +299,16 @@ final class TimecourseArm: @unchecked Sendable {
     private var nextBatchToFold = 0
     /// The run stopped (`abandon`): nothing will be folded any more, so nobody waits.
     private var abandoned = false
+    /// Subjects written so far of each batch not yet complete (by batch number from subject 0,
+    /// `wrote`), the batches folded (in order), the complete batches not yet folded, and whether
+    /// a thread is folding; guarded by `batchCondition`.
+    private var writtenInBatch: [Int: Int] = [:]
+    private var batchesFolded = 0
+    private var readyBatches = Set<Int>()
+    private var folding = false
     private let batchCondition = NSCondition()
 
-    /// Batches a worker may fill beyond the next one the consumer folds
+    /// Batches a worker may fill beyond the next one to fold
     /// (`batchesAhead(threads:)`). The batch holding the next subject in order is always within
     /// it, so the run always goes on.
     let batchesAhead: Int
@@ -368,20 +378,66 @@ final class TimecourseArm: @unchecked Sendable {
         count = expected
     }
 
-    /// Counts one more subject (in subject order; its values written); folds a completed batch,
-    /// starts or judges again the capture at the streaming's checkpoints, and hands a folded
-    /// batch's buffer back for reuse.
+    /// Counts one more subject (in subject order; its values written, and `wrote` told).
     func add() {
         count += 1
-        guard stride > 0, count % Self.batchSubjects == 0 else { return }
-        let start = count - Self.batchSubjects
+    }
+
+    /// Records that a worker wrote `subjects` more subjects of batch `batch` (subjects
+    /// `batch · batchSubjects ..<` the next batch's). A complete batch is folded in subject order
+    /// (`foldBatch`), without waiting: by the worker that completed it when the batches before it
+    /// are folded and no fold is under way (its values are then read on the core that wrote
+    /// them), else by the thread folding the batches before it, which goes on with every complete
+    /// batch that follows. The arm's last batch, if not whole, is folded when the summaries are
+    /// made (`foldRest`).
+    func wrote(_ subjects: Int, inBatch batch: Int) {
+        guard stride > 0, subjects > 0 else { return }
+        batchCondition.lock()
+        let total = (writtenInBatch[batch] ?? 0) + subjects
+        guard total == Self.batchSubjects else {
+            writtenInBatch[batch] = total
+            batchCondition.unlock()
+            return
+        }
+        writtenInBatch[batch] = nil
+        readyBatches.insert(batch)
+        guard !folding, batchesFolded == batch, !abandoned else {
+            batchCondition.unlock()
+            return
+        }
+        folding = true
+        while readyBatches.contains(batchesFolded) && !abandoned {
+            let next = batchesFolded
+            batchCondition.unlock()
+            foldBatch(next)
+            batchCondition.lock()
+            readyBatches.remove(next)
+            batchesFolded = next + 1
+        }
+        folding = false
+        batchCondition.broadcast()
+        batchCondition.unlock()
+    }
+
+    /// Waits until no batch is being folded.
+    private func waitForFolds() {
+        batchCondition.lock()
+        while folding && !abandoned { batchCondition.wait() }
+        batchCondition.unlock()
+    }
+
+    /// Folds batch `batch` into the first pass, starts or judges again the capture at the
+    /// streaming's checkpoints, and hands the batch's buffer back for reuse.
+    private func foldBatch(_ batch: Int) {
+        let start = batch * Self.batchSubjects, end = start + Self.batchSubjects
         firstPass.fold(tile: tile(start / TimecourseStore.lanes), tileStride: tileStride, count: Self.batchSubjects)
-        guard let streaming else { return }
-        if start >= kept { recycle(batch: (start - kept) / Self.batchSubjects) }
-        if count == kept {
-            firstPass.startCapture(finalCount: expected, z: streaming.z)
-        } else if count > kept, (count - kept) % streaming.refineEvery == 0, count < expected {
-            firstPass.refineCapture(finalCount: expected, z: streaming.z)
+        if let streaming {
+            if start >= kept { recycle(batch: (start - kept) / Self.batchSubjects) }
+            if end == kept {
+                firstPass.startCapture(finalCount: expected, z: streaming.z)
+            } else if end > kept, (end - kept) % streaming.refineEvery == 0, end < expected {
+                firstPass.refineCapture(finalCount: expected, z: streaming.z)
+            }
         }
     }
 
@@ -404,6 +460,7 @@ final class TimecourseArm: @unchecked Sendable {
 
     /// Folds the subjects after the last whole batch (those were folded as they completed).
     private func foldRest() {
+        waitForFolds()
         let folded = firstPass.folded
         guard count > folded else { return }
         firstPass.fold(tile: tile(folded / TimecourseStore.lanes), tileStride: tileStride, count: count - folded)
@@ -421,49 +478,24 @@ final class TimecourseArm: @unchecked Sendable {
     /// thread count); nil for a column of a streamed arm that needs all its values again
     /// (`TimecourseCollector.summarise(columns:of:firstPass:captured:workspace:)`).
     func summaries(threads: Int) -> [(mean: Double?, percentiles: [Double?])?] {
+        summaryJob().results(threads: threads)
+    }
+
+    /// The work of `summaries(threads:)`, to be made by whichever threads help with it
+    /// (`TimecourseSummaryJob`); `whenDone` runs once its last block is made.
+    func summaryJob(whenDone: @escaping @Sendable () -> Void = {}) -> TimecourseSummaryJob {
         foldRest()
         precondition(firstPass.folded == count, "time-course first pass out of step with the subjects counted")
-        return summaries(columns: Array(0..<stride), firstPass: firstPass, captured: streaming != nil && count > kept,
-                         threads: threads)
+        return TimecourseSummaryJob(arm: self, columns: Array(0..<stride), firstPass: firstPass,
+                                    captured: streaming != nil && count > kept, whenDone: whenDone)
     }
 
     /// The mean and P05…P95 of `columns` of this (not streamed) arm, whose values are those
     /// `firstPass` folded: for the columns of a streamed arm that need all their values again.
     func summaries(columns: [Int], firstPass: TimecourseFirstPass, threads: Int) -> [(mean: Double?, percentiles: [Double?])] {
         precondition(streaming == nil && count == expected && firstPass.folded == count, "time-course values written again in part")
-        return summaries(columns: columns, firstPass: firstPass, captured: false, threads: threads).map { $0! }
-    }
-
-    private func summaries(columns: [Int], firstPass pass: TimecourseFirstPass, captured: Bool,
-                           threads: Int) -> [(mean: Double?, percentiles: [Double?])?] {
-        let results = UnsafeMutablePointer<(mean: Double?, percentiles: [Double?])?>.allocate(capacity: Swift.max(1, columns.count))
-        results.initialize(repeating: nil, count: columns.count)
-        defer { results.deinitialize(count: columns.count); results.deallocate() }
-        let blocks = (columns.count + TimecourseCollector.columnsPerBlock - 1) / TimecourseCollector.columnsPerBlock
-        let nextBlock = Atomic<Int>(0)
-        let work = { (_: Int) in
-            var workspace = OrderStatistics.Workspace()
-            while true {
-                // Blocks of columns that share the tiles' pages (see `columnsPerBlock`).
-                let block = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
-                if block >= blocks { return }
-                let first = block * TimecourseCollector.columnsPerBlock
-                let slots = first..<Swift.min(columns.count, first + TimecourseCollector.columnsPerBlock)
-                let summaries = TimecourseCollector.summarise(columns: Array(columns[slots]), of: { self.column($0) }, firstPass: pass,
-                                                              captured: captured, workspace: &workspace)
-                for (slot, result) in zip(slots, summaries) { results[slot] = result }
-            }
-        }
-        let workers = Swift.max(1, Swift.min(threads, blocks))
-        if workers == 1 {
-            work(0)
-        } else {
-            // Workers write disjoint slots (claimed through the atomic counter) and only read
-            // the values and the first pass; the results are read after concurrentPerform returns.
-            let unchecked = UncheckedSendable(work)
-            DispatchQueue.concurrentPerform(iterations: workers) { unchecked.value($0) }
-        }
-        return Array(UnsafeBufferPointer(start: results, count: columns.count))
+        return TimecourseSummaryJob(arm: self, columns: columns, firstPass: firstPass, captured: false)
+            .results(threads: threads).map { $0! }
     }
 
     /// Frees the values now (no column may be read afterwards; the first pass stays). The
@@ -494,6 +526,92 @@ final class TimecourseArm: @unchecked Sendable {
     }
 }
 
+/// The means and P05…P95 of some columns of one arm (`TimecourseCollector.summarise`), made in
+/// blocks of `TimecourseCollector.columnsPerBlock` columns by whichever threads call `help`: each
+/// block's results go to their own slots, so the numbers do not depend on which thread made
+/// which block. The run's workers help with the summaries of an arm whose time courses are
+/// complete between their chunks (`TimecourseStore.helpWithSummaries`), so that neither the
+/// in-order consumer (which would otherwise make them alone, holding up the consumption of the
+/// chunks) nor the end of the run waits for them. Helpers read the values and the first pass only.
+final class TimecourseSummaryJob: @unchecked Sendable {
+    typealias Summary = (mean: Double?, percentiles: [Double?])
+    private let arm: TimecourseArm
+    private let columns: [Int]
+    private let firstPass: TimecourseFirstPass
+    private let captured: Bool
+    private let blocks: Int
+    private let slots: UnsafeMutablePointer<Summary?>
+    private let nextBlock = Atomic<Int>(0)
+    private let whenDone: @Sendable () -> Void
+    /// Blocks made so far, and whether `whenDone` has run after the last; guarded by `condition`.
+    private var blocksMade = 0
+    private var finished = false
+    private let condition = NSCondition()
+
+    init(arm: TimecourseArm, columns: [Int], firstPass: TimecourseFirstPass, captured: Bool,
+         whenDone: @escaping @Sendable () -> Void = {}) {
+        self.arm = arm
+        self.columns = columns
+        self.firstPass = firstPass
+        self.captured = captured
+        self.whenDone = whenDone
+        blocks = (columns.count + TimecourseCollector.columnsPerBlock - 1) / TimecourseCollector.columnsPerBlock
+        slots = .allocate(capacity: Swift.max(1, columns.count))
+        slots.initialize(repeating: nil, count: columns.count)
+    }
+
+    deinit {
+        slots.deinitialize(count: columns.count)
+        slots.deallocate()
+    }
+
+    /// Whether every block has been claimed (some may still be in the making).
+    var isClaimed: Bool { nextBlock.load(ordering: .relaxed) >= blocks }
+
+    /// Makes blocks not yet claimed until none is left.
+    func help() {
+        var workspace: OrderStatistics.Workspace?
+        while true {
+            // Blocks of columns that share the tiles' pages (see `columnsPerBlock`).
+            let block = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
+            if block >= blocks { return }
+            if workspace == nil { workspace = OrderStatistics.Workspace() }
+            let first = block * TimecourseCollector.columnsPerBlock
+            let range = first..<Swift.min(columns.count, first + TimecourseCollector.columnsPerBlock)
+            let made = TimecourseCollector.summarise(columns: Array(columns[range]), of: { self.arm.column($0) }, firstPass: firstPass,
+                                                     captured: captured, workspace: &workspace!)
+            for (slot, result) in zip(range, made) { slots[slot] = result }
+            condition.lock()
+            blocksMade += 1
+            let last = blocksMade == blocks
+            condition.unlock()
+            if last {
+                whenDone()
+                condition.lock()
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+    }
+
+    /// The results, in `columns` order, once every block is made and `whenDone` has run: the
+    /// blocks not yet claimed are made here, on `threads` Dispatch workers, then this waits for
+    /// those in the making.
+    func results(threads: Int = 1) -> [Summary?] {
+        let workers = Swift.max(1, Swift.min(threads, blocks))
+        if workers == 1 || isClaimed {
+            help()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in self.help() }
+        }
+        condition.lock()
+        while !finished && blocks > 0 { condition.wait() }
+        condition.unlock()
+        return Array(UnsafeBufferPointer(start: slots, count: columns.count))
+    }
+}
+
 /// Replicate 1's time-course values of every arm (`TimecourseArm`), written by the workers from
 /// the simulator's output buffers.
 final class TimecourseStore: @unchecked Sendable {
@@ -518,6 +636,29 @@ final class TimecourseStore: @unchecked Sendable {
     /// `TimecourseArm.abandon` for every arm.
     func abandon() { for arm in arms { arm.abandon() } }
 
+    /// Summaries posted for the workers to help with (`helpWithSummaries`), and whether any
+    /// may have blocks left (read without the lock, between every two chunks).
+    private let summaryJobs = Mutex<[TimecourseSummaryJob]>([])
+    private let summaryJobsPosted = Atomic<Bool>(false)
+
+    /// Posts an arm's summaries for the workers to make between their chunks.
+    func post(_ job: TimecourseSummaryJob) {
+        summaryJobs.withLock { $0.append(job) }
+        summaryJobsPosted.store(true, ordering: .releasing)
+    }
+
+    /// Makes the blocks left of every posted summaries (called by a worker between chunks).
+    func helpWithSummaries() {
+        guard summaryJobsPosted.load(ordering: .acquiring) else { return }
+        while let job = summaryJobs.withLock({ jobs -> TimecourseSummaryJob? in
+            jobs.removeAll { $0.isClaimed }
+            if jobs.isEmpty { summaryJobsPosted.store(false, ordering: .relaxed) }
+            return jobs.first
+        }) {
+            job.help()
+        }
+    }
+
     /// Frees every arm's values now (see `TimecourseArm.releaseMemory`).
 
     func releaseMemory() {
@@ -528,10 +669,31 @@ final class TimecourseStore: @unchecked Sendable {
     func wants(arm: Int, index: Int) -> Bool { index < arms[arm].expected && stride > 0 }
 
     /// Stores subject `index` (0-based within `arm`, below its expected count) from a simulator
-    /// output buffer (`outputs[o * times + k]`). Called by the worker that simulated the subject;
-    /// different subjects touch disjoint memory.
-    func write(arm: Int, index: Int, from simulated: [Double]) {
+    /// output buffer (`outputs[o * times + k]`). Called by the worker that simulated the subject,
+    /// with its `tally` of the subjects it wrote of the current batch (`commit`); different
+    /// subjects touch disjoint memory.
+    func write(arm: Int, index: Int, from simulated: [Double], tally: TimecourseTally) {
+        let batch = index / TimecourseArm.batchSubjects
+        if tally.arm != arm || tally.batch != batch {
+            // (Before the write, which may wait for a batch buffer: what this worker wrote before
+            // may be what the fold that frees one needs.)
+            commit(tally)
+            tally.arm = arm
+            tally.batch = batch
+        }
         write(into: arms[arm], index: index, from: simulated)
+        tally.subjects += 1
+        if index % TimecourseArm.batchSubjects == TimecourseArm.batchSubjects - 1 { commit(tally) }
+    }
+
+    /// Tells the arm what `tally` counted (`TimecourseArm.wrote`: a batch this completes is folded
+    /// here or by the thread folding the batches before it). Called at a batch's last subject and
+    /// by the worker when it has recorded its chunk (a batch may span two chunks).
+    func commit(_ tally: TimecourseTally) {
+        if tally.subjects > 0 { arms[tally.arm].wrote(tally.subjects, inBatch: tally.batch) }
+        tally.subjects = 0
+        tally.arm = -1
+        tally.batch = -1
     }
 
     /// The same into an arm of its own (the values of a streamed arm written again).
@@ -545,6 +707,14 @@ final class TimecourseStore: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The subjects one worker wrote of one batch of one arm and has not yet told the arm
+/// (`TimecourseStore.write(arm:index:from:tally:)`, `TimecourseArm.wrote`): one call per batch
+/// and chunk instead of one per subject.
+final class TimecourseTally {
+    var arm = -1, batch = -1, subjects = 0
+    init() {}
 }
 
 /// The first pass of the time-course summaries over every column of one arm, fed whole tiles of

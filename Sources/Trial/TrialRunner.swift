@@ -210,7 +210,7 @@ public struct TrialRunner {
                     }
                     if replicate == 1 && timecourseStore.wants(arm: arm, index: indexInArm) {
                         result.timecourseArms.append(arm)
-                        timecourseStore.write(arm: arm, index: indexInArm, from: space.outputs)
+                        timecourseStore.write(arm: arm, index: indexInArm, from: space.outputs, tally: worker.tally)
                     }
                 }
                 // `record` of a workspace in `worker.spaces`, passed in place: read from the array,
@@ -241,6 +241,7 @@ public struct TrialRunner {
                     recordInPlace(unit, facts, &worker.spaces[0])
                     unit += 1
                 }
+                timecourseStore.commit(worker.tally)
                 // A replicate that is one chunk is analysed on the worker too.
                 if chunksPerReplicate == 1 { result.analysis = ReplicateAnalysis(plan: plan, data: result.data) }
                 return result
@@ -278,7 +279,8 @@ public struct TrialRunner {
                 progress.finishReplicate()
             },
             shouldStop: shouldStop,
-            onStop: { timecourseStore.abandon() })
+            onStop: { timecourseStore.abandon() },
+            between: { timecourseStore.helpWithSummaries() })
         progress.done()
         trace.mark("subjects simulated")
 
@@ -519,6 +521,8 @@ private struct WorkerSpace {
     var spaces: [SubjectWorkspace]
     var facts: [SubjectFacts] = []
     let grouped: Bool
+    /// The time-course subjects of the current batch the worker wrote (`TimecourseStore.commit`).
+    let tally = TimecourseTally()
 
     init(plan: TrialPlan) {
         let space = SubjectWorkspace(plan: plan)

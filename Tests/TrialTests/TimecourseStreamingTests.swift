@@ -32,24 +32,30 @@ struct TimecourseStreamingTests {
         a?.bitPattern == b?.bitPattern || (a?.isNaN == true && b?.isNaN == true)
     }
 
-    /// Writes `columns` (column-major values of `n` subjects) into `arm` as the workers do — a
-    /// batch ahead of the subjects counted, in reverse order within it — counting them in order.
+    /// Writes `columns` (column-major values of `n` subjects) into `arm` as the workers do and
+    /// tells the arm (`wrote`) with batches completing out of order: each pair of batches is
+    /// written second first, each in two reports of half a batch (subjects within in reverse
+    /// order), so the second waits complete and unfolded until the completer of the first folds
+    /// both, in subject order. Then counts the subjects in order.
     private static func feed(_ columns: [[Double]], into arm: TimecourseArm) {
         let n = columns[0].count
-        func write(_ s: Int) {
-            let place = arm.place(of: s)
-            for (c, values) in columns.enumerated() { place[c * TimecourseStore.lanes] = values[s] }
-        }
         let batch = TimecourseArm.batchSubjects
-        var written = 0
-        for s in 0..<n {
-            if s == written {
-                let end = Swift.min(n, written + batch)
-                for t in (written..<end).reversed() { write(t) }
-                written = end
+        func write(_ subjects: Range<Int>) {
+            for s in subjects.reversed() {
+                let place = arm.place(of: s)
+                for (c, values) in columns.enumerated() { place[c * TimecourseStore.lanes] = values[s] }
             }
-            arm.add()
+            arm.wrote(subjects.count, inBatch: subjects.lowerBound / batch)
         }
+        let batches = (n + batch - 1) / batch
+        for pair in Swift.stride(from: 0, to: batches, by: 2) {
+            for k in [pair + 1, pair] where k < batches {
+                let start = k * batch, end = Swift.min(n, start + batch), middle = (start + end) / 2
+                write(middle..<end)
+                write(start..<middle)
+            }
+        }
+        for _ in 0..<n { arm.add() }
     }
 
     @Test(arguments: [
@@ -138,6 +144,7 @@ struct TimecourseStreamingTests {
                 let place = arm.place(of: s)
                 place[0] = Double(s); place[TimecourseStore.lanes] = -Double(s)
             }
+            arm.wrote(subjects.count, inBatch: subjects.lowerBound / batch)
             for _ in subjects { arm.add() }
         }
         writeAndAdd(0..<batch)                                    // the prefix, folded

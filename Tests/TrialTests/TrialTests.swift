@@ -1,3 +1,4 @@
+import CThreadPlacement
 import Dispatch
 import Foundation
 import Synchronization
@@ -192,6 +193,50 @@ analysis: { control: placebo }
                                    consume: { chunk, value in #expect(value == chunk * chunk); seen.append(chunk) })
             #expect(seen == Array(0..<37))
         }
+    }
+
+    @Test func orderedParallelMapHasTheWorkersHelpWithWorkPostedByTheConsumer() throws {
+        // Work that `consume` posts (here 40 blocks, at chunk 5) is done by the workers through
+        // `between`, each block once, before the run ends; the chunks are consumed in order as
+        // before. (The runner posts an arm's time-course summaries this way.)
+        for threads in [1, 2, 5] {
+            let posted = Atomic<Bool>(false), next = Atomic<Int>(0), made = Atomic<Int>(0)
+            var seen: [Int] = []
+            try orderedParallelMap(chunkCount: 37, threads: threads, window: 4,
+                                   makeWorkspace: { _ in 0 },
+                                   body: { _, chunk in chunk },
+                                   consume: { chunk, _ in
+                                       seen.append(chunk)
+                                       if chunk == 5 { posted.store(true, ordering: .releasing) }
+                                   },
+                                   between: {
+                                       guard posted.load(ordering: .acquiring) else { return }
+                                       while next.wrappingAdd(1, ordering: .relaxed).oldValue < 40 { made.wrappingAdd(1, ordering: .relaxed) }
+                                   })
+            #expect(seen == Array(0..<37))
+            #expect(made.load(ordering: .relaxed) == 40, "threads \(threads)")
+        }
+    }
+
+    @Test func aWorkerMovedToAnotherCPUKeepsItsWholeAffinityMask() {
+        // `cthreadplacement_move_to` narrows the mask to move the thread and widens it back: the
+        // thread is never left pinned. CPUs outside the mask (or invalid) are refused unchanged.
+        var allowed = [Int32](repeating: -1, count: 1024)
+        let count = Int(cthreadplacement_allowed_cpus(&allowed, Int32(allowed.count)))
+        #expect(count >= 1)
+        let cpus = Array(allowed[0..<max(0, count)])
+        #expect(cpus.contains(cthreadplacement_current_cpu()))
+        for cpu in cpus {
+            #expect(cthreadplacement_move_to(cpu) == 0)
+            var after = [Int32](repeating: -1, count: 1024)
+            let afterCount = Int(cthreadplacement_allowed_cpus(&after, Int32(after.count)))
+            #expect(Array(after[0..<max(0, afterCount)]) == cpus, "after moving to CPU \(cpu)")
+        }
+        #expect(cthreadplacement_move_to(-1) == -1)
+        #expect(cthreadplacement_move_to(1 << 20) == -1)
+        // Workers of one run that all start and settle return (each yields for at most 1 ms).
+        let placement = WorkerPlacement()
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in placement.settle(workers: 3) }
     }
 
     @Test func orderedParallelMapRethrowsTheFirstFailingChunk() {
