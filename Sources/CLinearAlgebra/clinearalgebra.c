@@ -36,10 +36,14 @@ static char error[512];
 
 // OpenBLAS is opened with RTLD_GLOBAL, as the dynamic loader would have linked it: LAPACKE's
 // Fortran LAPACK and BLAS calls (dpotrf_, dgemm_, …) then bind to OpenBLAS's own, not to
-// whatever liblapack.so.3 and libblas.so.3 the system's alternatives name.
+// whatever liblapack.so.3 and libblas.so.3 the system's alternatives name. The libraries' own
+// calls are bound on first use (RTLD_LAZY, in the same scope as at load time, so to the same
+// functions): binding all of them at load (thousands of calls in LAPACK) put ~0.6 ms more on the
+// start of every run (docs/performance.md, item 50). The routines VirtualTrial calls are all
+// looked up here (VT_RESOLVE), so a library without one is still refused at once.
 static void *openFirst(const char *const *names, int scope) {
     for (const char *const *name = names; *name; name++) {
-        void *handle = dlopen(*name, RTLD_NOW | scope);
+        void *handle = dlopen(*name, RTLD_LAZY | scope);
         if (handle) return handle;
         if (name == names) snprintf(error, sizeof error, "%s", dlerror());
     }

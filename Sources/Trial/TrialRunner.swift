@@ -78,6 +78,7 @@ public struct TrialRunner {
                 // shard has no report: `vtrial merge` writes the merged folder's. (Inside the
                 // temporary folder no write syncs the directory: `commit` does, once.)
                 known.manifest = try ManifestSummary(jsonBytes: Data(manifest.jsonText().utf8))
+                try written.waitUntilWrittenOut()
                 let page = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known, syncingDirectory: false)
                 trace.mark("report.html")
                 manifest.files = try written.files()
@@ -288,11 +289,12 @@ public struct TrialRunner {
         progress.done()
         trace.mark("subjects simulated")
 
-        // These files are complete: written out now, their hash and fsync (milliseconds to tens
-        // of milliseconds of waiting on the disk) run in the background while power.csv, the
-        // time courses and the report are made; the manifest's file list waits for them.
+        // These files are complete: written out, hashed and synced (milliseconds to tens of
+        // milliseconds of waiting on the disk) in the background while power.csv and the time
+        // courses are made (W1: the last ~2 MB written and hashed took 1.2 ms here); the report
+        // waits for them to be written out, the manifest's file list for their closes.
         let finished = [subjectsWriter, endpointsWriter, aeWriter, efficacyWriter, safetyWriter, comparisonWriter]
-        let closing = try BackgroundClose(flushing: finished)
+        let closing = try BackgroundClose(flushing: finished, inBackground: true)
         // Until the files are handed back, any early exit waits for their closes.
         var handedBack = false
         defer { if !handedBack { closing.wait() } }
@@ -475,20 +477,40 @@ extension ReplicateData {
 /// returns the first error. Nothing else touches the writers until `wait` has returned.
 private final class BackgroundClose: @unchecked Sendable {
     private let group = DispatchGroup()
+    private let writtenOut = DispatchGroup()
     private var error: OutputError?
+    private var writeError: OutputError?
 
-    /// Writes out the writers' buffered rows now (so the files can be read, e.g. by the report),
-    /// then closes them — hash and sync — in the background.
-    init(flushing writers: [CSVWriter]) throws(OutputError) {
-        for writer in writers { try writer.flush() }
+    /// Writes out the writers' buffered rows — now, or with `inBackground` first thing on a
+    /// background thread (`waitUntilWrittenOut` before the files are read, e.g. by the report) —
+    /// then closes them (hash and sync) in the background.
+    init(flushing writers: [CSVWriter], inBackground: Bool = false) throws(OutputError) {
+        if !inBackground {
+            for writer in writers { try writer.flush() }
+        }
         let handed = UncheckedSendable(writers)
+        writtenOut.enter()
         DispatchQueue.global().async(group: group) { [self] in
+            if inBackground {
+                for writer in handed.value {
+                    do throws(OutputError) { try writer.flush() } catch {
+                        if self.writeError == nil { self.writeError = error }
+                    }
+                }
+            }
+            writtenOut.leave()
             for writer in handed.value {
                 do throws(OutputError) { try writer.close() } catch {
                     if self.error == nil { self.error = error }
                 }
             }
         }
+    }
+
+    /// Waits until the rows are in the files; throws the first failure to write them.
+    func waitUntilWrittenOut() throws(OutputError) {
+        writtenOut.wait()
+        if let writeError { throw writeError }
     }
 
     /// Waits for the closes (again: no-op) and returns the first error.
@@ -503,6 +525,11 @@ private final class BackgroundClose: @unchecked Sendable {
 private struct WrittenFiles {
     let closes: [BackgroundClose]
     let writers: [CSVWriter]
+
+    /// Waits until every file's rows are written out (`BackgroundClose.waitUntilWrittenOut`).
+    func waitUntilWrittenOut() throws(OutputError) {
+        for close in closes { try close.waitUntilWrittenOut() }
+    }
 
     /// Waits for every close; the first error, if any.
     func wait() -> OutputError? {
