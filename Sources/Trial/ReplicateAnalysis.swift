@@ -89,8 +89,15 @@ struct ReplicateAnalysis {
         let armCount = plan.arms.count
         let alpha = plan.analysis?.alpha ?? 0.05
 
-        // Units of each arm, in order.
-        var members = Array(repeating: [Int](), count: armCount)
+        // Units of each arm, in order (each list sized first: grown by appending, W1's 100,000
+        // units took ~1 ms here, at the end of the run while the other threads waited).
+        var counts = [Int](repeating: 0, count: armCount)
+        for a in data.arm { counts[a] += 1 }
+        var members = counts.map { count -> [Int] in
+            var units: [Int] = []
+            units.reserveCapacity(count)
+            return units
+        }
         for (u, a) in data.arm.enumerated() { members[a].append(u) }
 
         // Row r: endpoint r / arms, arm r % arms (efficacy.csv's order).
@@ -145,10 +152,16 @@ struct ReplicateAnalysis {
             return EfficacyRow(endpoint: endpoint.id, arm: arm, n: times.count, summary: nil, responders: nil,
                                responderRate: nil, events: km.events, medianTime: km.median)
         }
-        let values = units.compactMap { data.analysed[e][$0] }
+        // Gathered into an array sized once (grown by `compactMap`, the copies and fresh pages of
+        // each doubling made W1's 100,000 values take ~1.2 ms).
+        let analysed = data.analysed[e]
+        var values: [Double] = []
+        values.reserveCapacity(units.count)
+        for u in units { if let v = analysed[u] { values.append(v) } }
         var row = EfficacyRow(endpoint: endpoint.id, arm: arm, n: values.count, summary: SampleSummary(values))
         if endpoint.definition.responder != nil {
-            let flags = units.compactMap { data.responder[e][$0] }
+            let responder = data.responder[e]
+            let flags = units.compactMap { responder[$0] }
             row.responders = flags.reduce(0, +)
             row.responderRate = flags.isEmpty ? nil : Double(row.responders!) / Double(flags.count)
         }
