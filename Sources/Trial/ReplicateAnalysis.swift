@@ -158,7 +158,8 @@ struct ReplicateAnalysis {
         var values: [Double] = []
         values.reserveCapacity(units.count)
         for u in units { if let v = analysed[u] { values.append(v) } }
-        var row = EfficacyRow(endpoint: endpoint.id, arm: arm, n: values.count, summary: SampleSummary(values))
+        AscendingDoubles.sort(&values)
+        var row = EfficacyRow(endpoint: endpoint.id, arm: arm, n: values.count, summary: SampleSummary(sorted: values))
         if endpoint.definition.responder != nil {
             let responder = data.responder[e]
             let flags = units.compactMap { responder[$0] }

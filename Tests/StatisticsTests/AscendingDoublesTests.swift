@@ -58,6 +58,15 @@ import Sampling
         values[500] = .nan
         values[10] = -.nan
         check(values, "NaN")
+        // A NaN found last: every key made before it in the array's own storage is turned back
+        // into its value (`sort` works in place) before `sort()` takes over.
+        var late = (0..<3_000).map { Double(($0 * 7919) % 1_000) - 500 }
+        late[1_234] = -0.0
+        late[2_999] = .nan
+        check(late, "a NaN last")
+        var sortedInPlace = late
+        AscendingDoubles.sort(&sortedInPlace)
+        #expect(bits(sortedInPlace) == bits(late.sorted()))
     }
 
     @Test func summaryOfALargeSampleIsThatOfTheSortedValues() {
