@@ -113,6 +113,9 @@ public final class CSVWriter {
         }
         flushPending()
         self.file = nil
+        // The 1 MiB buffer goes now, on the closing thread (often a background one), rather than
+        // when the writer is released (W1: six of them unmapped after the commit, ~0.6 ms).
+        pending = CSVRowEncoder(columnCount: header.count)
         if let failure {
             file.discard()
             throw failure
