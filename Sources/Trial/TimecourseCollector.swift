@@ -292,19 +292,20 @@ final class TimecourseArm: @unchecked Sendable {
     private(set) var capturedValues = 0
     private var prefix: UnsafeMutablePointer<Double>?
     private var prefixCapacity: Int
-    /// The batch buffers (addresses) by batch after the prefix, those free for reuse, and the
-    /// next batch to fold; guarded by `batchCondition`.
-    private var liveBatches: [Int: Int] = [:]
-    private var freeBatches: [Int] = []
+    /// The batch buffers (addresses, and the thread that asked for each) by batch after the
+    /// prefix, those free for reuse, and the next batch to fold; guarded by `batchCondition`.
+    private var liveBatches: [Int: (address: Int, writer: pthread_t)] = [:]
+    private var freeBatches: [(address: Int, writer: pthread_t)] = []
     private var nextBatchToFold = 0
     /// The run stopped (`abandon`): nothing will be folded any more, so nobody waits.
     private var abandoned = false
     /// Subjects written so far of each batch not yet complete (by batch number from subject 0,
-    /// `wrote`), the batches folded (in order), the complete batches not yet folded, and whether
-    /// a thread is folding; guarded by `batchCondition`.
+    /// `wrote`), the batches folded (in order), the complete batches not yet folded, those whose
+    /// writer waits to fold them, and whether a thread is folding; guarded by `batchCondition`.
     private var writtenInBatch: [Int: Int] = [:]
     private var batchesFolded = 0
     private var readyBatches = Set<Int>()
+    private var writersWaiting = Set<Int>()
     private var folding = false
     private let batchCondition = NSCondition()
 
@@ -355,11 +356,19 @@ final class TimecourseArm: @unchecked Sendable {
         let size = Self.batchSubjects * stride
         batchCondition.lock()
         defer { batchCondition.unlock() }
-        if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
+        if let live = liveBatches[key] { return UnsafeMutablePointer(bitPattern: live.address)! }
         while key >= nextBatchToFold + batchesAhead && !abandoned { batchCondition.wait() }
-        if let address = liveBatches[key] { return UnsafeMutablePointer(bitPattern: address)! }
-        let address = freeBatches.popLast() ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
-        liveBatches[key] = address
+        if let live = liveBatches[key] { return UnsafeMutablePointer(bitPattern: live.address)! }
+        // A buffer this thread wrote last, if any: folded by it too (`wrote`), its lines are in
+        // this core's caches or the shared one, not the other cores'.
+        let me = pthread_self()
+        let address: Int
+        if let mine = freeBatches.lastIndex(where: { pthread_equal($0.writer, me) != 0 }) {
+            address = freeBatches.remove(at: mine).address
+        } else {
+            address = freeBatches.popLast()?.address ?? Int(bitPattern: UnsafeMutablePointer<Double>.allocate(capacity: size))
+        }
+        liveBatches[key] = (address, me)
         return UnsafeMutablePointer(bitPattern: address)!
     }
 
@@ -385,11 +394,13 @@ final class TimecourseArm: @unchecked Sendable {
 
     /// Records that a worker wrote `subjects` more subjects of batch `batch` (subjects
     /// `batch · batchSubjects ..<` the next batch's). A complete batch is folded in subject order
-    /// (`foldBatch`), without waiting: by the worker that completed it when the batches before it
-    /// are folded and no fold is under way (its values are then read on the core that wrote
-    /// them), else by the thread folding the batches before it, which goes on with every complete
-    /// batch that follows. The arm's last batch, if not whole, is folded when the summaries are
-    /// made (`foldRest`).
+    /// (`foldBatch`), by the worker that completed it when it can be, so that its values are read
+    /// on the core that wrote them: at once when the batches before it are folded and no fold is
+    /// under way; after waiting when only the batch before it is in the way, being folded (the
+    /// folder stops before a batch whose writer waits: at most one fold's wait). Otherwise (a
+    /// batch before it is still being written) it is left to the thread that folds the batches
+    /// before it, which goes on with every complete batch that follows. The arm's last batch, if
+    /// not whole, is folded when the summaries are made (`foldRest`).
     func wrote(_ subjects: Int, inBatch batch: Int) {
         guard stride > 0, subjects > 0 else { return }
         batchCondition.lock()
@@ -401,12 +412,19 @@ final class TimecourseArm: @unchecked Sendable {
         }
         writtenInBatch[batch] = nil
         readyBatches.insert(batch)
+        if folding && batchesFolded == batch - 1 && !abandoned {
+            // Only the batch before this one is in the way, being folded: wait for it, then fold
+            // this one here, where its values are (the folder stops at a batch whose writer waits).
+            writersWaiting.insert(batch)
+            while folding && !abandoned { batchCondition.wait() }
+            writersWaiting.remove(batch)
+        }
         guard !folding, batchesFolded == batch, !abandoned else {
             batchCondition.unlock()
             return
         }
         folding = true
-        while readyBatches.contains(batchesFolded) && !abandoned {
+        while readyBatches.contains(batchesFolded) && !abandoned && (batchesFolded == batch || !writersWaiting.contains(batchesFolded)) {
             let next = batchesFolded
             batchCondition.unlock()
             foldBatch(next)
@@ -452,7 +470,7 @@ final class TimecourseArm: @unchecked Sendable {
 
     private func recycle(batch key: Int) {
         batchCondition.lock()
-        if let address = liveBatches.removeValue(forKey: key) { freeBatches.append(address) }
+        if let live = liveBatches.removeValue(forKey: key) { freeBatches.append(live) }
         nextBatchToFold = Swift.max(nextBatchToFold, key + 1)
         batchCondition.broadcast()
         batchCondition.unlock()
@@ -516,7 +534,7 @@ final class TimecourseArm: @unchecked Sendable {
             prefix = nil
         }
         batchCondition.lock()
-        let addresses = Array(liveBatches.values) + freeBatches
+        let addresses = (Array(liveBatches.values) + freeBatches).map(\.address)
         liveBatches = [:]
         freeBatches = []
         batchCondition.unlock()
