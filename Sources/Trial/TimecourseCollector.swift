@@ -80,7 +80,7 @@ struct TimecourseCollector {
     mutating func add(arm: Int, remainingUnits: Int) {
         let timecourses = store.arms[arm]
         timecourses.add()
-        if timecourses.count == timecourses.expected, stride > 0, remainingUnits >= timecourses.count {
+        if timecourses.count == timecourses.expected, stride > 0, remainingUnits >= timecourses.count, !timecourses.isAbandoned {
             // Only the first pass (for columns to count again) is read after the summaries: the
             // values go then rather than staying through the rest of the run.
             let job = timecourses.summaryJob(whenDone: { timecourses.releaseMemory() })
@@ -459,13 +459,22 @@ final class TimecourseArm: @unchecked Sendable {
         }
     }
 
-    /// Releases every writer waiting for a batch (the run failed or was stopped, so the
-    /// consumer will fold no more); later batches are handed out without the bound.
+    /// Releases every writer waiting for a batch or a fold (the run failed or was stopped, so the
+    /// batches will not all be folded); later batches are handed out without the bound.
     func abandon() {
         batchCondition.lock()
         abandoned = true
         batchCondition.broadcast()
         batchCondition.unlock()
+    }
+
+    /// Whether the run was stopped (`abandon`): the folds stopped part-way, so no summaries may
+    /// be made (they would fold what is left as one run of subjects, across batch buffers), and
+    /// summaries under way stop at their next block.
+    var isAbandoned: Bool {
+        batchCondition.lock()
+        defer { batchCondition.unlock() }
+        return abandoned
     }
 
     private func recycle(batch key: Int) {
@@ -591,6 +600,8 @@ final class TimecourseSummaryJob: @unchecked Sendable {
         var workspace: OrderStatistics.Workspace?
         while true {
             // Blocks of columns that share the tiles' pages (see `columnsPerBlock`).
+            // (A stopped run needs no summaries: its workers go on to stop.)
+            if arm.isAbandoned { return }
             let block = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
             if block >= blocks { return }
             if workspace == nil { workspace = OrderStatistics.Workspace() }

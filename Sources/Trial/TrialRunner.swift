@@ -274,7 +274,8 @@ public struct TrialRunner {
                     guard item % chunksPerReplicate == chunksPerReplicate - 1 else { return }
                     analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads)
                     // The replicate's arrays are freed on another thread: unmapping them (W1:
-                    // 15 MB) took 1.6-2 ms here, which at the end of a run every thread waited for.
+                    // 15 MB) took 1.6-2 ms here, which after the last replicate every thread
+                    // waited for.
                     let retired = data
                     data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
                     DispatchQueue.global().async { withExtendedLifetime(retired) {} }

@@ -22,15 +22,17 @@ final class WorkerPlacement: Sendable {
     private let started = Atomic<Int>(0)
 
     /// Called by each worker of the run as it starts; the first to start give their CPU to the
-    /// others for up to a millisecond (`sched_yield`) until all of them have started: a worker
-    /// woken on a busy CPU runs only when that CPU's thread yields it, and then moves away.
+    /// others for up to a millisecond (`sched_yield`) until all of them that can run at once
+    /// (Dispatch runs at most one per active CPU) have started: a worker woken on a busy CPU runs
+    /// only when that CPU's thread yields it, and then moves away.
     func settle(workers: Int) {
         place()
         started.add(1, ordering: .relaxed)
+        let concurrent = Swift.min(workers, ProcessInfo.processInfo.activeProcessorCount)
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let deadline = clock.tv_sec * 1_000_000_000 + clock.tv_nsec + 1_000_000
-        while started.load(ordering: .relaxed) < workers {
+        while started.load(ordering: .relaxed) < concurrent {
             sched_yield()
             clock_gettime(CLOCK_MONOTONIC, &clock)
             if clock.tv_sec * 1_000_000_000 + clock.tv_nsec > deadline { return }

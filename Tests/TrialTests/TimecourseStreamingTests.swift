@@ -1,6 +1,7 @@
 import Foundation
 import Sampling
 import Statistics
+import Synchronization
 import Testing
 import TrialProtocol
 @testable import Trial
@@ -204,6 +205,49 @@ struct TimecourseStreamingTests {
     /// Two arms of 700 subjects (`groupProtocolText`), large enough to stream with a 256-subject
     /// prefix, 2 replicates (so the arms' summaries are made early).
     private static let protocolText = groupProtocolText(extra: "replicates: 2", subjects: 1400)
+
+    @Test func aStoppedRunMakesNoSummariesFromFoldsLeftPartWay() throws {
+        // After `abandon` (a stop or a failure) a complete batch is no longer folded, but the
+        // chunks before the failing one are still consumed: counting an arm's last time course
+        // must then not make its summaries, which would fold everything not yet folded as one
+        // run of subjects, across batch buffers.
+        let definition = try ProtocolLoader.load(bytes: Array(Self.protocolText.utf8), path: "groups.yaml")
+        let plan = try TrialPlan(definition)
+        var collector = TimecourseCollector(plan: plan, streaming: TimecourseStreaming(prefix: 256, refineEvery: 256, z: 6), threads: 2)
+        let store = collector.store, arm = store.arms[0]
+        #expect(arm.expected == 700 && arm.kept == 256 && arm.streaming != nil)
+        let outputs = [Double](repeating: 1.5, count: plan.model.outputNames.count * plan.observationTimes.count)
+        let tally = TimecourseTally()
+        for index in 0..<256 { store.write(arm: 0, index: index, from: outputs, tally: tally) }
+        store.commit(tally)
+        #expect(arm.firstPass.folded == 256)
+        store.abandon()
+        for index in 256..<700 { store.write(arm: 0, index: index, from: outputs, tally: tally) }
+        store.commit(tally)
+        for _ in 0..<700 { collector.add(arm: 0, remainingUnits: 10_000) }
+        #expect(arm.isAbandoned && arm.count == 700)
+        #expect(arm.firstPass.folded == 256, "summaries made from a stopped run's folds")
+    }
+
+    @Test func aStreamedRunStoppedWhileAnArmsTimecoursesCompleteEndsCleanly() throws {
+        // Stopped at the claim of chunk 3 while chunk 2 (the first arm's last time courses) may
+        // still be running: the run ends with CancellationError, nothing committed.
+        let definition = try ProtocolLoader.load(bytes: Array(Self.protocolText.utf8), path: "groups.yaml")
+        let plan = try TrialPlan(definition)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tcs-stop-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for attempt in 0..<6 {
+            var options = RunOptions(outputDirectory: root, threads: 2)
+            options.timecourseStreaming = TimecourseStreaming(prefix: 256, refineEvery: 256, z: 6)
+            let claims = Atomic<Int>(0)
+            let runner = TrialRunner(plan: plan, options: options, protocolBytes: definition.sourceBytes, protocolFileName: "groups.yaml")
+            #expect(throws: CancellationError.self, "attempt \(attempt)") {
+                _ = try runner.run(shouldStop: { claims.wrappingAdd(1, ordering: .relaxed).newValue > 3 })
+            }
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+            #expect(left.isEmpty, "attempt \(attempt): \(left)")
+        }
+    }
 
     @Test(arguments: [1, 2]) func aRunsTimecoursesDoNotDependOnHowTheyWereKept(threads: Int) throws {
         // Not streamed (the arms are small for the standard prefix), streamed, and streamed with
