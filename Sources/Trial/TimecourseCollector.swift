@@ -424,7 +424,7 @@ final class TimecourseArm: @unchecked Sendable {
             return
         }
         folding = true
-        while readyBatches.contains(batchesFolded) && !abandoned && (batchesFolded == batch || !writersWaiting.contains(batchesFolded)) {
+        while readyBatches.contains(batchesFolded) && !writersWaiting.contains(batchesFolded) && !abandoned {
             let next = batchesFolded
             batchCondition.unlock()
             foldBatch(next)
