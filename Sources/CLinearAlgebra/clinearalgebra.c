@@ -1,8 +1,12 @@
 // OpenBLAS and LAPACKE loaded at run time; see include/clinearalgebra.h for why.
+#define _GNU_SOURCE
 #include "clinearalgebra.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +82,19 @@ static void load(void) {
     status = 0;
 }
 
+#ifdef __linux__
+// The CPUs the process may use, as the loader thread is started (`vt_linalg_start_loading`).
+static cpu_set_t allowedCPUs;
+static int allowedCPUsKnown = 0;
+#endif
+
 static void *loadOnItsOwnThread(void *unused) {
     (void)unused;
+#ifdef __linux__
+    // Started on the CPUs other than the starting thread's (see `vt_linalg_start_loading`); from
+    // now on the scheduler is free to move it anywhere again.
+    if (allowedCPUsKnown) (void)sched_setaffinity(0, sizeof allowedCPUs, &allowedCPUs);
+#endif
     pthread_once(&once, load);
     return NULL;
 }
@@ -97,8 +112,29 @@ void vt_linalg_start_loading(void) {
     pthread_attr_t attributes;
     if (pthread_attr_init(&attributes) != 0) return;
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    // Without a thread, the first vt_linalg_ready() loads the libraries itself.
-    (void)pthread_create(&thread, &attributes, loadOnItsOwnThread, NULL);
+    int narrowed = 0;
+#ifdef __linux__
+    // The loader is started on a CPU other than this thread's, which goes on with the command
+    // line and the protocol: Linux often queued a new thread on its creator's CPU although the
+    // other was idle, and the two then shared one CPU (vtrial's marks: the protocol read and the
+    // libraries opened ~2.5 ms later, in half of W1's runs; docs/performance.md, item 52). The
+    // thread widens its mask back as it starts (`loadOnItsOwnThread`).
+    int here = sched_getcpu();
+    if (here >= 0 && sched_getaffinity(0, sizeof allowedCPUs, &allowedCPUs) == 0) {
+        allowedCPUsKnown = 1;
+        cpu_set_t others = allowedCPUs;
+        CPU_CLR(here, &others);
+        if (CPU_COUNT(&others) > 0) narrowed = pthread_attr_setaffinity_np(&attributes, sizeof others, &others) == 0;
+    }
+#endif
+    // Without a thread, the first vt_linalg_ready() loads the libraries itself. (A mask the
+    // thread could not be given is no reason not to start it.)
+    if (pthread_create(&thread, &attributes, loadOnItsOwnThread, NULL) != 0 && narrowed) {
+        pthread_attr_destroy(&attributes);
+        if (pthread_attr_init(&attributes) != 0) return;
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        (void)pthread_create(&thread, &attributes, loadOnItsOwnThread, NULL);
+    }
     pthread_attr_destroy(&attributes);
 }
 
