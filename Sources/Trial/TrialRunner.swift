@@ -77,7 +77,7 @@ public struct TrialRunner {
                 // `vtrial report` rebuilds it); then the manifest is written with its hash. A
                 // shard has no report: `vtrial merge` writes the merged folder's. (Inside the
                 // temporary folder no write syncs the directory: `commit` does, once.)
-                known.manifest = try ManifestSummary(jsonBytes: Data(manifest.jsonText().utf8))
+                known.manifest = ManifestSummary(manifest)
                 try written.waitUntilWrittenOut()
                 let page = try ReportBuilder.writeReport(resultsDirectory: folder.temporaryPath, known: known, syncingDirectory: false)
                 trace.mark("report.html")

@@ -1,3 +1,5 @@
+import Foundation
+import Output
 import Testing
 @testable import Report
 
@@ -72,6 +74,18 @@ struct CSVTableTests {
         try writeText("{\"protocol\": \"x.yaml\", \"seed\": 1, \"replicates\": 1}", to: folder, file: "manifest.json")
         #expect(throws: ReportError.invalidManifest(file: "manifest.json", reason: "the key \"subjects\" is missing")) {
             try ResultsFolderData(resultsDirectory: folder)
+        }
+    }
+
+    @Test func aManifestsSummaryIsWhatItsJSONReadsBackAs() throws {
+        // The run's report takes the summary from the manifest itself; `vtrial report` reads it
+        // from manifest.json. Both must give the same page.
+        for (seed, name) in [(UInt64(0), "a.yaml"), (1 << 53 + 1, "dose \"ranging\" é.yaml"), (UInt64.max, "x\\y\n.yaml")] {
+            let manifest = Manifest(specVersion: "1.0", engineVersion: "0.1.0", protocolFile: name,
+                                    protocolSHA256: String(repeating: "ab", count: 32), seed: seed, replicates: 7, subjects: 123_456,
+                                    threads: 3, started: Date(timeIntervalSince1970: 1e9), finished: Date(timeIntervalSince1970: 1e9 + 5),
+                                    wallSeconds: 5, files: ["a.csv": String(repeating: "0", count: 64)])
+            #expect(ManifestSummary(manifest) == (try ManifestSummary(jsonBytes: Data(manifest.jsonText().utf8))), "\(seed) \(name)")
         }
     }
 

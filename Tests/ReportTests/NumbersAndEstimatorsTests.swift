@@ -1,4 +1,5 @@
 import Foundation
+import Output
 import Testing
 @testable import Report
 
@@ -15,6 +16,27 @@ struct NumbersAndEstimatorsTests {
         #expect(displayNumber(nil as Double?) == "–")
         #expect(svgNumber(87.5) == "87.5")
         #expect(svgNumber(1.0 / 3.0) == "0.33")
+    }
+
+    @Test func svgCoordinatesWrittenFromTheirHundredthsAreFormatNumbersText() {
+        // `writeSVGNumber`'s integer path against `formatNumber` of the rounded value: every
+        // hundredth within ±2,000, then values around powers of ten, halves, and large ones (up
+        // to 10¹⁰, and beyond, where `formatNumber` writes them).
+        func written(_ v: Double) -> String {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumNumberLength) { text in
+                String(decoding: UnsafeBufferPointer(rebasing: text[0..<writeSVGNumber(v, to: text.baseAddress!)]), as: UTF8.self)
+            }
+        }
+        var values = (-200_000...200_000).map { Double($0) / 100 }
+        for e in -3...14 {
+            let p = Double(sign: .plus, exponent: 0, significand: 1) * pow(10, Double(e))
+            values += [p, -p, p.nextUp, p.nextDown, p * 1.005, p + 0.005, p - 0.005, p * 0.999_999]
+        }
+        values += [0.004_999, 0.005, -0.005, 0.015, 1e12 / 100 - 0.01, 123_456_789.125, 9_999_999_999.995, .pi * 1e9, -0.0, 0]
+        for v in values {
+            #expect(written(v) == svgNumber(v), "\(v)")
+        }
+        #expect(written(87.5) == "87.5" && written(-0.1) == "-0.1" && written(100) == "100" && written(0.004) == "0")
     }
 
     @Test func linearAxisSnapsToNiceSteps() {
