@@ -15,8 +15,12 @@ import Synchronization
 /// Each worker owns one `Workspace` (made once by `makeWorkspace(worker)`) for the whole run:
 /// ODE solvers and buffers are reused from subject to subject without locking. Before claiming
 /// each chunk a worker calls `between` (work posted by `consume` for any worker to help with,
-/// which must not wait for chunks to be consumed). Workers that start on one CPU are moved apart
-/// (`WorkerPlacement`).
+/// which must not wait for chunks to be consumed; it returns whether it did any). A worker that
+/// finds no chunk left stays until every chunk is consumed (or the run fails), calling `between`
+/// and otherwise yielding its CPU, rather than going to sleep: on this project's virtual machines
+/// a sleeping thread took 1-2 ms to run again once woken, at the end of every run (the caller's
+/// thread, or the helpers of the last chunks' consumption; docs/performance.md, item 53).
+/// Workers that start on one CPU are moved apart (`WorkerPlacement`).
 ///
 /// If any chunk throws, no further chunk starts, the chunks before the lowest-numbered failing one
 /// are consumed, and its error is rethrown (deterministic, like the results). `shouldStop` is
@@ -32,7 +36,7 @@ public func orderedParallelMap<Workspace, ChunkResult>(
     consume: (Int, ChunkResult) throws -> Void,
     shouldStop: () -> Bool = { false },
     onStop: () -> Void = {},
-    between: () -> Void = {}
+    between: () -> Bool = { false }
 ) throws {
     let workers = max(1, threads)
     var workspaces: [Workspace] = []
@@ -46,6 +50,8 @@ public func orderedParallelMap<Workspace, ChunkResult>(
     defer { results.deinitialize(count: window); results.deallocate() }
     let next = Atomic<Int>(0)
     let failed = Atomic<Bool>(false)
+    // Chunks consumed so far (for the workers that have none left to claim).
+    let consumedCount = Atomic<Int>(0)
     let order = WindowOrder(count: chunkCount)
     // The window's free slots. (Made empty and signalled up to `window`: Dispatch refuses to free
     // a semaphore whose count is below its initial value, which a failed run leaves it.)
@@ -93,6 +99,7 @@ public func orderedParallelMap<Workspace, ChunkResult>(
                                     break
                                 }
                                 order.state.withLock { $0.next += 1 }
+                                consumedCount.store(j + 1, ordering: .releasing)
                                 slots.signal()
                             }
                             consuming = order.state.withLock { s -> Bool in
@@ -107,12 +114,16 @@ public func orderedParallelMap<Workspace, ChunkResult>(
                         if workers > 1 { placement.settle(workers: workers) }
                         while true {
                             if failed.load(ordering: .relaxed) { return }
-                            between()
+                            _ = between()
                             slots.wait()
                             if failed.load(ordering: .relaxed) { return }
                             let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                             if i >= chunkCount {
                                 slots.signal()  // for the next worker to find the same
+                                // At hand until the last chunk is consumed (see above).
+                                while consumedCount.load(ordering: .acquiring) < chunkCount && !failed.load(ordering: .relaxed) {
+                                    if !between() { sched_yield() }
+                                }
                                 return
                             }
                             if shouldStop() {
@@ -197,6 +208,111 @@ func onThreadsOfTheirOwn(_ count: Int, _ body: @escaping @Sendable (Int) -> Void
     body(0)
     for k in inline { body(k) }
     for thread in started { pthread_join(thread, nil) }
+}
+
+/// Work that one thread shares with the threads that call `help` meanwhile (the workers of an
+/// `orderedParallelMap` between their chunks, or once they have none left): `perform(count,
+/// body)` runs `body(k)` for every k in `0..<count`, each once, on the calling thread and on every
+/// helper, and returns when all have run. Used for the statistics of a replicate, computed in
+/// `consume`, where the other workers would otherwise wait (at the end of the run) or a thread of
+/// its own would have to be started and woken (`onThreadsOfTheirOwn`).
+final class WorkBoard: Sendable {
+    private final class Items: Sendable {
+        let count: Int
+        let body: @Sendable (Int) -> Void
+        let next = Atomic<Int>(0)
+        let finished = Atomic<Int>(0)
+        init(count: Int, body: @escaping @Sendable (Int) -> Void) { self.count = count; self.body = body }
+
+        /// Runs items not yet claimed until none is left; whether it ran any.
+        func run() -> Bool {
+            var ran = false
+            while true {
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if k >= count { return ran }
+                body(k)
+                finished.add(1, ordering: .releasing)
+                ran = true
+            }
+        }
+    }
+
+    private let posted = Mutex<Items?>(nil)
+    private let anyPosted = Atomic<Bool>(false)
+    /// Tasks posted (`post`), run by the first helper to find them.
+    private let tasks = Mutex<[@Sendable () -> Bool]>([])
+    private let anyTask = Atomic<Bool>(false)
+
+    init() {}
+
+    /// Posts `task` for a helper to run (its maker joins it).
+    func post<Value>(_ task: SharedTask<Value>) {
+        tasks.withLock { $0.append { task.run() } }
+        anyTask.store(true, ordering: .releasing)
+    }
+
+    /// Runs `body(k)` for k in `0..<count` here and on the helpers; returns once every one has
+    /// run (each exactly once). One `perform` at a time per board.
+    func perform(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let items = Items(count: count, body: body)
+        posted.withLock { $0 = items }
+        anyPosted.store(true, ordering: .releasing)
+        _ = items.run()
+        anyPosted.store(false, ordering: .relaxed)
+        posted.withLock { $0 = nil }
+        // The items that helpers claimed are under way (a helper claims one only while it runs).
+        while items.finished.load(ordering: .acquiring) < count { sched_yield() }
+    }
+
+    /// Runs items of the work posted now, or else a posted task, if any; whether it ran any.
+    func help() -> Bool {
+        if anyPosted.load(ordering: .acquiring), let items = posted.withLock({ $0 }), items.run() { return true }
+        guard anyTask.load(ordering: .acquiring) else { return false }
+        let task = tasks.withLock { tasks -> (@Sendable () -> Bool)? in
+            let first = tasks.isEmpty ? nil : tasks.removeFirst()
+            if tasks.isEmpty { anyTask.store(false, ordering: .relaxed) }
+            return first
+        }
+        return task?() ?? false
+    }
+}
+
+/// A piece of work that any one thread may run, once: a helper through `run()` (e.g. posted on a
+/// `WorkBoard`), or the thread that made it through `join()`, which runs it if nobody has and
+/// otherwise waits for the run to end (a helper runs it only while it is at hand, so the wait is
+/// a yielding spin).
+final class SharedTask<Value>: @unchecked Sendable {
+    private let body: () throws -> Value
+    private let claimed = Atomic<Bool>(false)
+    private let done = Atomic<Bool>(false)
+    private var result: Result<Value, any Error>?
+
+    init(_ body: @escaping () throws -> Value) { self.body = body }
+
+    /// Runs the task unless another thread has; whether this call ran it.
+    func run() -> Bool {
+        guard !claimed.exchange(true, ordering: .acquiring) else { return false }
+        result = Result { try body() }
+        done.store(true, ordering: .releasing)
+        return true
+    }
+
+    /// Makes sure the task does not run from now on: waits for a run under way, if any.
+    func cancel() {
+        if claimed.exchange(true, ordering: .acquiring) {
+            while !done.load(ordering: .acquiring) { sched_yield() }
+        } else {
+            done.store(true, ordering: .releasing)
+        }
+    }
+
+    /// The task's result: run here, or by the helper that claimed it. (Not after `cancel`.)
+    func join() throws -> Value {
+        if !run() {
+            while !done.load(ordering: .acquiring) { sched_yield() }
+        }
+        return try result!.get()
+    }
 }
 
 /// Wraps a value that is shared across Dispatch workers under a discipline the compiler cannot

@@ -84,8 +84,10 @@ struct ReplicateAnalysis {
     var comparisons: [ComparisonRow] = []
 
     /// - Parameter threads: workers for the efficacy rows (each sorts its group) of a large
-    ///   replicate; the rows are the same, in the same order, for any count.
-    init(plan: TrialPlan, data: ReplicateData, threads: Int = 1) {
+    ///   replicate; the rows are the same, in the same order, for any count. With a `board`, the
+    ///   rows are shared with the threads that help with it (the run's workers) rather than
+    ///   with threads of their own.
+    init(plan: TrialPlan, data: ReplicateData, threads: Int = 1, board: WorkBoard? = nil) {
         let armCount = plan.arms.count
         let alpha = plan.analysis?.alpha ?? 0.05
 
@@ -115,13 +117,20 @@ struct ReplicateAnalysis {
             slots.initialize(repeating: nil, count: rowCount)
             defer { slots.deinitialize(count: rowCount); slots.deallocate() }
             let shared = UncheckedSendable((slots, row))
-            let counter = Counter()
-            onThreadsOfTheirOwn(workers) { _ in
-                let (slots, row) = shared.value
-                while true {
-                    let r = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if r >= rowCount { return }
+            if let board {
+                board.perform(rowCount) { r in
+                    let (slots, row) = shared.value
                     slots[r] = row(r)
+                }
+            } else {
+                let counter = Counter()
+                onThreadsOfTheirOwn(workers) { _ in
+                    let (slots, row) = shared.value
+                    while true {
+                        let r = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if r >= rowCount { return }
+                        slots[r] = row(r)
+                    }
                 }
             }
             efficacy = (0..<rowCount).map { slots[$0]! }

@@ -99,19 +99,26 @@ struct TimecourseCollector {
     /// slots) and emitted afterwards in (arm, output, time) order: the same rows for any thread
     /// count. Columns of a streamed arm whose ranks were not all captured (`TimecourseArm`) are
     /// summarised from the arm's values written again by `refill` (the runner simulates its
-    /// time-course subjects again into the `TimecourseArm` it is given).
-    func rows(plan: TrialPlan, threads: Int = 1, refill: (_ arm: Int, _ into: TimecourseArm) throws -> Void,
-              _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) rethrows {
+    /// time-course subjects again into the `TimecourseArm` it is given). Without `refill`, when a
+    /// column needs that, nothing is emitted and false returned (every arm's summaries are made
+    /// before any row is emitted).
+    @discardableResult
+    func rows(plan: TrialPlan, threads: Int = 1, refill: ((_ arm: Int, _ into: TimecourseArm) throws -> Void)?,
+              _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) throws -> Bool {
         let stride = self.stride
-        if stride == 0 { return }
+        if stride == 0 { return true }
+        let partials = plan.arms.indices.map { arm in
+            if let early = early[arm] { precondition(early.count == store.arms[arm].count, "time-course subjects counted after their summaries") }
+            return early[arm]?.job.results(threads: threads) ?? store.arms[arm].summaries(threads: threads)
+        }
+        if refill == nil && partials.contains(where: { $0.contains { $0 == nil } }) { return false }
         for arm in plan.arms.indices {
             let timecourses = store.arms[arm]
             let n = timecourses.count
-            if let early = early[arm] { precondition(early.count == n, "time-course subjects counted after their summaries") }
-            let partial = early[arm]?.job.results(threads: threads) ?? timecourses.summaries(threads: threads)
+            let partial = partials[arm]
             var results = partial.map { $0 ?? (nil, []) }
             let missing = partial.indices.filter { partial[$0] == nil }
-            if !missing.isEmpty {
+            if !missing.isEmpty, let refill {
                 let full = TimecourseArm(stride: stride, expected: n, streaming: nil)
                 try refill(arm, full)
                 full.markWritten()
@@ -123,6 +130,7 @@ struct TimecourseCollector {
                 emit(arm, outputs[offset / grid.count], plan.gridTime(grid[offset % grid.count]), n, result.mean, result.percentiles)
             }
         }
+        return true
     }
 
     /// What the time courses kept, per arm (for the phase trace).
@@ -676,16 +684,20 @@ final class TimecourseStore: @unchecked Sendable {
         summaryJobsPosted.store(true, ordering: .releasing)
     }
 
-    /// Makes the blocks left of every posted summaries (called by a worker between chunks).
-    func helpWithSummaries() {
-        guard summaryJobsPosted.load(ordering: .acquiring) else { return }
+    /// Makes the blocks left of every posted summaries (called by a worker between chunks);
+    /// whether there were any.
+    func helpWithSummaries() -> Bool {
+        guard summaryJobsPosted.load(ordering: .acquiring) else { return false }
+        var helped = false
         while let job = summaryJobs.withLock({ jobs -> TimecourseSummaryJob? in
             jobs.removeAll { $0.isClaimed }
             if jobs.isEmpty { summaryJobsPosted.store(false, ordering: .relaxed) }
             return jobs.first
         }) {
             job.help()
+            helped = true
         }
+        return helped
     }
 
     /// Frees every arm's values now (see `TimecourseArm.releaseMemory`).

@@ -164,6 +164,29 @@ public struct TrialRunner {
         // subjects.csv's summary for the report: the first replicate with rows (SubjectSummary).
         let summaryReplicate = replicateList.first { plan.output.subjects == .all || (plan.output.subjects == .first && $0 == 1) }
         var subjectSummary = SubjectSummary()
+        // A replicate's statistics, computed in `consume`, are shared with the other workers.
+        let board = WorkBoard()
+        // timecourse.csv's rows (and the report's records of them) can be made once replicate 1's
+        // time courses are all counted, by the consumption of the last chunk: with more than one
+        // thread they are posted then for a worker with no chunk left, while the last replicate's
+        // statistics are computed (W1: 1.2 ms that every thread waited for after them; see
+        // `writeTimecourseRows`); else, or when a column needs its subjects simulated again
+        // (which the run's threads do), afterwards.
+        let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
+        let makesTimecourseRows = replicateNumbers.contains(1)
+        let lastItem = replicateList.count * chunksPerReplicate - 1
+        var timecourseJob: SharedTask<[TimecourseRecord]?>?
+        var subjectFilesClosing: BackgroundClose?, subjectsClosing: BackgroundClose?
+        // Until the files are handed back, any early exit waits for the threads writing into the
+        // folder.
+        var handedBack = false
+        defer {
+            if !handedBack {
+                timecourseJob?.cancel()
+                subjectFilesClosing?.wait()
+                subjectsClosing?.wait()
+            }
+        }
         try orderedParallelMap(
             chunkCount: replicateList.count * chunksPerReplicate, threads: options.threads,
             window: max(Self.window, 2 * options.threads),
@@ -252,10 +275,25 @@ public struct TrialRunner {
                 subjectsWriter.append(result.subjects)
                 endpointsWriter.append(result.endpoints)
                 aeWriter.append(result.adverseEvents)
+                if item == lastItem {
+                    // The subject-level files are complete: written out, hashed and synced in the
+                    // background from now, while the last replicate's statistics are computed.
+                    // (Started after the run, the background threads took 1-2 ms to wake, and the
+                    // manifest waited for them: W1.)
+                    subjectFilesClosing = try BackgroundClose(flushing: [aeWriter, endpointsWriter], inBackground: true)
+                    subjectsClosing = try BackgroundClose(flushing: [subjectsWriter], inBackground: true)
+                }
                 // (Units still to simulate after this chunk: when an arm's time courses are
                 // complete early enough, its summaries are made while the others simulate.)
                 let remainingUnits = (replicateList.count * chunksPerReplicate - item - 1) * Self.chunkSize
                 for arm in result.timecourseArms { timecourse.add(arm: arm, remainingUnits: remainingUnits) }
+                if item == lastItem, makesTimecourseRows, options.threads > 1 {
+                    let rows = TimecourseRows(runner: self, collector: timecourse, writer: timecourseWriter, cohort: cohort,
+                                              shouldStop: shouldStop)
+                    let job = SharedTask { try rows.write() }
+                    board.post(job)
+                    timecourseJob = job
+                }
                 if replicate == summaryReplicate {
                     subjectSummary.replicate = replicate
                     for run in result.armRuns {
@@ -272,7 +310,7 @@ public struct TrialRunner {
                     if item % chunksPerReplicate == 0 { data.reserve(unitsPerReplicate) }
                     data.appendChunk(result.data)
                     guard item % chunksPerReplicate == chunksPerReplicate - 1 else { return }
-                    analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads)
+                    analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads, board: board)
                     // The last replicate's arrays are freed on another thread: unmapping them (W1:
                     // 15 MB) took 1.6-2 ms here, which every thread waited for. (Those of an
                     // earlier replicate go now, before the next one's are made: freed in the
@@ -290,19 +328,21 @@ public struct TrialRunner {
             },
             shouldStop: shouldStop,
             onStop: { timecourseStore.abandon() },
-            between: { timecourseStore.helpWithSummaries() })
+            between: { timecourseStore.helpWithSummaries() || board.help() })
         progress.done()
         trace.mark("subjects simulated")
 
-        // These files are complete: written out, hashed and synced (milliseconds to tens of
-        // milliseconds of waiting on the disk) in the background while power.csv and the time
-        // courses are made (W1: the last ~2 MB written and hashed took 1.2 ms here); the report
-        // waits for them to be written out, the manifest's file list for their closes.
-        let finished = [subjectsWriter, endpointsWriter, aeWriter, efficacyWriter, safetyWriter, comparisonWriter]
-        let closing = try BackgroundClose(flushing: finished, inBackground: true)
-        // Until the files are handed back, any early exit waits for their closes.
-        var handedBack = false
-        defer { if !handedBack { closing.wait() } }
+        // The statistics files are complete too: written out now (they are small, and the report
+        // reads them), hashed and synced in the background while power.csv is made and the
+        // report built. The report also reads adverse_events.csv's rows (and endpoints.csv's for
+        // time-to-event endpoints), never subjects.csv's (its summary is known): it waits for
+        // the first two to be written out, which began with the last chunk.
+        let statistics = [efficacyWriter, safetyWriter, comparisonWriter]
+        let closing = try BackgroundClose(flushing: statistics)
+        // (Closed from the last chunk's consumption on; a shard with no replicate had no chunk.)
+        let subjectFiles = try subjectFilesClosing ?? BackgroundClose(flushing: [aeWriter, endpointsWriter], inBackground: true)
+        let subjects = try subjectsClosing ?? BackgroundClose(flushing: [subjectsWriter], inBackground: true)
+        defer { if !handedBack { closing.wait(); subjectFiles.wait(); subjects.wait() } }
 
         // power.csv and timecourse.csv are closed in the background too (their syncs would
         // otherwise hold up the time-course summaries and the report).
@@ -311,37 +351,74 @@ public struct TrialRunner {
         let powerClosing = try BackgroundClose(flushing: [powerWriter])
         defer { if !handedBack { powerClosing.wait() } }
 
-        let timecourseWriter = try CSVWriter(path: folder.path(for: "timecourse.csv"), header: Self.timecourseHeader)
         var timecourseRecords: [TimecourseRecord] = []
-        if replicateNumbers.contains(1) {
-            let names = plan.model.outputNames
-            // The report's rows: the numbers as timecourse.csv gives them back (a non-finite
-            // value is an empty field, −0 is written 0).
-            func asWritten(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? ($0 == 0 ? 0 : $0) : nil } }
-            let refill = { (arm: Int, full: TimecourseArm) throws in
-                try self.simulateTimecoursesAgain(arm: arm, into: full, store: timecourseStore, cohort: cohort, shouldStop: shouldStop)
-            }
-            try timecourse.rows(plan: plan, threads: options.threads, refill: refill) { arm, output, time, n, mean, percentiles in
-                timecourseWriter.field(plan.arms[arm].name)
-                timecourseWriter.field(names[output])
-                timecourseWriter.field(time)
-                timecourseWriter.field(n)
-                timecourseWriter.field(mean)
-                for p in percentiles { timecourseWriter.field(p) }
-                timecourseWriter.endRow()
-                timecourseRecords.append(TimecourseRecord(arm: plan.arms[arm].name, variable: names[output], time: asWritten(time)!, count: n,
-                                                          mean: asWritten(mean), percentiles: percentiles.map(asWritten)))
-            }
+        if let made = try timecourseJob?.join() ?? nil {
+            timecourseRecords = made
+        } else if makesTimecourseRows {
+            timecourseRecords = try writeTimecourseRows(timecourse, into: timecourseWriter, cohort: cohort, shouldStop: shouldStop)!
         }
         trace.note(timecourse.keptDescription)
+        // (Written out already when its rows were made by a worker: `TimecourseRows.write`.)
         let timecourseClosing = try BackgroundClose(flushing: [timecourseWriter])
         // Nothing reads the time courses any more: their memory is returned in the background.
         let store = timecourse.store
         DispatchQueue.global().async { store.releaseMemory() }
         trace.mark("power and time courses")
         handedBack = true
-        return (WrittenFiles(closes: [closing, powerClosing, timecourseClosing], writers: finished + [powerWriter, timecourseWriter]),
+        return (WrittenFiles(closes: [closing, subjectFiles, subjects, powerClosing, timecourseClosing],
+                             reportReads: [closing, subjectFiles, powerClosing],
+                             writers: [subjectsWriter, endpointsWriter, aeWriter] + statistics + [powerWriter, timecourseWriter]),
                 ResultsFolderData.Known(subjects: subjectSummary, timecourse: timecourseRecords))
+    }
+
+    /// Writes timecourse.csv's rows (replicate 1's time courses, all counted in `timecourse`) to
+    /// `writer` and returns them as the report reads them back. Reads only the collector and the
+    /// plan (it may run while the last replicate's statistics are computed); simulates subjects
+    /// again on the run's threads for the columns that need it (`TimecourseCollector.rows`), or
+    /// without `refilling` writes nothing and returns nil when a column does.
+    private func writeTimecourseRows(_ timecourse: TimecourseCollector, into writer: CSVWriter, cohort: CohortSynthesizer,
+                                     refilling: Bool = true, shouldStop: @escaping @Sendable () -> Bool) throws -> [TimecourseRecord]? {
+        let plan = self.plan
+        let names = plan.model.outputNames
+        // The report's rows: the numbers as timecourse.csv gives them back (a non-finite value is
+        // an empty field, −0 is written 0).
+        func asWritten(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? ($0 == 0 ? 0 : $0) : nil } }
+        let store = timecourse.store
+        let refill = { (arm: Int, full: TimecourseArm) throws in
+            try self.simulateTimecoursesAgain(arm: arm, into: full, store: store, cohort: cohort, shouldStop: shouldStop)
+        }
+        var records: [TimecourseRecord] = []
+        let written = try timecourse.rows(plan: plan, threads: options.threads, refill: refilling ? refill : nil) { arm, output, time, n, mean, percentiles in
+            writer.field(plan.arms[arm].name)
+            writer.field(names[output])
+            writer.field(time)
+            writer.field(n)
+            writer.field(mean)
+            for p in percentiles { writer.field(p) }
+            writer.endRow()
+            records.append(TimecourseRecord(arm: plan.arms[arm].name, variable: names[output], time: asWritten(time)!, count: n,
+                                            mean: asWritten(mean), percentiles: percentiles.map(asWritten)))
+        }
+        return written ? records : nil
+    }
+
+    /// `writeTimecourseRows`'s arguments, handed to the worker that runs it (the collector and the
+    /// writer are used by nothing else until it has been joined).
+    private struct TimecourseRows: @unchecked Sendable {
+        let runner: TrialRunner
+        let collector: TimecourseCollector
+        let writer: CSVWriter
+        let cohort: CohortSynthesizer
+        let shouldStop: @Sendable () -> Bool
+
+        /// The rows, written out too (here rather than by a background thread woken later); nil
+        /// (nothing written) when a column needs its subjects simulated again.
+        func write() throws -> [TimecourseRecord]? {
+            guard let records = try runner.writeTimecourseRows(collector, into: writer, cohort: cohort, refilling: false,
+                                                               shouldStop: shouldStop) else { return nil }
+            try writer.flush()
+            return records
+        }
     }
 
     /// Simulates replicate 1's first `full.expected` subjects of `arm` again, on the run's threads,
@@ -494,7 +571,9 @@ private final class BackgroundClose: @unchecked Sendable {
             for writer in writers { try writer.flush() }
         }
         let handed = UncheckedSendable(writers)
-        writtenOut.enter()
+        // (Written out already unless `inBackground`: not signalled from the background thread,
+        // which may start a millisecond or two later.)
+        if inBackground { writtenOut.enter() }
         DispatchQueue.global().async(group: group) { [self] in
             if inBackground {
                 for writer in handed.value {
@@ -502,8 +581,8 @@ private final class BackgroundClose: @unchecked Sendable {
                         if self.writeError == nil { self.writeError = error }
                     }
                 }
+                writtenOut.leave()
             }
-            writtenOut.leave()
             for writer in handed.value {
                 do throws(OutputError) { try writer.close() } catch {
                     if self.error == nil { self.error = error }
@@ -518,22 +597,26 @@ private final class BackgroundClose: @unchecked Sendable {
         if let writeError { throw writeError }
     }
 
-    /// Waits for the closes (again: no-op) and returns the first error.
+    /// Waits for the closes (again: no-op) and returns the first error: of the rows' writing
+    /// out, else of the closes.
     @discardableResult
     func wait() -> OutputError? {
         group.wait()
-        return error
+        return writeError ?? error
     }
 }
 
 /// CSV files written out whose hash and sync run in the background (`BackgroundClose`).
 private struct WrittenFiles {
     let closes: [BackgroundClose]
+    /// Those of `closes` whose files the report reads.
+    let reportReads: [BackgroundClose]
     let writers: [CSVWriter]
 
-    /// Waits until every file's rows are written out (`BackgroundClose.waitUntilWrittenOut`).
+    /// Waits until the rows of every file the report reads are written out
+    /// (`BackgroundClose.waitUntilWrittenOut`).
     func waitUntilWrittenOut() throws(OutputError) {
-        for close in closes { try close.waitUntilWrittenOut() }
+        for close in reportReads { try close.waitUntilWrittenOut() }
     }
 
     /// Waits for every close; the first error, if any.

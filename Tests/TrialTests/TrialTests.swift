@@ -128,11 +128,27 @@ analysis: { control: placebo }
         }
         let one = ReplicateAnalysis(plan: p, data: data, threads: 1)
         let two = ReplicateAnalysis(plan: p, data: data, threads: 2)
+        // Shared through a board with a helper thread that keeps asking for work meanwhile.
+        let board = WorkBoard(), stop = Atomic<Bool>(false), helped = Atomic<Int>(0)
+        var shared: ReplicateAnalysis?
+        let sharing = UncheckedSendable((p, data))
+        let result = Mutex<ReplicateAnalysis?>(nil)
+        onThreadsOfTheirOwn(2) { k in
+            if k == 0 {
+                result.withLock { $0 = ReplicateAnalysis(plan: sharing.value.0, data: sharing.value.1, threads: 2, board: board) }
+                stop.store(true, ordering: .releasing)
+            } else {
+                while !stop.load(ordering: .acquiring) { if board.help() { helped.add(1, ordering: .relaxed) } else { sched_yield() } }
+            }
+        }
+        shared = result.withLock { $0 }
         #expect(one.efficacy.count == p.endpoints.count * 2)
-        #expect(one.efficacy.map(\.endpoint) == two.efficacy.map(\.endpoint))
-        #expect(one.efficacy.map(\.arm) == two.efficacy.map(\.arm))
-        #expect(one.efficacy.map(\.summary) == two.efficacy.map(\.summary))
-        #expect(one.efficacy.map(\.n) == two.efficacy.map(\.n))
+        for other in [two, shared!] {
+            #expect(one.efficacy.map(\.endpoint) == other.efficacy.map(\.endpoint))
+            #expect(one.efficacy.map(\.arm) == other.efficacy.map(\.arm))
+            #expect(one.efficacy.map(\.summary) == other.efficacy.map(\.summary))
+            #expect(one.efficacy.map(\.n) == other.efficacy.map(\.n))
+        }
     }
 
     @Test func subjectLabelsArePaddedToTheWidthOfTheSubjectCount() throws {
@@ -210,12 +226,84 @@ analysis: { control: placebo }
                                        if chunk == 5 { posted.store(true, ordering: .releasing) }
                                    },
                                    between: {
-                                       guard posted.load(ordering: .acquiring) else { return }
-                                       while next.wrappingAdd(1, ordering: .relaxed).oldValue < 40 { made.wrappingAdd(1, ordering: .relaxed) }
+                                       guard posted.load(ordering: .acquiring) else { return false }
+                                       var helped = false
+                                       while next.wrappingAdd(1, ordering: .relaxed).oldValue < 40 {
+                                           made.wrappingAdd(1, ordering: .relaxed)
+                                           helped = true
+                                       }
+                                       return helped
                                    })
             #expect(seen == Array(0..<37))
             #expect(made.load(ordering: .relaxed) == 40, "threads \(threads)")
         }
+    }
+
+    @Test func workersWithNoChunkLeftHelpWithTheLastConsumptionsWork() throws {
+        // The last chunk (slow: the other workers find no chunk left long before it is done)
+        // shares 8 items through a WorkBoard as it is consumed, each of which waits until 2 have
+        // started: it finishes only if a worker with no chunk left, at hand until every chunk is
+        // consumed, runs items meanwhile. With one worker the items run one after another,
+        // unhelped (none then waits).
+        for threads in [1, 2, 4] {
+            let board = WorkBoard()
+            let started = Atomic<Int>(0), ran = Mutex([Int](repeating: 0, count: 8))
+            let helpers = Mutex(Set<UInt>())
+            let timedOut = Atomic<Bool>(false)
+            try orderedParallelMap(chunkCount: 9, threads: threads, window: 4,
+                                   makeWorkspace: { _ in 0 },
+                                   body: { _, chunk in
+                                       if chunk == 8 { usleep(50_000) }
+                                       return chunk
+                                   },
+                                   consume: { chunk, _ in
+                                       guard chunk == 8 else { return }
+                                       let consumer = UInt(pthread_self())
+                                       board.perform(8) { k in
+                                           started.add(1, ordering: .relaxed)
+                                           if threads > 1 {
+                                               let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+                                               while started.load(ordering: .relaxed) < 2 {
+                                                   if DispatchTime.now().uptimeNanoseconds > deadline { timedOut.store(true, ordering: .relaxed); break }
+                                                   sched_yield()
+                                               }
+                                           }
+                                           let me = UInt(pthread_self())
+                                           if me != consumer { helpers.withLock { _ = $0.insert(me) } }
+                                           ran.withLock { $0[k] += 1 }
+                                       }
+                                   },
+                                   between: { board.help() })
+            #expect(ran.withLock { $0 } == [Int](repeating: 1, count: 8), "every item once (\(threads) threads)")
+            let gaveUp = timedOut.load(ordering: .relaxed)
+            #expect(!gaveUp, "no worker helped (\(threads) threads)")
+            #expect(helpers.withLock { $0.isEmpty } == (threads == 1), "\(threads) threads")
+        }
+    }
+
+    @Test func aSharedTaskRunsOnceWhoeverRunsIt() throws {
+        // Run by a helper, joined by its maker; run by its maker at the join when no helper came;
+        // never run once cancelled; a failure is rethrown by the join.
+        let count = Atomic<Int>(0)
+        let helped = SharedTask { count.add(1, ordering: .relaxed).newValue }
+        let helper = SharedTask<Bool> { helped.run() }
+        onThreadsOfTheirOwn(2) { k in if k == 1 { _ = helper.run() } }
+        #expect(try helper.join() == true)
+        #expect(helped.run() == false)
+        #expect(try helped.join() == 1)
+        let unhelped = SharedTask { count.add(1, ordering: .relaxed).newValue }
+        #expect(try unhelped.join() == 2)
+        let cancelled = SharedTask { count.add(1, ordering: .relaxed).newValue }
+        cancelled.cancel()
+        #expect(cancelled.run() == false)
+        let runs = count.load(ordering: .relaxed)
+        #expect(runs == 2)
+        struct Failure: Error {}
+        let failing = SharedTask<Int> { throw Failure() }
+        let board = WorkBoard()
+        board.post(failing)
+        #expect(board.help() == true && board.help() == false)
+        #expect(throws: Failure.self) { try failing.join() }
     }
 
     @Test func aWorkerMovedToAnotherCPUKeepsItsWholeAffinityMask() {
