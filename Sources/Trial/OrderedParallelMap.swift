@@ -19,7 +19,7 @@ import Synchronization
 /// finds no chunk left stays until every chunk is consumed (or the run fails), calling `between`
 /// and otherwise yielding its CPU, rather than going to sleep: on this project's virtual machines
 /// a sleeping thread took 1-2 ms to run again once woken, at the end of every run (the caller's
-/// thread, or the helpers of the last chunks' consumption; docs/performance.md, item 53).
+/// thread, or the helpers of the last chunks' consumption; docs/performance.md, item 54).
 /// Workers that start on one CPU are moved apart (`WorkerPlacement`).
 ///
 /// If any chunk throws, no further chunk starts, the chunks before the lowest-numbered failing one
