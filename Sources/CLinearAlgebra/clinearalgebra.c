@@ -1,5 +1,7 @@
 // OpenBLAS and LAPACKE loaded at run time; see include/clinearalgebra.h for why.
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "clinearalgebra.h"
 
 #include <dlfcn.h>

@@ -101,15 +101,23 @@ struct TimecourseCollector {
     /// summarised from the arm's values written again by `refill` (the runner simulates its
     /// time-course subjects again into the `TimecourseArm` it is given). Without `refill`, when a
     /// column needs that, nothing is emitted and false returned (every arm's summaries are made
-    /// before any row is emitted).
+    /// before any row is emitted). With `sharing`, on a worker of the run while the others have no
+    /// chunk left: the summaries not yet made are posted for them (`TimecourseStore.post`) and
+    /// made here with their help (a Dispatch apply nested in the run's would run serially).
     @discardableResult
-    func rows(plan: TrialPlan, threads: Int = 1, refill: ((_ arm: Int, _ into: TimecourseArm) throws -> Void)?,
+    func rows(plan: TrialPlan, threads: Int = 1, sharing: Bool = false, refill: ((_ arm: Int, _ into: TimecourseArm) throws -> Void)?,
               _ emit: (_ arm: Int, _ output: Int, _ time: Double, _ n: Int, _ mean: Double?, _ percentiles: [Double?]) -> Void) throws -> Bool {
         let stride = self.stride
         if stride == 0 { return true }
         let partials = plan.arms.indices.map { arm in
-            if let early = early[arm] { precondition(early.count == store.arms[arm].count, "time-course subjects counted after their summaries") }
-            return early[arm]?.job.results(threads: threads) ?? store.arms[arm].summaries(threads: threads)
+            if let early = early[arm] {
+                precondition(early.count == store.arms[arm].count, "time-course subjects counted after their summaries")
+                return early.job.results(threads: sharing ? 1 : threads)
+            }
+            guard sharing else { return store.arms[arm].summaries(threads: threads) }
+            let job = store.arms[arm].summaryJob()
+            store.post(job)
+            return job.results()
         }
         if refill == nil && partials.contains(where: { $0.contains { $0 == nil } }) { return false }
         for arm in plan.arms.indices {
@@ -603,6 +611,9 @@ final class TimecourseSummaryJob: @unchecked Sendable {
     /// Whether every block has been claimed (some may still be in the making).
     var isClaimed: Bool { nextBlock.load(ordering: .relaxed) >= blocks }
 
+    /// Whether the run stopped (no block is made any more: `help` returns at once).
+    var isAbandoned: Bool { arm.isAbandoned }
+
     /// Makes blocks not yet claimed until none is left.
     func help() {
         var workspace: OrderStatistics.Workspace?
@@ -690,7 +701,8 @@ final class TimecourseStore: @unchecked Sendable {
         guard summaryJobsPosted.load(ordering: .acquiring) else { return false }
         var helped = false
         while let job = summaryJobs.withLock({ jobs -> TimecourseSummaryJob? in
-            jobs.removeAll { $0.isClaimed }
+            // (A stopped run's jobs are dropped: their blocks are never claimed.)
+            jobs.removeAll { $0.isClaimed || $0.isAbandoned }
             if jobs.isEmpty { summaryJobsPosted.store(false, ordering: .relaxed) }
             return jobs.first
         }) {

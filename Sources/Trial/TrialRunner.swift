@@ -374,10 +374,12 @@ public struct TrialRunner {
     /// Writes timecourse.csv's rows (replicate 1's time courses, all counted in `timecourse`) to
     /// `writer` and returns them as the report reads them back. Reads only the collector and the
     /// plan (it may run while the last replicate's statistics are computed); simulates subjects
-    /// again on the run's threads for the columns that need it (`TimecourseCollector.rows`), or
-    /// without `refilling` writes nothing and returns nil when a column does.
+    /// again on the run's threads for the columns that need it (`TimecourseCollector.rows`). When
+    /// run `onAWorker` of the run (the others with no chunk left, at hand), it shares the summaries
+    /// not yet made with them, and writes nothing and returns nil when a column needs its subjects
+    /// simulated again.
     private func writeTimecourseRows(_ timecourse: TimecourseCollector, into writer: CSVWriter, cohort: CohortSynthesizer,
-                                     refilling: Bool = true, shouldStop: @escaping @Sendable () -> Bool) throws -> [TimecourseRecord]? {
+                                     onAWorker: Bool = false, shouldStop: @escaping @Sendable () -> Bool) throws -> [TimecourseRecord]? {
         let plan = self.plan
         let names = plan.model.outputNames
         // The report's rows: the numbers as timecourse.csv gives them back (a non-finite value is
@@ -388,7 +390,8 @@ public struct TrialRunner {
             try self.simulateTimecoursesAgain(arm: arm, into: full, store: store, cohort: cohort, shouldStop: shouldStop)
         }
         var records: [TimecourseRecord] = []
-        let written = try timecourse.rows(plan: plan, threads: options.threads, refill: refilling ? refill : nil) { arm, output, time, n, mean, percentiles in
+        let written = try timecourse.rows(plan: plan, threads: options.threads, sharing: onAWorker,
+                                          refill: onAWorker ? nil : refill) { arm, output, time, n, mean, percentiles in
             writer.field(plan.arms[arm].name)
             writer.field(names[output])
             writer.field(time)
@@ -414,7 +417,7 @@ public struct TrialRunner {
         /// The rows, written out too (here rather than by a background thread woken later); nil
         /// (nothing written) when a column needs its subjects simulated again.
         func write() throws -> [TimecourseRecord]? {
-            guard let records = try runner.writeTimecourseRows(collector, into: writer, cohort: cohort, refilling: false,
+            guard let records = try runner.writeTimecourseRows(collector, into: writer, cohort: cohort, onAWorker: true,
                                                                shouldStop: shouldStop) else { return nil }
             try writer.flush()
             return records

@@ -229,6 +229,28 @@ struct TimecourseStreamingTests {
         #expect(arm.firstPass.folded == 256, "summaries made from a stopped run's folds")
     }
 
+    @Test func helpingWithAStoppedRunsSummariesReturns() throws {
+        // Summaries posted, then the run stops (`abandon`): no block of them is made any more, and a
+        // worker asking for work between its chunks (or with no chunk left) must get none rather
+        // than the same job again and again.
+        let definition = try ProtocolLoader.load(bytes: Array(Self.protocolText.utf8), path: "groups.yaml")
+        let plan = try TrialPlan(definition)
+        var collector = TimecourseCollector(plan: plan, streaming: TimecourseStreaming(prefix: 256, refineEvery: 256, z: 6), threads: 2)
+        let store = collector.store
+        let outputs = [Double](repeating: 1.5, count: plan.model.outputNames.count * plan.observationTimes.count)
+        let tally = TimecourseTally()
+        for index in 0..<700 { store.write(arm: 0, index: index, from: outputs, tally: tally) }
+        store.commit(tally)
+        for _ in 0..<700 { collector.add(arm: 0, remainingUnits: 10_000) }
+        store.abandon()
+        let returned = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = store.helpWithSummaries()
+            returned.signal()
+        }
+        #expect(returned.wait(timeout: .now() + 10) == .success, "helping with a stopped run's summaries did not return")
+    }
+
     @Test func aStreamedRunStoppedWhileAnArmsTimecoursesCompleteEndsCleanly() throws {
         // Stopped at the claim of chunk 3 while chunk 2 (the first arm's last time courses) may
         // still be running: the run ends with CancellationError, nothing committed.

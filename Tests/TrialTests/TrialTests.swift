@@ -142,6 +142,7 @@ analysis: { control: placebo }
             }
         }
         shared = result.withLock { $0 }
+        // (Whether the helper ran a row depends on the timing; the rows must not.)
         #expect(one.efficacy.count == p.endpoints.count * 2)
         for other in [two, shared!] {
             #expect(one.efficacy.map(\.endpoint) == other.efficacy.map(\.endpoint))
