@@ -310,7 +310,11 @@ public struct TrialRunner {
                     if item % chunksPerReplicate == 0 { data.reserve(unitsPerReplicate) }
                     data.appendChunk(result.data)
                     guard item % chunksPerReplicate == chunksPerReplicate - 1 else { return }
-                    analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads, board: board)
+                    // (The last replicate's statistics are shared with the workers, which have no
+                    // chunk left; an earlier one's computed on threads of their own, as before,
+                    // while the workers go on with the next replicate.)
+                    analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads,
+                                                 board: item == lastItem ? board : nil)
                     // The last replicate's arrays are freed on another thread: unmapping them (W1:
                     // 15 MB) took 1.6-2 ms here, which every thread waited for. (Those of an
                     // earlier replicate go now, before the next one's are made: freed in the
