@@ -213,7 +213,7 @@ func onThreadsOfTheirOwn(_ count: Int, _ body: @escaping @Sendable (Int) -> Void
 /// Work that one thread shares with the threads that call `help` meanwhile (the workers of an
 /// `orderedParallelMap` between their chunks, or once they have none left): `perform(count,
 /// body)` runs `body(k)` for every k in `0..<count`, each once, on the calling thread and on every
-/// helper, and returns when all have run. Used for the statistics of a replicate, computed in
+/// helper, and returns when all have run. Used for the statistics of a run's last replicate, computed in
 /// `consume`, where the other workers would otherwise wait (at the end of the run) or a thread of
 /// its own would have to be started and woken (`onThreadsOfTheirOwn`).
 final class WorkBoard: Sendable {

@@ -164,7 +164,8 @@ public struct TrialRunner {
         // subjects.csv's summary for the report: the first replicate with rows (SubjectSummary).
         let summaryReplicate = replicateList.first { plan.output.subjects == .all || (plan.output.subjects == .first && $0 == 1) }
         var subjectSummary = SubjectSummary()
-        // A replicate's statistics, computed in `consume`, are shared with the other workers.
+        // Work the consumer shares with the workers that have no chunk left: the last replicate's
+        // statistics, timecourse.csv's rows.
         let board = WorkBoard()
         // timecourse.csv's rows (and the report's records of them) can be made once replicate 1's
         // time courses are all counted, by the consumption of the last chunk: with more than one

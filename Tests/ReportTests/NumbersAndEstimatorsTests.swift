@@ -29,7 +29,7 @@ struct NumbersAndEstimatorsTests {
         }
         var values = (-200_000...200_000).map { Double($0) / 100 }
         for e in -3...14 {
-            let p = Double(sign: .plus, exponent: 0, significand: 1) * pow(10, Double(e))
+            let p = pow(10, Double(e))
             values += [p, -p, p.nextUp, p.nextDown, p * 1.005, p + 0.005, p - 0.005, p * 0.999_999]
         }
         values += [0.004_999, 0.005, -0.005, 0.015, 1e12 / 100 - 0.01, 123_456_789.125, 9_999_999_999.995, .pi * 1e9, -0.0, 0]
