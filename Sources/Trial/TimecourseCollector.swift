@@ -316,13 +316,16 @@ final class TimecourseArm: @unchecked Sendable {
     /// The run stopped (`abandon`): nothing will be folded any more, so nobody waits.
     private var abandoned = false
     /// Subjects written so far of each batch not yet complete (by batch number from subject 0,
-    /// `wrote`), the batches folded (in order), the complete batches not yet folded, those whose
-    /// writer waits to fold them, and whether a thread is folding; guarded by `batchCondition`.
+    /// `wrote`), the batches folded (in order), the complete batches not yet folded (and the
+    /// thread that completed each), the threads waiting to fold, and whether a thread is folding;
+    /// guarded by `batchCondition`.
     private var writtenInBatch: [Int: Int] = [:]
     private var batchesFolded = 0
-    private var readyBatches = Set<Int>()
-    private var writersWaiting = Set<Int>()
+    private var readyBatches: [Int: pthread_t] = [:]
+    private var writersWaiting: [pthread_t] = []
     private var folding = false
+    /// For tests: called on the folding thread with each whole batch before it is folded.
+    var willFold: (@Sendable (Int) -> Void)?
     private let batchCondition = NSCondition()
 
     /// Batches a worker may fill beyond the next one to fold
@@ -411,12 +414,21 @@ final class TimecourseArm: @unchecked Sendable {
     /// Records that a worker wrote `subjects` more subjects of batch `batch` (subjects
     /// `batch · batchSubjects ..<` the next batch's). A complete batch is folded in subject order
     /// (`foldBatch`), by the worker that completed it when it can be, so that its values are read
-    /// on the core that wrote them: at once when the batches before it are folded and no fold is
-    /// under way; after waiting when only the batch before it is in the way, being folded (the
-    /// folder stops before a batch whose writer waits: at most one fold's wait). Otherwise (a
-    /// batch before it is still being written) it is left to the thread that folds the batches
-    /// before it, which goes on with every complete batch that follows. The arm's last batch, if
-    /// not whole, is folded when the summaries are made (`foldRest`).
+    /// on the core that wrote them:
+    /// - at once when the batches before it are folded and no fold is under way;
+    /// - after waiting when every batch before it is complete and only folds are in the way: the
+    ///   folder stops before the first batch completed by a worker that waits, which folds it and
+    ///   the ones after it (its own, mostly). Usually one fold's wait, never a wait for a batch
+    ///   still being written;
+    /// - otherwise (a batch before it is still being written) it is left to the thread that folds
+    ///   the batches before it, which goes on with every complete batch that follows, up to one
+    ///   whose writer waits.
+    ///
+    /// (A folder that went on with every complete batch while the other worker completed more
+    /// folded all of them, another core's values, for up to 120 ms of W1's run: the chunk it was
+    /// in could not be consumed meanwhile, the other worker filled the window of 64 chunks and
+    /// peak RSS rose by up to 20 MB; docs/performance.md, item 55.) The arm's last batch, if not
+    /// whole, is folded when the summaries are made (`foldRest`).
     func wrote(_ subjects: Int, inBatch batch: Int) {
         guard stride > 0, subjects > 0 else { return }
         batchCondition.lock()
@@ -427,30 +439,45 @@ final class TimecourseArm: @unchecked Sendable {
             return
         }
         writtenInBatch[batch] = nil
-        readyBatches.insert(batch)
-        if folding && batchesFolded == batch - 1 && !abandoned {
-            // Only the batch before this one is in the way, being folded: wait for it, then fold
-            // this one here, where its values are (the folder stops at a batch whose writer waits).
-            writersWaiting.insert(batch)
-            while folding && !abandoned { batchCondition.wait() }
-            writersWaiting.remove(batch)
+        let me = pthread_self()
+        readyBatches[batch] = me
+        if folding && !abandoned && batch > batchesFolded && (batchesFolded + 1 ..< batch).allSatisfy({ readyBatches[$0] != nil }) {
+            // Only folds are in the way: wait for the folder to stop before a batch of this
+            // worker's (or of another waiting worker, which folds its own and stops before ours).
+            writersWaiting.append(me)
+            while !abandoned && (folding || nextBatchIsAnotherWaitingWriters(me)) { batchCondition.wait() }
+            writersWaiting.removeAll { pthread_equal($0, me) != 0 }
         }
-        guard !folding, batchesFolded == batch, !abandoned else {
+        // The next batch to fold is complete and no other worker waits to fold it.
+        guard !folding, !abandoned, let writer = readyBatches[batchesFolded],
+              pthread_equal(writer, me) != 0 || !isWaiting(writer) else {
             batchCondition.unlock()
             return
         }
         folding = true
-        while readyBatches.contains(batchesFolded) && !writersWaiting.contains(batchesFolded) && !abandoned {
+        while !abandoned, let writer = readyBatches[batchesFolded], pthread_equal(writer, me) != 0 || !isWaiting(writer) {
             let next = batchesFolded
             batchCondition.unlock()
             foldBatch(next)
             batchCondition.lock()
-            readyBatches.remove(next)
+            readyBatches[next] = nil
             batchesFolded = next + 1
         }
         folding = false
         batchCondition.broadcast()
         batchCondition.unlock()
+    }
+
+    /// Whether `thread` waits to fold (`wrote`); under `batchCondition`.
+    private func isWaiting(_ thread: pthread_t) -> Bool {
+        writersWaiting.contains { pthread_equal($0, thread) != 0 }
+    }
+
+    /// Whether the next batch to fold was completed by a waiting worker other than `me`, which
+    /// folds it; under `batchCondition`.
+    private func nextBatchIsAnotherWaitingWriters(_ me: pthread_t) -> Bool {
+        guard let writer = readyBatches[batchesFolded] else { return false }
+        return pthread_equal(writer, me) == 0 && isWaiting(writer)
     }
 
     /// Waits until no batch is being folded.
@@ -463,6 +490,7 @@ final class TimecourseArm: @unchecked Sendable {
     /// Folds batch `batch` into the first pass, starts or judges again the capture at the
     /// streaming's checkpoints, and hands the batch's buffer back for reuse.
     private func foldBatch(_ batch: Int) {
+        willFold?(batch)
         let start = batch * Self.batchSubjects, end = start + Self.batchSubjects
         firstPass.fold(tile: tile(start / TimecourseStore.lanes), tileStride: tileStride, count: Self.batchSubjects)
         if let streaming {

@@ -169,6 +169,69 @@ struct TimecourseStreamingTests {
         #expect(released.wait(timeout: .now() + 30) == .success, "abandon did not release the waiting writer")
     }
 
+    @Test func aWorkerFoldsItsOwnBatchesRatherThanLeaveThemToABusyFolder() throws {
+        // Two writers, A and B, of a streamed arm (a one-batch prefix). A completes batch 1 while
+        // batch 0 is unwritten (left to whoever folds 0); B completes batch 0 and folds it, held
+        // there. A then completes batch 2 with only folds in the way: it waits, B stops after its
+        // fold, and A folds batches 1 and 2, its own. (Before, B went on with them: a folder could
+        // keep folding the other worker's batches for 120 ms of W1's run.) Then a batch whose
+        // writer goes on (A's 4, while 3 is unwritten) is folded by the folder of the one before.
+        let batch = TimecourseArm.batchSubjects
+        let arm = TimecourseArm(stride: 2, expected: batch * 6, streaming: TimecourseStreaming(prefix: batch, refineEvery: batch, z: 6))
+        final class Log: Sendable {
+            let folds = Mutex<[(batch: Int, thread: pthread_t)]>([])
+            let threads = Mutex<[String: pthread_t]>([:])
+            func folder(of batch: Int) -> String? {
+                guard let thread = folds.withLock({ $0.first { $0.batch == batch }?.thread }) else { return nil }
+                return threads.withLock { $0.first { pthread_equal($0.value, thread) != 0 }?.key }
+            }
+        }
+        let log = Log()
+        let foldOfZeroStarted = DispatchSemaphore(value: 0), releaseFoldOfZero = DispatchSemaphore(value: 0)
+        arm.willFold = { k in
+            log.folds.withLock { $0.append((k, pthread_self())) }
+            if k == 0 { foldOfZeroStarted.signal(); releaseFoldOfZero.wait() }
+        }
+        @Sendable func write(_ k: Int) {
+            for s in k * batch..<(k + 1) * batch {
+                let place = arm.place(of: s)
+                place[0] = Double(s); place[TimecourseStore.lanes] = -Double(s)
+            }
+            arm.wrote(batch, inBatch: k)
+        }
+        // Runs `steps` on a thread of its own named `name`, one step per signal of `go`; `done` after each.
+        func writer(_ name: String, _ steps: [Int], go: DispatchSemaphore, done: DispatchSemaphore) {
+            Thread.detachNewThread {
+                log.threads.withLock { $0[name] = pthread_self() }
+                for k in steps { go.wait(); write(k); done.signal() }
+            }
+        }
+        let goA = DispatchSemaphore(value: 0), doneA = DispatchSemaphore(value: 0)
+        let goB = DispatchSemaphore(value: 0), doneB = DispatchSemaphore(value: 0)
+        writer("A", [1, 2, 4], go: goA, done: doneA)
+        writer("B", [0, 3], go: goB, done: doneB)
+        goA.signal()
+        #expect(doneA.wait(timeout: .now() + 30) == .success)              // A: batch 1, left
+        #expect(log.folds.withLock { $0.isEmpty })
+        goB.signal()
+        #expect(foldOfZeroStarted.wait(timeout: .now() + 30) == .success)  // B folds 0, held
+        goA.signal()
+        #expect(doneA.wait(timeout: .now() + 0.2) == .timedOut, "A did not wait to fold its batches")
+        releaseFoldOfZero.signal()
+        #expect(doneB.wait(timeout: .now() + 30) == .success)
+        #expect(doneA.wait(timeout: .now() + 30) == .success)
+        #expect(log.folder(of: 0) == "B" && log.folder(of: 1) == "A" && log.folder(of: 2) == "A")
+        goA.signal()
+        #expect(doneA.wait(timeout: .now() + 30) == .success)              // A: batch 4, left (3 unwritten)
+        #expect(log.folds.withLock { $0.count } == 3)
+        goB.signal()
+        #expect(doneB.wait(timeout: .now() + 30) == .success)              // B: 3, then A's 4
+        #expect(log.folder(of: 3) == "B" && log.folder(of: 4) == "B")
+        #expect(log.folds.withLock { $0.map(\.batch) } == [0, 1, 2, 3, 4])
+        // The folds were the batches' values in subject order: the range of column 0.
+        #expect(arm.firstPass.folded == 5 * batch && arm.firstPass.range(0) == (0, Double(5 * batch - 1)))
+    }
+
     @Test func keptBinsMeetTheIntervalsBinByBin() {
         // The binary searches against the definition, bin by bin: kept where [below, upTo)
         // meets an interval (upTo > low and below ≤ high), on sparse histograms with empty bins,
