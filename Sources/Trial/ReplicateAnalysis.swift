@@ -8,18 +8,18 @@ import TrialProtocol
 struct ReplicateData {
     var arm: [Int] = []
     /// Per endpoint: analysed values (natural scale), BASE, responder flags, censoring flags.
-    var analysed: [[Double?]]
-    var base: [[Double?]]
-    var responder: [[Int?]]
-    var censored: [[Int?]]
+    var analysed: [OptionalColumn<Double>]
+    var base: [OptionalColumn<Double>]
+    var responder: [OptionalColumn<Int>]
+    var censored: [OptionalColumn<Int>]
     /// Per AE term: the treatment-emergent grade (0 = none).
     var aeGrade: [[Int]]
 
     init(endpoints: Int, terms: Int) {
-        analysed = Array(repeating: [], count: endpoints)
-        base = Array(repeating: [], count: endpoints)
-        responder = Array(repeating: [], count: endpoints)
-        censored = Array(repeating: [], count: endpoints)
+        analysed = Array(repeating: OptionalColumn(), count: endpoints)
+        base = Array(repeating: OptionalColumn(), count: endpoints)
+        responder = Array(repeating: OptionalColumn(), count: endpoints)
+        censored = Array(repeating: OptionalColumn(), count: endpoints)
         aeGrade = Array(repeating: [], count: terms)
     }
 
@@ -32,6 +32,18 @@ struct ReplicateData {
         for a in aeGrade.indices { aeGrade[a].reserveCapacity(n) }
     }
 
+    /// Gives the pages of the large arrays back to the kernel now (their contents become zeros):
+    /// for a value about to be freed, whose arrays nothing else shares. `madvise` holds the
+    /// address-space lock only for reading, so the other threads' page faults go on; the unmapping
+    /// that frees the arrays then has no pages left to free.
+    mutating func discardPages() {
+        discardPagesOf(&arm)
+        for e in analysed.indices {
+            analysed[e].discardPages(); base[e].discardPages(); responder[e].discardPages(); censored[e].discardPages()
+        }
+        for a in aeGrade.indices { discardPagesOf(&aeGrade[a]) }
+    }
+
     mutating func append(arm a: Int, endpoints: [EndpointOutcome], adverseEvents: [AdverseEventOutcome]) {
         arm.append(a)
         for (e, o) in endpoints.enumerated() {
@@ -39,6 +51,70 @@ struct ReplicateData {
             responder[e].append(o.responder); censored[e].append(o.censored)
         }
         for (k, o) in adverseEvents.enumerated() { aeGrade[k].append(o.grade) }
+    }
+}
+
+/// `[Value?]` that stores nothing while every value is nil: most endpoints have no baseline, no
+/// responder rule and no censoring (W1: 9 of its 12 per-unit columns, 14 MB of a replicate of
+/// 100,000 subjects to fault in, copy and free; docs/performance.md, item 56). Reads as the
+/// array it stands for.
+struct OptionalColumn<Value> {
+    /// The values once one is not nil (with the nils before it); empty until then.
+    private var values: [Value?] = []
+    private var stored = false
+    private(set) var count = 0
+    private var reserved = 0
+
+    subscript(index: Int) -> Value? {
+        precondition(index >= 0 && index < count, "OptionalColumn index out of range")
+        return stored ? values[index] : nil
+    }
+
+    /// The column as an array.
+    var array: [Value?] { stored ? values : Array(repeating: nil, count: count) }
+
+    mutating func reserveCapacity(_ n: Int) {
+        reserved = Swift.max(reserved, n)
+        if stored { values.reserveCapacity(n) }
+    }
+
+    mutating func append(_ value: Value?) {
+        if value != nil { store() }
+        if stored { values.append(value) }
+        count += 1
+    }
+
+    mutating func append(contentsOf other: OptionalColumn<Value>) {
+        if other.stored {
+            store()
+            values.append(contentsOf: other.values)
+        } else if stored {
+            values.append(contentsOf: repeatElement(nil, count: other.count))
+        }
+        count += other.count
+    }
+
+    /// From now on the values are kept: the nils so far written out.
+    private mutating func store() {
+        guard !stored else { return }
+        stored = true
+        values.reserveCapacity(Swift.max(reserved, count + 1))
+        values.append(contentsOf: repeatElement(nil, count: count))
+    }
+
+    /// `ReplicateData.discardPages`.
+    mutating func discardPages() { discardPagesOf(&values) }
+}
+
+/// Gives back to the kernel the whole pages of `array`'s elements (zeros afterwards): for an
+/// array about to be freed (16 pages at least, else the call costs more than it saves).
+private func discardPagesOf<T>(_ array: inout [T]) {
+    array.withUnsafeMutableBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + buffer.count * MemoryLayout<T>.stride) / page * page
+        if end - start >= 16 * page { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) }
     }
 }
 
@@ -226,7 +302,7 @@ extension ReplicateAnalysis {
             let back: (Double?) -> Double? = { v in endpoint.logScale ? v.map { Foundation.exp($0) } : v }
             var ancova: [Int: EstimateWithStandardError]?
             if analysis.adjust == .baseline && !matched {
-                ancova = AncovaModel.armEffects(values: data.analysed[e].map { $0.map(transform) }, baseline: data.base[e],
+                ancova = AncovaModel.armEffects(values: data.analysed[e].array.map { $0.map(transform) }, baseline: data.base[e].array,
                                                 arm: data.arm, control: control, armCount: plan.arms.count)
             }
             for a in others {
@@ -297,7 +373,7 @@ extension ReplicateAnalysis {
                     let result: Statistics.ComparisonResult
                     let respAlternative: Alternative = analysis.sided == .two ? .twoSided : .greater
                     if matched {
-                        result = pairedProportions(arm: members[a], control: members[control], flags: data.responder[e], alpha: alpha, alternative: respAlternative)
+                        result = pairedProportions(arm: members[a], control: members[control], flags: data.responder[e].array, alpha: alpha, alternative: respAlternative)
                         responderGroup.append(ComparisonRow(endpoint: endpoint.id + "_RESP", arm: a, method: "PAIRED_RISK_DIFF", result: result, adjusted: nil, significant: false, ratio: false))
                     } else {
                         let x = members[a].compactMap { data.responder[e][$0] }

@@ -178,6 +178,8 @@ public struct TrialRunner {
         let lastItem = replicateList.count * chunksPerReplicate - 1
         var timecourseJob: SharedTask<[TimecourseRecord]?>?
         var subjectFilesClosing: BackgroundClose?, subjectsClosing: BackgroundClose?
+        // The last replicate's arrays, freed once the chunks are all consumed.
+        var lastReplicate: RetiredReplicate?
         // Until the files are handed back, any early exit waits for the threads writing into the
         // folder.
         var handedBack = false
@@ -316,15 +318,20 @@ public struct TrialRunner {
                     // while the workers go on with the next replicate.)
                     analysis = ReplicateAnalysis(plan: plan, data: data, threads: options.threads,
                                                  board: item == lastItem ? board : nil)
-                    // The last replicate's arrays are freed on another thread: unmapping them (W1:
-                    // 15 MB) took 1.6-2 ms here, which every thread waited for. (Those of an
-                    // earlier replicate go now, before the next one's are made: freed in the
-                    // background they could coincide with them, W1's peak RSS +12 % once in
-                    // seven 3-replicate runs.)
-                    let retired = data
+                    // The last replicate's arrays are freed on another thread once every chunk
+                    // is consumed (below). Freed here (W1: 5.6 MB, 15 MB before item 56) they
+                    // took 1.6-2 ms, which every thread waited for; freed at once on a background
+                    // thread, that thread often ran on this one's CPU (the other worker, at hand
+                    // for the last consumption, keeping its own busy). Those of an earlier
+                    // replicate go now, before the next one's are made: freed in the background
+                    // they could coincide with them (W1's peak RSS +12 % once in seven
+                    // 3-replicate runs).
+                    let retired = RetiredReplicate(data)
                     data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
                     if item == replicateList.count * chunksPerReplicate - 1 {
-                        DispatchQueue.global().async { withExtendedLifetime(retired) {} }
+                        lastReplicate = retired
+                    } else {
+                        retired.free()
                     }
                 }
                 writeReplicateStatistics(analysis, replicate: replicate, efficacy: efficacyWriter, safety: safetyWriter, comparisons: comparisonWriter)
@@ -335,6 +342,7 @@ public struct TrialRunner {
             onStop: { timecourseStore.abandon() },
             between: { timecourseStore.helpWithSummaries() || board.help() })
         progress.done()
+        if let lastReplicate { DispatchQueue.global().async { lastReplicate.free() } }
         trace.mark("subjects simulated")
 
         // The statistics files are complete too: written out now (they are small, and the report
@@ -560,6 +568,16 @@ extension ReplicateData {
             censored[e].append(contentsOf: other.censored[e])
         }
         for a in aeGrade.indices { aeGrade[a].append(contentsOf: other.aeGrade[a]) }
+    }
+}
+
+/// A replicate's arrays on their way to be freed, held by nothing else (`ReplicateData.discardPages`).
+private final class RetiredReplicate: @unchecked Sendable {
+    private var data: ReplicateData?
+    init(_ data: consuming ReplicateData) { self.data = data }
+    func free() {
+        data?.discardPages()
+        data = nil
     }
 }
 

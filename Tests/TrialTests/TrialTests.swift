@@ -112,6 +112,37 @@ analysis: { control: placebo }
         #expect(try plan(bolusProtocol).output.timecourseGrid == Array(0...24))
     }
 
+    @Test func anOptionalColumnReadsAsTheArrayItStandsFor() {
+        // Appends of single values and of whole columns (chunks), all nil for a while and then
+        // not, in every order, reserved or not: the column reads as the plain array of optionals
+        // built alongside, at every step.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ below: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33) % below
+        }
+        for trial in 0..<300 {
+            var column = OptionalColumn<Double>(), plain: [Double?] = []
+            if trial % 3 == 0 { column.reserveCapacity(next(50)) }
+            let nilsFirst = next(40), chance = [0, 1, 5, 10][trial % 4]
+            for step in 0..<next(80) {
+                if next(4) == 0 {
+                    var chunk = OptionalColumn<Double>(), values: [Double?] = []
+                    for _ in 0..<next(6) {
+                        let v: Double? = next(10) < chance && step >= nilsFirst ? Double(next(1000)) : nil
+                        chunk.append(v); values.append(v)
+                    }
+                    column.append(contentsOf: chunk); plain.append(contentsOf: values)
+                } else {
+                    let v: Double? = next(10) < chance && step >= nilsFirst ? -Double(step) : nil
+                    column.append(v); plain.append(v)
+                }
+                #expect(column.count == plain.count && column.array == plain, "trial \(trial), step \(step)")
+            }
+            #expect(plain.indices.allSatisfy { column[$0] == plain[$0] }, "trial \(trial)")
+        }
+    }
+
     @Test func aLargeReplicatesEfficacyRowsDoNotDependOnTheThreadCount() throws {
         // Above 10,000 units the efficacy rows are computed on several workers; they must be the
         // rows of the sequential computation, in the same order.
