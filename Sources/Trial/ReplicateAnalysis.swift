@@ -7,6 +7,12 @@ import TrialProtocol
 /// patient in one arm for a matched design) in output order.
 struct ReplicateData {
     var arm: [Int] = []
+    /// Per arm, its units in order (`arm`'s indices), kept as the units are appended: made from
+    /// `arm` by the statistics, W1's 100,000 units took ~1 ms at the end of the run, while the
+    /// other threads waited.
+    var members: [[Int]] = []
+    /// Units per arm to reserve room for (`reserve`).
+    private var reservedPerArm = 0
     /// Per endpoint: analysed values (natural scale), BASE, responder flags, censoring flags.
     var analysed: [OptionalColumn<Double>]
     var base: [OptionalColumn<Double>]
@@ -25,6 +31,8 @@ struct ReplicateData {
 
     mutating func reserve(_ n: Int) {
         arm.reserveCapacity(n)
+        reservedPerArm = n
+        for a in members.indices { members[a].reserveCapacity(n) }
         for e in analysed.indices {
             analysed[e].reserveCapacity(n); base[e].reserveCapacity(n)
             responder[e].reserveCapacity(n); censored[e].reserveCapacity(n)
@@ -38,13 +46,25 @@ struct ReplicateData {
     /// that frees the arrays then has no pages left to free.
     mutating func discardPages() {
         discardPagesOf(&arm)
+        for a in members.indices { discardPagesOf(&members[a]) }
         for e in analysed.indices {
             analysed[e].discardPages(); base[e].discardPages(); responder[e].discardPages(); censored[e].discardPages()
         }
         for a in aeGrade.indices { discardPagesOf(&aeGrade[a]) }
     }
 
+    /// Counts unit `unit` (the next one) as a member of arm `a`.
+    mutating func addMember(_ unit: Int, arm a: Int) {
+        while members.count <= a {
+            var units: [Int] = []
+            units.reserveCapacity(reservedPerArm)
+            members.append(units)
+        }
+        members[a].append(unit)
+    }
+
     mutating func append(arm a: Int, endpoints: [EndpointOutcome], adverseEvents: [AdverseEventOutcome]) {
+        addMember(arm.count, arm: a)
         arm.append(a)
         for (e, o) in endpoints.enumerated() {
             analysed[e].append(o.analysed); base[e].append(o.base)
@@ -167,16 +187,8 @@ struct ReplicateAnalysis {
         let armCount = plan.arms.count
         let alpha = plan.analysis?.alpha ?? 0.05
 
-        // Units of each arm, in order (each list sized first: grown by appending, W1's 100,000
-        // units took ~1 ms here, at the end of the run while the other threads waited).
-        var counts = [Int](repeating: 0, count: armCount)
-        for a in data.arm { counts[a] += 1 }
-        var members = counts.map { count -> [Int] in
-            var units: [Int] = []
-            units.reserveCapacity(count)
-            return units
-        }
-        for (u, a) in data.arm.enumerated() { members[a].append(u) }
+        // Units of each arm, in order (kept by `data` as they were appended).
+        let members = (0..<armCount).map { a in a < data.members.count ? data.members[a] : [] }
 
         // Row r: endpoint r / arms, arm r % arms (efficacy.csv's order).
         let rowCount = plan.endpoints.count * armCount

@@ -560,6 +560,7 @@ public struct TrialRunner {
 
 extension ReplicateData {
     mutating func appendChunk(_ other: ReplicateData) {
+        for (i, a) in other.arm.enumerated() { addMember(arm.count + i, arm: a) }
         arm.append(contentsOf: other.arm)
         for e in analysed.indices {
             analysed[e].append(contentsOf: other.analysed[e])
