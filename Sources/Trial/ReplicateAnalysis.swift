@@ -11,8 +11,8 @@ struct ReplicateData {
     /// `arm` by the statistics, W1's 100,000 units took ~1 ms at the end of the run, while the
     /// other threads waited.
     var members: [[Int]] = []
-    /// Units per arm to reserve room for (`reserve`).
-    private var reservedPerArm = 0
+    /// Units to reserve room for in each arm's list (`reserve`).
+    private var reservedPerArm: [Int] = []
     /// Per endpoint: analysed values (natural scale), BASE, responder flags, censoring flags.
     var analysed: [OptionalColumn<Double>]
     var base: [OptionalColumn<Double>]
@@ -29,10 +29,11 @@ struct ReplicateData {
         aeGrade = Array(repeating: [], count: terms)
     }
 
-    mutating func reserve(_ n: Int) {
+    /// Room for `n` units, `perArm[a]` of them in arm a (if given).
+    mutating func reserve(_ n: Int, perArm: [Int] = []) {
         arm.reserveCapacity(n)
-        reservedPerArm = n
-        for a in members.indices { members[a].reserveCapacity(n) }
+        reservedPerArm = perArm
+        for a in members.indices where a < perArm.count { members[a].reserveCapacity(perArm[a]) }
         for e in analysed.indices {
             analysed[e].reserveCapacity(n); base[e].reserveCapacity(n)
             responder[e].reserveCapacity(n); censored[e].reserveCapacity(n)
@@ -57,7 +58,7 @@ struct ReplicateData {
     mutating func addMember(_ unit: Int, arm a: Int) {
         while members.count <= a {
             var units: [Int] = []
-            units.reserveCapacity(reservedPerArm)
+            if members.count < reservedPerArm.count { units.reserveCapacity(reservedPerArm[members.count]) }
             members.append(units)
         }
         members[a].append(unit)
@@ -127,8 +128,10 @@ struct OptionalColumn<Value> {
 }
 
 /// Gives back to the kernel the whole pages of `array`'s elements (zeros afterwards): for an
-/// array about to be freed (16 pages at least, else the call costs more than it saves).
+/// array of plain values (nothing to release) about to be freed (16 pages at least, else the call
+/// costs more than it saves).
 private func discardPagesOf<T>(_ array: inout [T]) {
+    precondition(_isPOD(T.self), "pages of values that own memory discarded")
     array.withUnsafeMutableBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -381,11 +384,12 @@ extension ReplicateAnalysis {
 
             if endpoint.definition.responder != nil {
                 var responderGroup: [ComparisonRow] = []
+                let responderFlags = matched ? data.responder[e].array : []
                 for a in others {
                     let result: Statistics.ComparisonResult
                     let respAlternative: Alternative = analysis.sided == .two ? .twoSided : .greater
                     if matched {
-                        result = pairedProportions(arm: members[a], control: members[control], flags: data.responder[e].array, alpha: alpha, alternative: respAlternative)
+                        result = pairedProportions(arm: members[a], control: members[control], flags: responderFlags, alpha: alpha, alternative: respAlternative)
                         responderGroup.append(ComparisonRow(endpoint: endpoint.id + "_RESP", arm: a, method: "PAIRED_RISK_DIFF", result: result, adjusted: nil, significant: false, ratio: false))
                     } else {
                         let x = members[a].compactMap { data.responder[e][$0] }

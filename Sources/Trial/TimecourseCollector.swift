@@ -324,8 +324,11 @@ final class TimecourseArm: @unchecked Sendable {
     private var readyBatches: [Int: pthread_t] = [:]
     private var writersWaiting: [pthread_t] = []
     private var folding = false
-    /// For tests: called on the folding thread with each whole batch before it is folded.
+    /// For tests: called on the folding thread with each whole batch before it is folded, and on
+    /// a writer that is about to wait to fold its batch (`wrote`; under the arm's lock: it must
+    /// not wait for the arm).
     var willFold: (@Sendable (Int) -> Void)?
+    var willWaitToFold: (@Sendable (Int) -> Void)?
     private let batchCondition = NSCondition()
 
     /// Batches a worker may fill beyond the next one to fold
@@ -445,6 +448,7 @@ final class TimecourseArm: @unchecked Sendable {
             // Only folds are in the way: wait for the folder to stop before a batch of this
             // worker's (or of another waiting worker, which folds its own and stops before ours).
             writersWaiting.append(me)
+            willWaitToFold?(batch)
             while !abandoned && (folding || nextBatchIsAnotherWaitingWriters(me)) { batchCondition.wait() }
             writersWaiting.removeAll { pthread_equal($0, me) != 0 }
         }

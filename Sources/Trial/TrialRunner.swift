@@ -149,6 +149,7 @@ public struct TrialRunner {
         let arms = plan.arms.count
         let matched = plan.design == .matched
         let unitsPerReplicate = matched ? plan.subjects * arms : plan.subjects
+        let unitsPerArm = matched ? Array(repeating: plan.subjects, count: arms) : plan.armSizes
         let progress = ProgressReporter(enabled: options.progress, replicates: replicateNumbers.count, unitsPerReplicate: unitsPerReplicate)
 
         // Work items are (replicate, chunk) pairs in output order, so small replicates run in
@@ -310,7 +311,7 @@ public struct TrialRunner {
                 } else {
                     // The replicate's arrays are sized once, not grown chunk by chunk (copies and
                     // fresh pages at every doubling).
-                    if item % chunksPerReplicate == 0 { data.reserve(unitsPerReplicate) }
+                    if item % chunksPerReplicate == 0 { data.reserve(unitsPerReplicate, perArm: unitsPerArm) }
                     data.appendChunk(result.data)
                     guard item % chunksPerReplicate == chunksPerReplicate - 1 else { return }
                     // (The last replicate's statistics are shared with the workers, which have no
@@ -326,13 +327,12 @@ public struct TrialRunner {
                     // replicate go now, before the next one's are made: freed in the background
                     // they could coincide with them (W1's peak RSS +12 % once in seven
                     // 3-replicate runs).
-                    let retired = RetiredReplicate(data)
-                    data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
-                    if item == replicateList.count * chunksPerReplicate - 1 {
-                        lastReplicate = retired
+                    if item == lastItem {
+                        lastReplicate = RetiredReplicate(data)
                     } else {
-                        retired.free()
+                        data.discardPages()
                     }
+                    data = ReplicateData(endpoints: plan.endpoints.count, terms: plan.adverseEvents.count)
                 }
                 writeReplicateStatistics(analysis, replicate: replicate, efficacy: efficacyWriter, safety: safetyWriter, comparisons: comparisonWriter)
                 power.add(analysis, plan: plan)

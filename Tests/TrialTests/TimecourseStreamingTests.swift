@@ -188,6 +188,8 @@ struct TimecourseStreamingTests {
         }
         let log = Log()
         let foldOfZeroStarted = DispatchSemaphore(value: 0), releaseFoldOfZero = DispatchSemaphore(value: 0)
+        let waiting = DispatchSemaphore(value: 0)
+        arm.willWaitToFold = { _ in waiting.signal() }
         arm.willFold = { k in
             log.folds.withLock { $0.append((k, pthread_self())) }
             if k == 0 { foldOfZeroStarted.signal(); releaseFoldOfZero.wait() }
@@ -216,7 +218,8 @@ struct TimecourseStreamingTests {
         goB.signal()
         #expect(foldOfZeroStarted.wait(timeout: .now() + 30) == .success)  // B folds 0, held
         goA.signal()
-        #expect(doneA.wait(timeout: .now() + 0.2) == .timedOut, "A did not wait to fold its batches")
+        #expect(waiting.wait(timeout: .now() + 5) == .success, "A did not wait to fold its batches")
+        #expect(doneA.wait(timeout: .now() + 0.05) == .timedOut)
         releaseFoldOfZero.signal()
         #expect(doneB.wait(timeout: .now() + 30) == .success)
         #expect(doneA.wait(timeout: .now() + 30) == .success)
