@@ -94,14 +94,19 @@ public struct CompiledModel: Sendable {
         let needsSolver = outputKinds.contains(where: \.needsSolver)
             || configuration.pk?.elimination == .michaelisMenten
             || integratedOutputs.contains { !linearIntegrable.contains($0) }
+        // With linear PK the effect compartment (and ∫CE) is a state of the linear system, advanced
+        // exactly, also when a solver integrates other states: their right-hand side reads CE in
+        // closed form (`ConcentrationModes.Curve.effectConcentration`), as it reads C.
         if let pk = configuration.pk, linearPK {
             linearSystem = LinearPKSystem(compartments: pk.compartments, oral: pk.absorption == .oral,
-                                          effectCompartment: configuration.effectCompartment && !needsSolver,
-                                          integrateEffect: integratedOutputs.contains("CE") && !needsSolver)
+                                          effectCompartment: configuration.effectCompartment,
+                                          integrateEffect: integratedOutputs.contains("CE"))
         } else {
             linearSystem = nil
         }
-        odeLayout = needsSolver ? ODELayout(configuration: configuration, quadratures: integralKinds, linearPK: linearPK) : nil
+        odeLayout = needsSolver
+            ? ODELayout(configuration: configuration, quadratures: integralKinds, linearPK: linearPK, effectInClosedForm: true)
+            : nil
 
         var sources: [IntegralSource] = []
         for kind in integralKinds {

@@ -27,6 +27,9 @@ struct ConcentrationModes: Sendable {
     private var initial = SIMD4<Double>.zero
     private var depotTerm = SIMD4<Double>.zero
     private var infusionTerm = SIMD4<Double>.zero
+    /// The effect compartment's KE0 and CE at the segment start (see `Curve.effectConcentration`).
+    private var effectRate = 0.0
+    private var effectInitial = 0.0
     private var symmetric = [Double](repeating: 0, count: 9)
     private var vectors = [Double](repeating: 0, count: 9)
 
@@ -52,10 +55,13 @@ struct ConcentrationModes: Sendable {
             for i in 0..<n { projection[i * 3 + k] = vectors[i * 3 + k] / sqrt(volumes[i]) }
         }
         absorptionRate = r.absorptionRate
+        effectRate = r.effectRate
     }
 
-    /// Sets the segment's starting amounts (depot, then A1…An) and infusion rate.
-    mutating func setSegment(depot: Double, amounts: (Int) -> Double, infusionRate: Double) {
+    /// Sets the segment's starting amounts (depot, then A1…An), infusion rate and, with an
+    /// effect compartment, CE.
+    mutating func setSegment(depot: Double, amounts: (Int) -> Double, infusionRate: Double, effect: Double = 0) {
+        effectInitial = effect
         for k in 0..<compartments {
             var z = 0.0
             for i in 0..<compartments { z += projection[i * 3 + k] * amounts(i) }
@@ -81,7 +87,41 @@ struct ConcentrationModes: Sendable {
     /// and calls per evaluation without reference counting.
     var segmentCurve: Curve {
         Curve(compartments: compartments, rates: rates, absorptionRate: absorptionRate, initial: initial,
-              depotTerm: depotTerm, infusionTerm: infusionTerm)
+              depotTerm: depotTerm, infusionTerm: infusionTerm, effectRate: effectRate, effectInitial: effectInitial)
+    }
+
+    /// CE at τ ≥ 0 after the segment start (`Curve.effectConcentration`).
+    func effectConcentration(at tau: Double) -> Double { segmentCurve.effectConcentration(at: tau) }
+
+    /// The second divided difference of x ↦ e^{xτ} at a, b and c (`ea` = e^{aτ}, …): the
+    /// convolution of three exponentials, ∫₀^τ e^{a(τ−s)}·φ(b, c, s) ds. With the nodes sorted
+    /// x₀ ≤ x₁ ≤ x₂, it is (φ(x₁, x₂) − φ(x₀, x₁))/(x₂ − x₀) when (x₂ − x₀)·τ ≥ 1 (at most a bit or
+    /// two lost to the difference), else e^{x₀τ}·Σₙ₌₂ τⁿ/n!·hₙ₋₂(d₁, d₂) with dᵢ = xᵢ − x₀ ≥ 0 and
+    /// hₘ the complete homogeneous symmetric polynomial of degree m (hₘ = d₂·hₘ₋₁ + d₁ᵐ): positive
+    /// terms, falling at least as (n − 1)/n!, so through the confluent cases (a = b = c gives
+    /// τ²·e^{aτ}/2). (de Boor, "Divided differences", Surveys in Approximation Theory 1, 2005.)
+    @inline(__always)
+    static func dividedDifference2(_ a: Double, _ ea: Double, _ b: Double, _ eb: Double, _ c: Double, _ ec: Double,
+                                   _ tau: Double) -> Double {
+        var (x0, e0, x1, e1, x2, e2) = (a, ea, b, eb, c, ec)
+        if x0 > x1 { swap(&x0, &x1); swap(&e0, &e1) }
+        if x1 > x2 { swap(&x1, &x2); swap(&e1, &e2) }
+        if x0 > x1 { swap(&x0, &x1); swap(&e0, &e1) }
+        if (x2 - x0) * tau >= 1 {
+            return (phi(x1, e1, x2, e2, tau) - phi(x0, e0, x1, e1, tau)) / (x2 - x0)
+        }
+        let d1 = x1 - x0, d2 = x2 - x0
+        var term = tau * tau / 2, h = 1.0, power = 1.0
+        var sum = term
+        for n in 3...40 {
+            power *= d1
+            h = d2 * h + power
+            term *= tau / Double(n)
+            let next = term * h
+            sum += next
+            if next <= sum * 0x1p-56 { break }
+        }
+        return e0 * sum
     }
 
     /// C(τ) of one segment (see the type's documentation).
@@ -92,6 +132,38 @@ struct ConcentrationModes: Sendable {
         let initial: SIMD4<Double>
         let depotTerm: SIMD4<Double>
         let infusionTerm: SIMD4<Double>
+        /// KE0 and CE at the segment start (0 without an effect compartment).
+        let effectRate: Double
+        let effectInitial: Double
+
+        /// CE at τ ≥ 0 after the segment start, the closed form of dCE/dt = KE0·(C − CE):
+        /// CE(τ) = CE(0)·e^{−KE0·τ} + KE0·∫₀^τ e^{−KE0(τ−s)}·C(s) ds, where each of C's terms
+        /// convolved once more is a divided difference of x ↦ e^{xτ} one order higher:
+        /// aₖ·e^{λₖτ} → aₖ·φ(−KE0, λₖ), bₖ·φ(λₖ, −KA) → bₖ·f[−KE0, λₖ, −KA], cₖ·φ(λₖ, 0) →
+        /// cₖ·f[−KE0, λₖ, 0] (`dividedDifference2`). Exact to rounding, like C, where the solver
+        /// would integrate CE to its tolerance.
+        @inline(__always)
+        func effectConcentration(at tau: Double) -> Double {
+            let k = effectRate
+            let ek = exp(-k * tau)
+            let start = effectInitial * ek
+            if k == 0 { return start }
+            let ka = absorptionRate
+            let eka = exp(-ka * tau)
+            var sum = 0.0
+            for m in 0..<compartments {
+                let lambda = rates[m]
+                let e = exp(lambda * tau)
+                sum += initial[m] * ConcentrationModes.phi(-k, ek, lambda, e, tau)
+                if depotTerm[m] != 0 {
+                    sum += depotTerm[m] * ConcentrationModes.dividedDifference2(-k, ek, lambda, e, -ka, eka, tau)
+                }
+                if infusionTerm[m] != 0 {
+                    sum += infusionTerm[m] * ConcentrationModes.dividedDifference2(-k, ek, lambda, e, 0, 1, tau)
+                }
+            }
+            return start + k * sum
+        }
 
         /// C at τ ≥ 0 after the segment start: the modes' terms added in the order k = 0, 1, …
         /// (written out rather than looped, so every coefficient is read at a constant index;

@@ -45,10 +45,12 @@ struct CustomModelPlan: Sendable {
         let pk = configuration.pk
         let linear = pk?.elimination == .linear
         pkIntegrated = pk != nil && !linear
+        // With linear PK, CE is a state of the linear system (exact) and the right-hand side reads
+        // it in closed form, as the built-in models do (`ConcentrationModes.Curve.effectConcentration`).
         linearSystem = linear ? LinearPKSystem(compartments: pk!.compartments, oral: pk!.absorption == .oral,
-                                               effectCompartment: false, integrateEffect: false) : nil
+                                               effectCompartment: configuration.effectCompartment, integrateEffect: false) : nil
         pkLayout = ODELayout(configuration: ModelConfiguration(pk: pk, effectCompartment: configuration.effectCompartment),
-                             quadratures: [], linearPK: linear)
+                             quadratures: [], linearPK: linear, effectInClosedForm: true)
         stateStart = pkLayout.dimension
         quadratureStart = stateStart + program.states.count
 
@@ -130,6 +132,8 @@ struct CustomDynamics: ODESystem {
     let segmentStart: Double
     let effect: Int?
     let effectRate: Double
+    /// CE from `modes` in closed form (linear PK with an effect compartment: no CE state).
+    let closedFormEffect: Bool
     let stateStart: Int
     let quadratures: [CustomModelPlan.Integrand]
     let quadratureStart: Int
@@ -150,6 +154,8 @@ struct CustomDynamics: ODESystem {
         if let effect {
             ce = y[effect]
             if pk == nil { dydt[effect] = effectRate * (c - ce) }
+        } else if closedFormEffect, let modes {
+            ce = modes.effectConcentration(at: t - segmentStart)
         }
         let r = registers
         let states = layout.stateCount
@@ -468,7 +474,7 @@ struct CustomModelSimulation {
             let depot = system.depot.map { linearState[$0] } ?? 0
             let amounts = linearState
             modes!.setSegment(depot: depot, amounts: { i in amounts[i == 0 ? system.central : system.peripherals[i - 1]] },
-                              infusionRate: infusionRate)
+                              infusionRate: infusionRate, effect: system.effect.map { amounts[$0] } ?? 0)
         }
         let stop = end.isFinite ? end : (observations.isEmpty ? start : max(start, times[observations.upperBound - 1]))
         var rows: [Double] = []
@@ -480,7 +486,8 @@ struct CustomModelSimulation {
             : nil
         let system = CustomDynamics(program: plan.program, layout: plan.program.layout, pk: pkDynamics,
                                     modes: plan.pkIntegrated ? nil : modes, segmentStart: start, effect: plan.pkLayout.effect,
-                                    effectRate: parameters.effectRate, stateStart: plan.stateStart, quadratures: plan.quadratures,
+                                    effectRate: parameters.effectRate, closedFormEffect: plan.linearSystem?.effect != nil,
+                                    stateStart: plan.stateStart, quadratures: plan.quadratures,
                                     quadratureStart: plan.quadratureStart, dimension: n, registers: scratch.registers,
                                     stateRates: scratch.stateRates)
         try integrator.integrate(system, from: start, to: stop, state: &state, times: times, observations: observations, into: &rows)
@@ -522,7 +529,7 @@ struct CustomModelSimulation {
             c = row[central] / parameters.centralVolume
             auc = row[plan.pkLayout.areaUnderCurve!]
         }
-        if let e = plan.pkLayout.effect { ce = row[e] }
+        if let e = plan.pkLayout.effect { ce = row[e] } else if let e = plan.linearSystem?.effect { ce = linearState[e] }
         let layout = plan.program.layout
         let r = scratch.registers
         for i in 0..<layout.stateCount { r[layout.stateStart + i] = row[plan.stateStart + i] }

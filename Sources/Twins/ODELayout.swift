@@ -18,7 +18,10 @@ struct ODELayout: Sendable, Equatable {
     let quadratureStart: Int
     let dimension: Int
 
-    init(configuration: ModelConfiguration, quadratures: [OutputKind], linearPK: Bool) {
+    /// - Parameter effectInClosedForm: CE comes from the closed form of linear PK (the built-in
+    ///   models: `ConcentrationModes.Curve.effectConcentration`), so it is no state here, nor is its
+    ///   integral (a state of the linear system). Custom models keep CE as a solver state.
+    init(configuration: ModelConfiguration, quadratures: [OutputKind], linearPK: Bool, effectInClosedForm: Bool = false) {
         var next = 0
         func take() -> Int { defer { next += 1 }; return next }
         if let pk = configuration.pk, !linearPK {
@@ -29,7 +32,8 @@ struct ODELayout: Sendable, Equatable {
         } else {
             depot = nil; central = nil; peripherals = []; areaUnderCurve = nil
         }
-        effect = configuration.effectCompartment ? take() : nil
+        let closedFormEffect = effectInClosedForm && linearPK
+        effect = configuration.effectCompartment && !closedFormEffect ? take() : nil
         var dynamicCount = 0
         if let pd = configuration.pd, pd != .emax { dynamicCount += 1 }
         switch configuration.twin {
@@ -42,7 +46,8 @@ struct ODELayout: Sendable, Equatable {
         next += dynamicCount
         // Integrals of C are the AUC state; everything else that is asked for gets a quadrature.
         var kinds: [OutputKind] = []
-        for kind in quadratures where !(kind == .concentration) && !kinds.contains(kind) { kinds.append(kind) }
+        for kind in quadratures where !(kind == .concentration) && !(closedFormEffect && kind == .effectConcentration)
+            && !kinds.contains(kind) { kinds.append(kind) }
         quadratureKinds = kinds
         quadratureStart = next
         next += kinds.count

@@ -64,19 +64,19 @@ struct ODESimulation {
         if let system = linearSystem, modes != nil {
             let depot = system.depot.map { linearState[$0] } ?? 0
             modes!.setSegment(depot: depot, amounts: { i in linearState[i == 0 ? system.central : system.peripherals[i - 1]] },
-                              infusionRate: infusionRate)
+                              infusionRate: infusionRate, effect: system.effect.map { linearState[$0] } ?? 0)
         }
         var rows: [Double] = []
         swap(&rows, &observedStates)
         defer { swap(&rows, &observedStates) }
         if let idr = TwinDynamics.closedFormIDR(layout: layout, dynamics: dynamics, parameters: parameters, modes: modes,
-                                                segmentStart: start) {
+                                                segmentStart: start, closedFormEffect: linearSystem?.effect != nil) {
             try integrator.integrate(idr, from: start, to: end, state: &state, times: times, observations: observations, into: &rows)
             return
         }
         let system = TwinDynamics(layout: layout, dynamics: dynamics, parameters: parameters, modes: modes,
                                   segmentStart: start, infusionRate: linearSystem == nil ? infusionRate : 0,
-                                  treatmentStart: treatmentStart)
+                                  treatmentStart: treatmentStart, closedFormEffect: linearSystem?.effect != nil)
         try integrator.integrate(system, from: start, to: end, state: &state, times: times, observations: observations, into: &rows)
         if case .myelosuppression = dynamics {
             try checkDomain(rows, count: observations.count, times: times, first: observations.lowerBound)

@@ -10,7 +10,7 @@ import Solvers
 /// - Michaelis–Menten: dA1/dt = KA·Ad + R − VMAX·C/(KM + C) − Σₚ(k1p·A1 − kp1·Ap), C = A1/V1
 ///   (Rowland & Tozer, ch. 20); dAUC/dt = C.
 /// - Effect compartment: dCE/dt = KE0·(C − CE) (Sheiner et al. 1979); the driver d is CE then,
-///   else C.
+///   else C. With linear PK, CE too comes in closed form (no state).
 /// - IDR I–IV (Dayneka, Garg & Jusko 1993, J Pharmacokinet Biopharm 21:457).
 /// - `oncology.tgi` (Claret et al. 2009), `oncology.myelosuppression` (Friberg et al. 2002),
 ///   `diabetes.t2d` (FPG–HbA1c turnover) as in `ModelLibrary.twins`.
@@ -26,14 +26,16 @@ struct TwinDynamics: ODESystem {
     let infusionRate: Double
     /// Time of the first dose: the tumour model's resistance term runs from treatment start.
     let treatmentStart: Double
+    /// The effect compartment's CE comes from `modes` in closed form (linear PK; no CE state).
+    let closedFormEffect: Bool
 
     var dimension: Int { layout.dimension }
 
     /// The common case — linear PK in closed form driving one IDR response, no other states —
     /// as a one-state system, or nil for any other layout. See ``ClosedFormIDR``.
     static func closedFormIDR(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters,
-                              modes: ConcentrationModes?, segmentStart: Double) -> ClosedFormIDR? {
-        guard case let .idr(type) = dynamics, let modes, layout.central == nil, layout.effect == nil,
+                              modes: ConcentrationModes?, segmentStart: Double, closedFormEffect: Bool = false) -> ClosedFormIDR? {
+        guard case let .idr(type) = dynamics, let modes, layout.central == nil, layout.effect == nil, !closedFormEffect,
               layout.quadratureKinds.isEmpty, layout.dimension == 1, layout.dynamicStates.lowerBound == 0,
               parameters.pd.count >= 4 else { return nil }
         let p = parameters.pd
@@ -75,8 +77,9 @@ struct TwinDynamics: ODESystem {
     }
 
     init(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters, modes: ConcentrationModes?,
-         segmentStart: Double, infusionRate: Double, treatmentStart: Double) {
+         segmentStart: Double, infusionRate: Double, treatmentStart: Double, closedFormEffect: Bool = false) {
         self.layout = layout
+        self.closedFormEffect = closedFormEffect && modes != nil && layout.effect == nil
         self.dynamics = dynamics
         self.parameters = parameters
         self.modes = modes
@@ -114,6 +117,8 @@ struct TwinDynamics: ODESystem {
         if let effect = layout.effect {
             dydt[effect] = p.effectRate * (c - y[effect])
             driver = y[effect]
+        } else if closedFormEffect, let modes {
+            driver = modes.effectConcentration(at: t - segmentStart)
         }
         let s = layout.dynamicStates.lowerBound
         switch dynamics {
@@ -159,7 +164,7 @@ struct TwinDynamics: ODESystem {
         switch kind {
         case .concentration: return c
         case .areaUnderCurve: return layout.areaUnderCurve.map { y[$0] } ?? 0
-        case .effectConcentration: return layout.effect.map { y[$0] } ?? c
+        case .effectConcentration: return layout.effect.map { y[$0] } ?? (closedFormEffect ? driver : c)
         case .effect: return AlgebraicEffects.emax(driver, parameters.pd)
         case .correctedQT: return AlgebraicEffects.correctedQT(driver, parameters.twin)
         case .correctedQTChange: return AlgebraicEffects.correctedQT(driver, parameters.twin) - parameters.twin[0]

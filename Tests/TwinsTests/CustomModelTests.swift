@@ -214,7 +214,9 @@ import Testing
     }
 
     /// With KE0 the custom model reads CE, dCE/dt = KE0·(C − CE): a state driven by CE alone
-    /// (dX/dt = CE) integrates CE; compared with the built-in ∫CE of the same PK block.
+    /// (dX/dt = CE) integrates CE; compared with the built-in ∫CE of the same PK block. CE itself
+    /// is exact in both (a state of the linear system, read in closed form by the right-hand
+    /// side): the same numbers to rounding, where the custom model's solver once integrated it.
     @Test func effectCompartmentDrivesCustomStates() throws {
         let pk = PKConfiguration(compartments: 1, absorption: .ivBolus)
         let source = CustomModelSource(states: [Entry("X", "0")], odes: [Entry("X", "CE")])
@@ -226,7 +228,10 @@ import Testing
         let builtIn = try Self.run(ModelConfiguration(pk: pk, twin: "cardio.qtc", effectCompartment: true),
                                    parameters.merging(["QTC0": 400, "SLOPE": 1]) { a, _ in a },
                                    doses: [Dose(time: 0, amount: 100, route: .bolus)], times: times, integrate: ["CE"])
-        expectClose(written.outputs["CE"]!, builtIn.outputs["CE"]!, relative: 1e-8, absolute: 1e-10, "CE")
+        expectClose(written.outputs["CE"]!, builtIn.outputs["CE"]!, relative: 1e-12, absolute: 1e-15, "CE")
+        let k = 0.2, ke0 = 0.5   // CE of a 1-cmt bolus: D/V·KE0/(KE0 − k)·(e^{−k t} − e^{−KE0 t})
+        let closedForm = times.map { t in 10 * ke0 / (ke0 - k) * (exp(-k * t) - exp(-ke0 * t)) }
+        expectClose(written.outputs["CE"]!, closedForm, relative: 1e-9, absolute: 1e-12, "CE closed form")
         expectClose(written.outputs["X"]!, builtIn.integrals["CE"]!, relative: 1e-8, absolute: 1e-10, "X = ∫CE")
         expectClose(written.integrals["CE"]!, builtIn.integrals["CE"]!, relative: 1e-8, absolute: 1e-10, "∫CE")
     }
