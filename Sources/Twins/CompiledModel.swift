@@ -2,10 +2,9 @@
 /// immutable, shared by every worker thread. Each thread makes its own `ModelSimulator`.
 ///
 /// How a subject is simulated:
-/// - Linear PK (and anything that is linear in it: AUC; the effect compartment and ∫CE when no
-///   state needs the solver) is advanced exactly between consecutive event and observation times
-///   by `LinearPKPropagator`. With solver states, CE is one of them (exact to the solver's
-///   tolerance): their right-hand side reads C(t) in closed form, but not CE(t).
+/// - Linear PK (and anything that is linear in it: AUC, the effect compartment and ∫CE) is
+///   advanced exactly between consecutive event and observation times by `LinearPKPropagator`;
+///   the right-hand side of solver states reads C(t) and CE(t) in closed form.
 /// - Algebraic outputs (`emax` E, `cardio.qtc`) are evaluated from those states.
 /// - States without a closed form (IDR responses, disease twins, Michaelis–Menten PK, integrals
 ///   of non-linear outputs) go through the `Solvers` ODE solver, restarted at every dose and

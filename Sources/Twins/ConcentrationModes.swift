@@ -136,6 +136,32 @@ struct ConcentrationModes: Sendable {
         let effectRate: Double
         let effectInitial: Double
 
+        /// C and CE at τ ≥ 0: `concentration(at:)` and `effectConcentration(at:)` with the
+        /// exponentials computed once (the same operations in the same order as each, so the same
+        /// numbers).
+        @inline(__always)
+        func concentrationAndEffect(at tau: Double) -> (concentration: Double, effect: Double) {
+            let ka = absorptionRate, eka = exp(-ka * tau)
+            let k = effectRate, ek = exp(-k * tau)
+            var c = 0.0, sum = 0.0
+            for m in 0..<compartments {
+                let lambda = rates[m]
+                let e = exp(lambda * tau)
+                c += initial[m] * e
+                sum += initial[m] * ConcentrationModes.phi(-k, ek, lambda, e, tau)
+                if depotTerm[m] != 0 {
+                    c += depotTerm[m] * ConcentrationModes.phi(lambda, e, -ka, eka, tau)
+                    sum += depotTerm[m] * ConcentrationModes.dividedDifference2(-k, ek, lambda, e, -ka, eka, tau)
+                }
+                if infusionTerm[m] != 0 {
+                    c += infusionTerm[m] * ConcentrationModes.phi(lambda, e, 0, 1, tau)
+                    sum += infusionTerm[m] * ConcentrationModes.dividedDifference2(-k, ek, lambda, e, 0, 1, tau)
+                }
+            }
+            let start = effectInitial * ek
+            return (c, k == 0 ? start : start + k * sum)
+        }
+
         /// CE at τ ≥ 0 after the segment start, the closed form of dCE/dt = KE0·(C − CE):
         /// CE(τ) = CE(0)·e^{−KE0·τ} + KE0·∫₀^τ e^{−KE0(τ−s)}·C(s) ds, where each of C's terms
         /// convolved once more is a divided difference of x ↦ e^{xτ} one order higher:

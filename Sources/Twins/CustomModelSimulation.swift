@@ -8,10 +8,10 @@ import Solvers
 ///
 ///     [PK (Michaelis–Menten only): depot?, A1, A2?, A3?, AUC] [CE?] [custom states] [quadratures]
 ///
-/// Linear PK is not integrated: it is advanced exactly by `LinearPKPropagator` (C and AUC, as
-/// for built-in models) and C(t) inside the right-hand side is its closed form
-/// (`ConcentrationModes`). CE (with KE0) is a solver state, dCE/dt = KE0·(C − CE). Quadrature
-/// states integrate the outputs a mean/auc endpoint needs.
+/// Linear PK is not integrated: it is advanced exactly by `LinearPKPropagator` (C, AUC and, with
+/// KE0, CE and ∫CE, as for built-in models) and C(t) and CE(t) inside the right-hand side are its
+/// closed form (`ConcentrationModes`). With Michaelis–Menten PK, CE (with KE0) is a solver state,
+/// dCE/dt = KE0·(C − CE). Quadrature states integrate the outputs a mean/auc endpoint needs.
 struct CustomModelPlan: Sendable {
     enum Read: Sendable, Equatable { case concentration, areaUnderCurve, effect, state(Int), derived(Int) }
     enum Integrand: Sendable, Equatable { case effect, state(Int), derived(Int) }
@@ -48,7 +48,8 @@ struct CustomModelPlan: Sendable {
         // With linear PK, CE is a state of the linear system (exact) and the right-hand side reads
         // it in closed form, as the built-in models do (`ConcentrationModes.Curve.effectConcentration`).
         linearSystem = linear ? LinearPKSystem(compartments: pk!.compartments, oral: pk!.absorption == .oral,
-                                               effectCompartment: configuration.effectCompartment, integrateEffect: false) : nil
+                                               effectCompartment: configuration.effectCompartment,
+                                               integrateEffect: integratedOutputs.contains("CE")) : nil
         pkLayout = ODELayout(configuration: ModelConfiguration(pk: pk, effectCompartment: configuration.effectCompartment),
                              quadratures: [], linearPK: linear, effectInClosedForm: true)
         stateStart = pkLayout.dimension
@@ -83,7 +84,9 @@ struct CustomModelPlan: Sendable {
                 if let system = linearSystem { sources.append(.linearState(system.auc)) }
                 else { sources.append(.odeState(pkLayout.areaUnderCurve!)) }
             case .areaUnderCurve: throw ModelConfigurationError("cannot integrate 'AUC': it is itself the integral of C")
-            case .effect: sources.append(quadrature(.effect))
+            case .effect:
+                if let integral = linearSystem?.effectIntegral { sources.append(.linearState(integral)) }
+                else { sources.append(quadrature(.effect)) }
             case let .state(i): sources.append(quadrature(.state(i)))
             case let .derived(j): sources.append(quadrature(.derived(j)))
             }
@@ -143,19 +146,20 @@ struct CustomDynamics: ODESystem {
 
     @inline(__always)
     func derivatives(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
-        var c = 0.0
+        var c = 0.0, ce = 0.0
         if let pk {
             pk.derivatives(t: t, y: y, dydt: dydt)
             c = pk.concentration(t: t, y: y)
         } else if let modes {
-            c = modes.concentration(at: t - segmentStart)
+            if closedFormEffect {
+                (c, ce) = modes.segmentCurve.concentrationAndEffect(at: t - segmentStart)
+            } else {
+                c = modes.concentration(at: t - segmentStart)
+            }
         }
-        var ce = 0.0
         if let effect {
             ce = y[effect]
             if pk == nil { dydt[effect] = effectRate * (c - ce) }
-        } else if closedFormEffect, let modes {
-            ce = modes.effectConcentration(at: t - segmentStart)
         }
         let r = registers
         let states = layout.stateCount
@@ -356,7 +360,7 @@ struct CustomModelSimulation {
         events = realEvents
         var integrators = Array(plan.quadratureStart..<plan.dimension)
         if plan.pkIntegrated, let auc = plan.pkLayout.areaUnderCurve { integrators.append(auc) }
-        let linearAUC = plan.linearSystem?.auc
+        let linearAUC = plan.linearSystem?.auc, linearEffectIntegral = plan.linearSystem?.effectIntegral
         var pending: [CustomDosingEvent] = []
         var infusionRate = 0.0, activeInfusions = 0
         let noTimes: [Double] = []
@@ -386,6 +390,7 @@ struct CustomModelSimulation {
             }
             for i in integrators { state[i] = 0 }
             if let linearAUC { linearState[linearAUC] = 0 }
+            if let linearEffectIntegral { linearState[linearEffectIntegral] = 0 }
             if k > 0, Self.unchanged(state, previousState), Self.unchanged(linearState, previousLinear) {
                 for event in pending {
                     switch event.kind {
@@ -482,7 +487,7 @@ struct CustomModelSimulation {
         defer { swap(&rows, &observed) }
         let pkDynamics: TwinDynamics? = plan.pkIntegrated
             ? TwinDynamics(layout: plan.pkLayout, dynamics: .none, parameters: parameters, modes: nil, segmentStart: start,
-                           infusionRate: infusionRate, treatmentStart: 0)
+                           infusionRate: infusionRate, treatmentStart: 0, closedFormEffect: false)
             : nil
         let system = CustomDynamics(program: plan.program, layout: plan.program.layout, pk: pkDynamics,
                                     modes: plan.pkIntegrated ? nil : modes, segmentStart: start, effect: plan.pkLayout.effect,

@@ -2,9 +2,9 @@
 ///
 ///     [PK (Michaelis–Menten only): depot?, A1, A2?, A3?, AUC] [CE?] [PD or twin states] [quadratures]
 ///
-/// With linear PK the PK is not integrated (C comes from `ConcentrationModes`), but CE is, when
-/// an effect compartment is present. Quadrature states integrate outputs that are not linear in
-/// the PK (∫E, ∫R, ∫TS, …) to solver tolerance.
+/// With linear PK neither the PK nor CE is integrated (both come from `ConcentrationModes` in
+/// closed form; CE and ∫CE are states of the linear system). Quadrature states integrate outputs
+/// that are not linear in the PK (∫E, ∫R, ∫TS, …) to solver tolerance.
 struct ODELayout: Sendable, Equatable {
     let depot: Int?
     let central: Int?
@@ -18,10 +18,10 @@ struct ODELayout: Sendable, Equatable {
     let quadratureStart: Int
     let dimension: Int
 
-    /// - Parameter effectInClosedForm: CE comes from the closed form of linear PK (the built-in
-    ///   models: `ConcentrationModes.Curve.effectConcentration`), so it is no state here, nor is its
-    ///   integral (a state of the linear system). Custom models keep CE as a solver state.
-    init(configuration: ModelConfiguration, quadratures: [OutputKind], linearPK: Bool, effectInClosedForm: Bool = false) {
+    /// - Parameter effectInClosedForm: with linear PK, CE comes from its closed form
+    ///   (`ConcentrationModes.Curve.effectConcentration`), so it is no state here, nor is its
+    ///   integral (a state of the linear system); false keeps CE a solver state.
+    init(configuration: ModelConfiguration, quadratures: [OutputKind], linearPK: Bool, effectInClosedForm: Bool) {
         var next = 0
         func take() -> Int { defer { next += 1 }; return next }
         if let pk = configuration.pk, !linearPK {

@@ -34,7 +34,7 @@ struct TwinDynamics: ODESystem {
     /// The common case — linear PK in closed form driving one IDR response, no other states —
     /// as a one-state system, or nil for any other layout. See ``ClosedFormIDR``.
     static func closedFormIDR(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters,
-                              modes: ConcentrationModes?, segmentStart: Double, closedFormEffect: Bool = false) -> ClosedFormIDR? {
+                              modes: ConcentrationModes?, segmentStart: Double, closedFormEffect: Bool) -> ClosedFormIDR? {
         guard case let .idr(type) = dynamics, let modes, layout.central == nil, layout.effect == nil, !closedFormEffect,
               layout.quadratureKinds.isEmpty, layout.dimension == 1, layout.dynamicStates.lowerBound == 0,
               parameters.pd.count >= 4 else { return nil }
@@ -77,7 +77,7 @@ struct TwinDynamics: ODESystem {
     }
 
     init(layout: ODELayout, dynamics: Dynamics, parameters: SubjectParameters, modes: ConcentrationModes?,
-         segmentStart: Double, infusionRate: Double, treatmentStart: Double, closedFormEffect: Bool = false) {
+         segmentStart: Double, infusionRate: Double, treatmentStart: Double, closedFormEffect: Bool) {
         self.layout = layout
         self.closedFormEffect = closedFormEffect && modes != nil && layout.effect == nil
         self.dynamics = dynamics
@@ -97,7 +97,12 @@ struct TwinDynamics: ODESystem {
 
     func derivatives(t: Double, y: UnsafeBufferPointer<Double>, dydt: UnsafeMutableBufferPointer<Double>) {
         let p = parameters
-        let c = concentration(t: t, y: y)
+        var c: Double, effect = 0.0
+        if closedFormEffect, let modes {
+            (c, effect) = modes.segmentCurve.concentrationAndEffect(at: t - segmentStart)
+        } else {
+            c = concentration(t: t, y: y)
+        }
         if let central = layout.central {
             var input = infusionRate
             if let depot = layout.depot {
@@ -117,8 +122,8 @@ struct TwinDynamics: ODESystem {
         if let effect = layout.effect {
             dydt[effect] = p.effectRate * (c - y[effect])
             driver = y[effect]
-        } else if closedFormEffect, let modes {
-            driver = modes.effectConcentration(at: t - segmentStart)
+        } else if closedFormEffect {
+            driver = effect
         }
         let s = layout.dynamicStates.lowerBound
         switch dynamics {

@@ -36,7 +36,7 @@ import Solvers
     static func simulate(_ c: Case, fast: Bool) throws -> Trajectory {
         let configuration = ModelConfiguration(pk: PKConfiguration(compartments: c.compartments, absorption: c.absorption),
                                                pd: c.type)
-        let layout = ODELayout(configuration: configuration, quadratures: [], linearPK: true)
+        let layout = ODELayout(configuration: configuration, quadratures: [], linearPK: true, effectInClosedForm: true)
         var parameters = SubjectParameters()
         parameters.clearance = 5; parameters.centralVolume = 50
         parameters.intercompartmentalClearance = [10, 2]; parameters.peripheralVolume = [100, 300]
@@ -73,12 +73,12 @@ import Solvers
             let onOutput = { (_: Double, y: UnsafeBufferPointer<Double>) in trajectory.rows.append(y[0].bitPattern) }
             if fast {
                 let system = try #require(TwinDynamics.closedFormIDR(layout: layout, dynamics: .idr(c.type), parameters: parameters,
-                                                                    modes: modes, segmentStart: segment.start))
+                                                                    modes: modes, segmentStart: segment.start, closedFormEffect: false))
                 try solver.integrate(system, from: segment.start, to: segment.end, state: &r, outputTimes: times,
                                      initialStepSize: hint, onOutput: onOutput)
             } else {
                 let system = TwinDynamics(layout: layout, dynamics: .idr(c.type), parameters: parameters, modes: modes,
-                                          segmentStart: segment.start, infusionRate: 0, treatmentStart: 0)
+                                          segmentStart: segment.start, infusionRate: 0, treatmentStart: 0, closedFormEffect: false)
                 try solver.integrate(system, from: segment.start, to: segment.end, state: &r, outputTimes: times,
                                      initialStepSize: hint, onOutput: onOutput)
             }
@@ -110,19 +110,25 @@ import Solvers
         parameters.pd = [10, 0.1, 0.9, 1]
         let modes = ConcentrationModes(compartments: 1)
         let pk = PKConfiguration(compartments: 1, absorption: .oral)
-        let idr = ODELayout(configuration: ModelConfiguration(pk: pk, pd: .idr1), quadratures: [], linearPK: true)
+        let idr = ODELayout(configuration: ModelConfiguration(pk: pk, pd: .idr1), quadratures: [], linearPK: true,
+                            effectInClosedForm: true)
         let withEffect = ODELayout(configuration: ModelConfiguration(pk: pk, pd: .idr1, effectCompartment: true), quadratures: [],
-                                   linearPK: true)
+                                   linearPK: true, effectInClosedForm: false)
         let withQuadrature = ODELayout(configuration: ModelConfiguration(pk: pk, pd: .idr1), quadratures: [.response],
-                                       linearPK: true)
+                                       linearPK: true, effectInClosedForm: true)
         let nonlinear = ODELayout(configuration: ModelConfiguration(pk: PKConfiguration(compartments: 1, absorption: .oral,
                                                                                         elimination: .michaelisMenten), pd: .idr1),
-                                  quadratures: [], linearPK: false)
-        #expect(TwinDynamics.closedFormIDR(layout: idr, dynamics: .idr(.idr1), parameters: parameters, modes: modes, segmentStart: 0) != nil)
+                                  quadratures: [], linearPK: false, effectInClosedForm: true)
+        #expect(TwinDynamics.closedFormIDR(layout: idr, dynamics: .idr(.idr1), parameters: parameters, modes: modes, segmentStart: 0,
+                                           closedFormEffect: false) != nil)
         for layout in [withEffect, withQuadrature, nonlinear] {
             #expect(TwinDynamics.closedFormIDR(layout: layout, dynamics: .idr(.idr1), parameters: parameters,
-                                               modes: layout == nonlinear ? nil : modes, segmentStart: 0) == nil)
+                                               modes: layout == nonlinear ? nil : modes, segmentStart: 0, closedFormEffect: false) == nil)
         }
-        #expect(TwinDynamics.closedFormIDR(layout: idr, dynamics: .none, parameters: parameters, modes: modes, segmentStart: 0) == nil)
+        // An effect compartment in closed form (no CE state in the layout): the driver is CE, not C.
+        #expect(TwinDynamics.closedFormIDR(layout: idr, dynamics: .idr(.idr1), parameters: parameters, modes: modes, segmentStart: 0,
+                                           closedFormEffect: true) == nil)
+        #expect(TwinDynamics.closedFormIDR(layout: idr, dynamics: .none, parameters: parameters, modes: modes, segmentStart: 0,
+                                           closedFormEffect: false) == nil)
     }
 }

@@ -38,12 +38,14 @@ import Testing
         var modes = ConcentrationModes(compartments: compartments)
         modes.setRates(rates)
         modes.setSegment(depot: start[0], amounts: { start[1 + $0] }, infusionRate: infusionRate, effect: effect)
-        for tau in stride(from: 0.0, through: 72, by: 0.29) {
+        for tau in Array(stride(from: 0.0, through: 72, by: 0.29)) + [168, 400.5, 672, 1000] {
             var state = start + [effect, 0]
             #expect(propagator.advance(&state, by: tau, infusionRate: infusionRate))
             let exact = state[system.effect!]
             let closed = modes.effectConcentration(at: tau)
             #expect(abs(closed - exact) <= 1e-12 * max(1, abs(exact)), "τ = \(tau): \(closed) vs \(exact), \(rates)")
+            let both = modes.segmentCurve.concentrationAndEffect(at: tau)
+            #expect(both.concentration.bitPattern == modes.concentration(at: tau).bitPattern && both.effect.bitPattern == closed.bitPattern)
         }
     }
 
@@ -59,6 +61,15 @@ import Testing
             compareEffect(compartments: 1, rates: .init(clearance: 5, centralVolume: 50, absorptionRate: ka, effectRate: ke0),
                           start: [100, 20], effect: 0.3, infusionRate: 3)
         }
+        // KE0 equal to the slow disposition rate of 2 compartments (β of the biexponential).
+        let (k10, k12, k21) = (5.0 / 50, 10.0 / 50, 10.0 / 100)
+        let a = k10 + k12 + k21, beta = (a - (a * a - 4 * k10 * k21).squareRoot()) / 2
+        compareEffect(compartments: 2, rates: .init(clearance: 5, centralVolume: 50, intercompartmentalClearance: [10, 0],
+                                                    peripheralVolume: [100, 1], absorptionRate: 1.0, effectRate: beta),
+                      start: [100, 10, 5], effect: 0.2, infusionRate: 4)
+        // No elimination (λ = 0) with an infusion: the nodes −KE0, 0, 0.
+        compareEffect(compartments: 1, rates: .init(clearance: 0, centralVolume: 20, absorptionRate: 0.5, effectRate: 0.3),
+                      start: [0, 10], effect: 0, infusionRate: 2)
         // No depot, a bolus in the central compartment only.
         compareEffect(compartments: 2, rates: .init(clearance: 3, centralVolume: 30, intercompartmentalClearance: [2, 0],
                                                     peripheralVolume: [40, 1], absorptionRate: 0, effectRate: 0.4),

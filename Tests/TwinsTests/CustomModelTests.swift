@@ -233,7 +233,26 @@ import Testing
         let closedForm = times.map { t in 10 * ke0 / (ke0 - k) * (exp(-k * t) - exp(-ke0 * t)) }
         expectClose(written.outputs["CE"]!, closedForm, relative: 1e-9, absolute: 1e-12, "CE closed form")
         expectClose(written.outputs["X"]!, builtIn.integrals["CE"]!, relative: 1e-8, absolute: 1e-10, "X = ∫CE")
-        expectClose(written.integrals["CE"]!, builtIn.integrals["CE"]!, relative: 1e-8, absolute: 1e-10, "∫CE")
+        expectClose(written.integrals["CE"]!, builtIn.integrals["CE"]!, relative: 1e-12, absolute: 1e-15, "∫CE")
+    }
+
+    /// The same with 2 compartments, an oral dose and an infusion (CE's closed form with the
+    /// depot's and the infusion's second divided differences inside the right-hand side): the
+    /// state driven by CE integrates the built-in model's exact ∫CE to the solver's tolerance.
+    @Test func effectCompartmentInClosedFormDrivesCustomStatesThroughDepotAndInfusion() throws {
+        let pk = PKConfiguration(compartments: 2, absorption: .oral)
+        let source = CustomModelSource(states: [Entry("X", "0")], odes: [Entry("X", "CE")])
+        let custom = try Self.compile(source, pk: pk, effect: true)
+        let times = grid(until: 48, step: 0.5)
+        let parameters: [String: Double] = ["CL": 4, "V1": 25, "Q": 6, "V2": 50, "KA": 0.8, "KE0": 0.35]
+        let doses = [Dose(time: 0, amount: 100, route: .oral), Dose(time: 6, amount: 40, route: .infusion(duration: 3))]
+        let written = try Self.run(ModelConfiguration(pk: pk, effectCompartment: true, custom: custom), parameters,
+                                   doses: doses, times: times, integrate: ["CE"])
+        let builtIn = try Self.run(ModelConfiguration(pk: pk, twin: "cardio.qtc", effectCompartment: true),
+                                   parameters.merging(["QTC0": 400, "SLOPE": 1]) { a, _ in a }, doses: doses, times: times,
+                                   integrate: ["CE"])
+        expectClose(written.outputs["CE"]!, builtIn.outputs["CE"]!, relative: 1e-12, absolute: 1e-15, "CE")
+        expectClose(written.outputs["X"]!, builtIn.integrals["CE"]!, relative: 1e-8, absolute: 1e-10, "X = ∫CE")
     }
 
     // MARK: Checks at compile time
