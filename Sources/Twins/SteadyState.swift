@@ -66,7 +66,6 @@ extension ModelSimulator {
                                             addingPendingEvents: Bool = true) throws(SimulationError) {
         let n = system.count
         let integrators = Set([system.auc] + (system.effectIntegral.map { [$0] } ?? []))
-        let decaying = (0..<n).filter { !integrators.contains($0) }
         let last = doseEvents.last?.time ?? 0
 
         var first = Int((last / tau).rounded(.down)) + 1
@@ -92,6 +91,11 @@ extension ModelSimulator {
         guard let phi = propagator.transition(for: tau)?.phi else {
             throw SimulationError(time: 0, message: "the linear PK transition matrix is not finite")
         }
+        // With KE0 = 0 the effect compartment is never driven: CE stays 0, its row of Φ is the
+        // unit row and would make I − Φ(τ) singular (it is left out, as the integrals are).
+        var held = integrators
+        if let e = system.effect, (0..<n).allSatisfy({ phi[e * n + $0] == ($0 == e ? 1 : 0) }) { held.insert(e) }
+        let decaying = (0..<n).filter { !held.contains($0) }
         let m = decaying.count
         var a = Matrix(rows: m, columns: m)
         var b = [Double](repeating: 0, count: m)
@@ -110,7 +114,7 @@ extension ModelSimulator {
             throw SimulationError(time: 0, message: "the linear PK transition matrix is not finite")
         }
         for i in decaying { total[i] += y[i] }
-        for i in integrators { total[i] = 0 }
+        for i in held { total[i] = 0 }
         for i in 0..<n { linearState[i] = total[i] }
     }
 

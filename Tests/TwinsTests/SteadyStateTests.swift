@@ -122,6 +122,21 @@ import Testing
                                   dose: Dose(time: 0, amount: 100, route: .oral), interval: 24, output: "CE")
     }
 
+    /// KE0 = 0: CE is never driven and stays 0; the steady state leaves it out of the linear solve
+    /// (where I − Φ(τ) would be singular), with and without solver states.
+    @Test func anEffectCompartmentWithKE0ZeroStaysAtZero() throws {
+        let pk = PKConfiguration(compartments: 2, absorption: .oral)
+        let parameters: [String: Double] = ["CL": 5, "V1": 50, "Q": 10, "V2": 100, "KA": 1, "KE0": 0]
+        let dose = Dose(time: 0, amount: 100, route: .oral)
+        for output in ["CE", "C"] {
+            try Self.compareWithRunIn(ModelConfiguration(pk: pk, effectCompartment: true), parameters, dose: dose, interval: 24,
+                                      output: output)
+        }
+        try Self.compareWithRunIn(ModelConfiguration(pk: pk, pd: .idr1, effectCompartment: true),
+                                  parameters.merging(["KIN": 10, "KOUT": 0.1, "IMAX": 0.9, "IC50": 1]) { a, _ in a },
+                                  dose: dose, interval: 24, output: "R")
+    }
+
     // MARK: The ODE path: repeat the interval
 
     /// Indirect response I driven by 1-cmt oral PK: the response at steady state.
