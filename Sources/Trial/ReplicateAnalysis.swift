@@ -54,18 +54,18 @@ struct ReplicateData {
         for a in aeGrade.indices { discardPagesOf(&aeGrade[a]) }
     }
 
-    /// Counts unit `unit` (the next one) as a member of arm `a`.
-    mutating func addMember(_ unit: Int, arm a: Int) {
+    /// Makes the unit lists of arms 0…a (sized as `reserve` said).
+    mutating func ensureMembers(through a: Int) {
         while members.count <= a {
             var units: [Int] = []
             if members.count < reservedPerArm.count { units.reserveCapacity(reservedPerArm[members.count]) }
             members.append(units)
         }
-        members[a].append(unit)
     }
 
     mutating func append(arm a: Int, endpoints: [EndpointOutcome], adverseEvents: [AdverseEventOutcome]) {
-        addMember(arm.count, arm: a)
+        ensureMembers(through: a)
+        members[a].append(arm.count)
         arm.append(a)
         for (e, o) in endpoints.enumerated() {
             analysed[e].append(o.analysed); base[e].append(o.base)

@@ -560,7 +560,12 @@ public struct TrialRunner {
 
 extension ReplicateData {
     mutating func appendChunk(_ other: ReplicateData) {
-        for (i, a) in other.arm.enumerated() { addMember(arm.count + i, arm: a) }
+        // The chunk's own lists (made by the worker), shifted to the replicate's units.
+        let offset = arm.count
+        for (a, units) in other.members.enumerated() where !units.isEmpty {
+            ensureMembers(through: a)
+            members[a].append(contentsOf: units.lazy.map { $0 + offset })
+        }
         arm.append(contentsOf: other.arm)
         for e in analysed.indices {
             analysed[e].append(contentsOf: other.analysed[e])
