@@ -136,9 +136,8 @@ struct ConcentrationModes: Sendable {
         let effectRate: Double
         let effectInitial: Double
 
-        /// C and CE at τ ≥ 0: `concentration(at:)` and `effectConcentration(at:)` with the
-        /// exponentials computed once (the same operations in the same order as each, so the same
-        /// numbers).
+        /// C and CE at τ ≥ 0 (`effectConcentration(at:)`), the exponentials computed once; C with
+        /// the same operations in the same order as `concentration(at:)`, so the same number.
         @inline(__always)
         func concentrationAndEffect(at tau: Double) -> (concentration: Double, effect: Double) {
             let ka = absorptionRate, eka = exp(-ka * tau)
@@ -166,30 +165,10 @@ struct ConcentrationModes: Sendable {
         /// CE(τ) = CE(0)·e^{−KE0·τ} + KE0·∫₀^τ e^{−KE0(τ−s)}·C(s) ds, where each of C's terms
         /// convolved once more is a divided difference of x ↦ e^{xτ} one order higher:
         /// aₖ·e^{λₖτ} → aₖ·φ(−KE0, λₖ), bₖ·φ(λₖ, −KA) → bₖ·f[−KE0, λₖ, −KA], cₖ·φ(λₖ, 0) →
-        /// cₖ·f[−KE0, λₖ, 0] (`dividedDifference2`). Exact to rounding, like C, where the solver
-        /// would integrate CE to its tolerance.
+        /// cₖ·f[−KE0, λₖ, 0] (`dividedDifference2`; computed with C in `concentrationAndEffect`).
+        /// Exact to rounding, like C, where the solver would integrate CE to its tolerance.
         @inline(__always)
-        func effectConcentration(at tau: Double) -> Double {
-            let k = effectRate
-            let ek = exp(-k * tau)
-            let start = effectInitial * ek
-            if k == 0 { return start }
-            let ka = absorptionRate
-            let eka = exp(-ka * tau)
-            var sum = 0.0
-            for m in 0..<compartments {
-                let lambda = rates[m]
-                let e = exp(lambda * tau)
-                sum += initial[m] * ConcentrationModes.phi(-k, ek, lambda, e, tau)
-                if depotTerm[m] != 0 {
-                    sum += depotTerm[m] * ConcentrationModes.dividedDifference2(-k, ek, lambda, e, -ka, eka, tau)
-                }
-                if infusionTerm[m] != 0 {
-                    sum += infusionTerm[m] * ConcentrationModes.dividedDifference2(-k, ek, lambda, e, 0, 1, tau)
-                }
-            }
-            return start + k * sum
-        }
+        func effectConcentration(at tau: Double) -> Double { concentrationAndEffect(at: tau).effect }
 
         /// C at τ ≥ 0 after the segment start: the modes' terms added in the order k = 0, 1, …
         /// (written out rather than looped, so every coefficient is read at a constant index;
