@@ -6,7 +6,9 @@
 # Two controls: C's own OpenMP speed-up, and two 1-thread vtrial runs at once (what the two cores
 # give this workload when the threads share nothing).
 #
-# Knobs (environment): REPS (5; medians are reported), W1_N (100000), W2_N (20000),
+# Knobs (environment): REPS (9; medians are reported: on a shared host one or two runs of a
+# sitting are often slowed by a fifth or more, which a median of 5 did not always absorb),
+# W1_N (100000), W2_N (20000),
 # MEM_1M (1: also run a 1,000,000-subject W1 replicate and check its peak RSS < 1 GiB),
 # SHARED (../shared beside the clone, else /work/shared), VTRIAL (the release binary).
 # The machine is shared: the load average is printed; compare ratios within one run.
@@ -15,7 +17,7 @@ set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-REPS=${REPS:-5}
+REPS=${REPS:-9}
 W1_N=${W1_N:-100000}
 W2_N=${W2_N:-20000}
 MEM_1M=${MEM_1M:-1}
