@@ -452,14 +452,14 @@ final class TimecourseArm: @unchecked Sendable {
             while !abandoned && (folding || nextBatchIsAnotherWaitingWriters(me)) { batchCondition.wait() }
             writersWaiting.removeAll { pthread_equal($0, me) != 0 }
         }
-        // The next batch to fold is complete and no other worker waits to fold it.
-        guard !folding, !abandoned, let writer = readyBatches[batchesFolded],
-              pthread_equal(writer, me) != 0 || !isWaiting(writer) else {
+        // The next batch to fold is complete and no other worker waits to fold it (this one is
+        // no longer among the waiting).
+        guard !folding, !abandoned, let writer = readyBatches[batchesFolded], !isWaiting(writer) else {
             batchCondition.unlock()
             return
         }
         folding = true
-        while !abandoned, let writer = readyBatches[batchesFolded], pthread_equal(writer, me) != 0 || !isWaiting(writer) {
+        while !abandoned, let writer = readyBatches[batchesFolded], !isWaiting(writer) {
             let next = batchesFolded
             batchCondition.unlock()
             foldBatch(next)
