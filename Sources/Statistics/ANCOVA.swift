@@ -12,10 +12,14 @@ import LinearAlgebra
 public enum ANCOVA {
     /// Per arm 1…armCount (element k − 1), βₖ with its standard error and residual df.
     ///
-    /// An arm with no subjects is left out of the model and gets nil. Everything is nil when the
-    /// control has no subjects, when the design is rank deficient (e.g. a constant baseline),
-    /// when no residual degree of freedom is left, or when the fit is exact (RSS ≤ 1e-20·Σ(y − ȳ)²,
-    /// i.e. residuals that are rounding only).
+    /// An arm with no subjects is left out of the model and gets nil. A baseline that the groups
+    /// already explain — constant within every group (all 0, as C before the first dose), up to
+    /// R's relative tolerance: Σ(b − b̄_group)² ≤ (1e-7)²·Σb² — is aliased with the intercept and
+    /// arm columns and left out, as R's `lm` leaves it out (its coefficient NA): the arms'
+    /// coefficients are then those of `value ~ arm` alone. Everything is nil when the control has
+    /// no subjects, when the design is otherwise rank deficient, when no residual degree of
+    /// freedom is left, or when the fit is exact (RSS ≤ 1e-20·Σ(y − ȳ)², i.e. residuals that are
+    /// rounding only).
     /// `groups[i]` must lie in 0…armCount; values and baselines must be finite.
     public static func fit(values: [Double], baselines: [Double], groups: [Int], armCount: Int) -> [EstimateWithStandardError?] {
         precondition(values.count == baselines.count && values.count == groups.count, "values, baselines and groups must have equal length")
@@ -30,15 +34,16 @@ public enum ANCOVA {
         var column = [Int](repeating: -1, count: armCount + 1)
         var p = 1
         for k in stride(from: 1, through: armCount, by: 1) where counts[k] > 0 { column[k] = p; p += 1 }
+        let aliased = baselineIsAliased(baselines, groups: groups, groupCount: armCount + 1)
         let baselineColumn = p
-        p += 1
+        if !aliased { p += 1 }
         let n = values.count
         guard n > p else { return result }
         var x = Matrix(rows: n, columns: p)
         for i in 0..<n {
             x[i, 0] = 1
             if groups[i] > 0 { x[i, column[groups[i]]] = 1 }
-            x[i, baselineColumn] = baselines[i]
+            if !aliased { x[i, baselineColumn] = baselines[i] }
         }
         guard let fit = try? leastSquares(x, values) else { return result }
         let df = fit.residualDegreesOfFreedom
@@ -55,6 +60,22 @@ public enum ANCOVA {
             result[k - 1] = EstimateWithStandardError(estimate: fit.coefficients[j], standardError: se, degreesOfFreedom: Double(df))
         }
         return result
+    }
+
+    /// Whether the baseline column lies in the span of the intercept and the group indicators (it
+    /// is constant within each group) to R's tolerance for `lm`'s QR: what is left of it after
+    /// the group means, √Σ(b − b̄_group)², is at most 1e-7 of its norm √Σb² (a column of zeros too).
+    static func baselineIsAliased(_ baselines: [Double], groups: [Int], groupCount: Int) -> Bool {
+        var sums = [CompensatedSum](repeating: CompensatedSum(), count: groupCount)
+        var counts = [Int](repeating: 0, count: groupCount)
+        for (b, g) in zip(baselines, groups) { sums[g].add(b); counts[g] += 1 }
+        let means = sums.indices.map { counts[$0] > 0 ? sums[$0].value / Double(counts[$0]) : 0 }
+        var within = CompensatedSum(), total = CompensatedSum()
+        for (b, g) in zip(baselines, groups) {
+            within.add((b - means[g]) * (b - means[g]))
+            total.add(b * b)
+        }
+        return within.value <= 1e-14 * total.value
     }
 
     /// Per arm: βₖ, the t interval at `alternative.intervalConfidence(alpha:)` and the p-value

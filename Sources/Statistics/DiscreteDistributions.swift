@@ -24,4 +24,20 @@ public enum DiscreteDistributions {
             + SpecialFunctions.logBinomialCoefficient(population - successes, draws - k)
             - SpecialFunctions.logBinomialCoefficient(population, draws)
     }
+
+    /// The binomial coefficient C(n, k) exactly, or nil when it exceeds `UInt64.max` (0 for k
+    /// outside 0…n). Built as C(n, i + 1) = C(n, i)·(n − i)/(i + 1), each division exact, the
+    /// product held at full width.
+    public static func exactBinomialCoefficient(_ n: Int, _ k: Int) -> UInt64? {
+        guard k >= 0, k <= n else { return 0 }
+        let k = Swift.min(k, n - k)
+        var c: UInt64 = 1
+        for i in 0..<k {
+            let product = c.multipliedFullWidth(by: UInt64(n - i))
+            let divisor = UInt64(i + 1)
+            guard product.high < divisor else { return nil }
+            c = divisor.dividingFullWidth(product).quotient
+        }
+        return c
+    }
 }

@@ -124,6 +124,34 @@ private func near(_ a: Double?, _ b: Double) -> Bool { close(a, b, relative: 1e-
         // Exact closed form: b = 0, c = 5 → two-sided p = 2·(½)⁵.
         #expect(PairedRiskDifference.mcNemarPValue(b: 0, c: 5, alternative: .twoSided) == 0.0625)
         #expect(PairedRiskDifference.compare(a: 0, b: 0, c: 0, d: 0, alpha: 0.05, alternative: .twoSided) == .undefined)
+        // b = 1, c = 9: outcomes 0, 1, 9, 10 of Binomial(10, ½) are no more likely than 1, so
+        // p = (1 + 10 + 10 + 1)/2¹⁰ exactly; one-sided P(X ≤ 1) = 11/2¹⁰.
+        #expect(PairedRiskDifference.mcNemarPValue(b: 1, c: 9, alternative: .twoSided) == 22.0 / 1024)
+        #expect(PairedRiskDifference.mcNemarPValue(b: 1, c: 9, alternative: .less) == 11.0 / 1024)
+        #expect(PairedRiskDifference.mcNemarPValue(b: 1, c: 9, alternative: .greater) == 1023.0 / 1024)
+    }
+
+    /// Small tables' p-values are ratios of exact counts, correctly rounded: a p-value equal to
+    /// alpha / m is not a few ulps below it, so Bonferroni's m·p is alpha and not significant.
+    @Test func fisherPValuesOfSmallTablesAreCorrectlyRounded() {
+        // 3/3 events against 1/7: margins 4 events of 10, 3 drawn. C(4,k)·C(6,3−k) for k = 0…3 is
+        // 20, 60, 36, 4 (sum 120 = C(10,3)); only k = 3 is no more likely than the observed table.
+        #expect(FisherExactTest.pValue(armEvents: 3, armTotal: 3, controlEvents: 1, controlTotal: 7, alternative: .twoSided) == 1.0 / 30)
+        #expect(FisherExactTest.pValue(armEvents: 3, armTotal: 3, controlEvents: 1, controlTotal: 7, alternative: .greater) == 1.0 / 30)
+        #expect(FisherExactTest.pValue(armEvents: 3, armTotal: 3, controlEvents: 1, controlTotal: 7, alternative: .less) == 1)
+        // k = 1 (60) and k = 2 (36): the observed k = 2 and the less likely 0, 2, 3 → 60/120.
+        #expect(FisherExactTest.pValue(armEvents: 2, armTotal: 3, controlEvents: 2, controlTotal: 7, alternative: .twoSided) == 0.5)
+        let adjusted = MultiplicityAdjustment.bonferroni.adjust([1.0 / 30, 1.0 / 30, 1.0 / 30])
+        #expect(adjusted == [0.1, 0.1, 0.1])
+        // Exact binomial coefficients, and nil past UInt64.
+        #expect(DiscreteDistributions.exactBinomialCoefficient(10, 3) == 120)
+        #expect(DiscreteDistributions.exactBinomialCoefficient(67, 33) == 14_226_520_737_620_288_370)
+        #expect(DiscreteDistributions.exactBinomialCoefficient(68, 34) == nil)
+        #expect(DiscreteDistributions.exactBinomialCoefficient(5, 6) == 0)
+        // Larger tables take the log-space path and still agree with the exact sum: Python's
+        // float(Fraction(Σ selected C(65,k)·C(135,100−k), C(200,100))) = 0.034143802314768816.
+        let big = FisherExactTest.pValue(armEvents: 40, armTotal: 100, controlEvents: 25, controlTotal: 100, alternative: .twoSided)
+        #expect(abs(big - 0.034143802314768816) <= 1e-13 * 0.034143802314768816)
     }
 
     @Test func multiplicityMatchesStatsmodels() {

@@ -29,7 +29,9 @@ private struct ModelFixture: Decodable {
     init() throws { fixture = try loadFixture("models.json", as: ModelFixture.self) }
 
     @Test func ancovaMatchesStatsmodels() throws {
-        #expect(fixture.ancova.count == 8)
+        // The last two: a baseline the groups explain (all 0; constant within each group), left
+        // out as R's lm leaves it out; the reference fits value ~ group.
+        #expect(fixture.ancova.count == 10)
         for c in fixture.ancova {
             let fits = ANCOVA.fit(values: c.values, baselines: c.baselines, groups: c.groups, armCount: c.armCount)
             let two = ANCOVA.compare(values: c.values, baselines: c.baselines, groups: c.groups, armCount: c.armCount, alpha: c.alpha, alternative: .twoSided)
@@ -47,15 +49,22 @@ private struct ModelFixture: Decodable {
         }
     }
 
-    @Test func ancovaUndefinedCases() {
+    @Test func ancovaUndefinedCases() throws {
         // Arm 2 has no subjects: left out of the model; arm 1 still estimated.
         let values: [Double] = [1, 2, 4, 3, 5, 6, 8, 7]
         let base: [Double] = [1, 2, 3, 4, 1, 2, 3, 5]
         let groups = [0, 0, 0, 0, 1, 1, 1, 1]
         let fits = ANCOVA.fit(values: values, baselines: base, groups: groups, armCount: 2)
         #expect(fits[0] != nil && fits[1] == nil)
-        // Constant baseline: rank deficient → nil. No control: nil. Exact fit (RSS = 0): nil.
-        #expect(ANCOVA.fit(values: values, baselines: [Double](repeating: 3, count: 8), groups: groups, armCount: 1) == [nil])
+        // A constant baseline is aliased with the intercept: left out, as R's lm leaves it out,
+        // so the arm's coefficient is the difference of the group means (exactly 4 here) with
+        // the pooled variance on n − 2 df. A baseline that varies within a group is kept.
+        let constant = try #require(ANCOVA.fit(values: values, baselines: [Double](repeating: 3, count: 8), groups: groups, armCount: 1)[0])
+        #expect(abs(constant.estimate - 4) < 1e-12 && constant.degreesOfFreedom == 6)
+        #expect(ANCOVA.baselineIsAliased([0, 0, 0, 0], groups: [0, 0, 1, 1], groupCount: 2))
+        #expect(ANCOVA.baselineIsAliased([2, 2, 5, 5], groups: [0, 0, 1, 1], groupCount: 2))
+        #expect(!ANCOVA.baselineIsAliased([2, 2, 5, 5.01], groups: [0, 0, 1, 1], groupCount: 2))
+        // No control: nil. Exact fit (RSS = 0): nil.
         #expect(ANCOVA.fit(values: values, baselines: base, groups: [Int](repeating: 1, count: 8), armCount: 1) == [nil])
         let exact = zip(base, groups).map { 2 * $0 + Double($1) }
         #expect(ANCOVA.fit(values: exact, baselines: base, groups: groups, armCount: 1) == [nil])
