@@ -135,8 +135,16 @@ public struct TrialPlan: Sendable {
 
         let synthesizer = try CohortSynthesizer(definition.population)
         if definition.population.table == nil, !definition.population.inclusion.isEmpty {
-            // SPEC §3: fewer than 1 in 1,000 candidates passing is an input error.
+            // SPEC §3: fewer than 1 in 1,000 candidates passing is an input error. (The draws
+            // also meet a derived covariate that is not finite, as below.)
             _ = try synthesizer.acceptanceRate(seed: definition.seed)
+        } else if definition.population.table == nil, !definition.population.derived.isEmpty {
+            // A derived covariate that is not finite for some candidates is an input error found
+            // in 10,000 of them (a few milliseconds) before any subject is simulated, at its
+            // place in the file, as `vtrial cohort` finds it: not a failure part-way through
+            // the run. (One that is not finite only for rarer candidates still stops the run
+            // at the subject that has it.)
+            _ = try synthesizer.acceptanceRate(seed: definition.seed, draws: 10_000)
         }
         cohort = synthesizer
         covariateNames = synthesizer.registerNames
@@ -173,7 +181,7 @@ public struct TrialPlan: Sendable {
         parameters = modelDefinition.parameters.enumerated().map { i, p in
             ParameterPlan(name: p.name, typical: p.value, scale: p.definition.scale,
                           covariateEffects: modelDefinition.covariateEffects.filter { $0.parameter == i },
-                          hasVariability: p.variability > 0)
+                          hasVariability: p.variability > 0, positive: p.definition.positive)
         }
         let withEta = modelDefinition.parameters.indices.filter { modelDefinition.parameters[$0].variability > 0 }
         etaParameters = withEta
@@ -328,6 +336,8 @@ public struct ParameterPlan: Sendable {
     public var scale: ParameterScale
     public var covariateEffects: [CovariateEffect]
     public var hasVariability: Bool
+    /// The model is undefined at 0 (`ParameterDefinition.positive`).
+    public var positive = false
 
     /// `theta` times the covariate effects of `covariates` (SPEC §4), in their order.
     @inline(__always) func applyingCovariateEffects(_ theta: Double, covariates: [Double]) -> Double {
@@ -343,9 +353,9 @@ public struct ParameterPlan: Sendable {
     }
 
     /// What a subject's typical value θ (after its covariates, before η) must be, or nil when it is
-    /// admitted: the rule of constants (`ParameterScale.typicalValueRequirement`).
+    /// admitted: the rule of constants (`ParameterDefinition.typicalValueRequirement`).
     func typicalValueProblem(_ theta: Double) -> String? {
-        scale.typicalValueRequirement(theta, hasVariability: hasVariability)
+        scale.typicalValueRequirement(theta, hasVariability: hasVariability, positive: positive)
     }
 }
 

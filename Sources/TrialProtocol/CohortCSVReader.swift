@@ -54,7 +54,7 @@ enum CohortCSVReader {
                 levels.append(nil)
                 for (r, v) in numeric.enumerated() where !cells[r].isEmpty {
                     if case let .some(.some(x)) = v { values[r][c] = x }
-                    else { error(rows[rows.startIndex + r].lines[c], rows[rows.startIndex + r].columns[c], "malformed number '\(cells[r])' in numeric column '\(name)'") }
+                    else { error(rows[rows.startIndex + r].lines[c], rows[rows.startIndex + r].columns[c], "malformed number '\(cells[r])' in numeric column '\(name)' (a column with a number in it is numeric: list it in `categorical` to read its cells as levels)") }
                 }
             } else {
                 var names: [String] = []

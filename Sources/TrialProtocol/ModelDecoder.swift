@@ -194,9 +194,9 @@ extension ProtocolDecoder {
     }
 
     /// Typical values must lie where their variability model is defined
-    /// (`ParameterScale.typicalValueRequirement`, the rule subjects' values are checked by too).
+    /// (`ParameterDefinition.typicalValueRequirement`, the rule subjects' values are checked by too).
     func checkTypicalValue(_ value: Double, definition d: ParameterDefinition, variability: Double, at node: Node) {
-        guard let requirement = d.scale.typicalValueRequirement(value, hasVariability: variability > 0) else { return }
+        guard let requirement = d.typicalValueRequirement(value, hasVariability: variability > 0) else { return }
         switch d.scale {
         case .logNormal: reader.error("`\(d.name)` must be \(requirement) \(d.dimension); got \(formatNumber(value))", at: node)
         case .logit: reader.error("`\(d.name)` must be \(requirement); got \(formatNumber(value))", at: node)
@@ -283,7 +283,18 @@ extension ProtocolDecoder {
             }
             guard let rf = reader.mapping(value, section: "model.residual.\(name)", allowed: ["proportional", "additive"]) else { continue }
             let proportional = rf.value("proportional").map { reader.number($0, key: "proportional", in: .nonNegative) } ?? 0
-            let additive = rf.value("additive").map { reader.number($0, key: "additive", in: .nonNegative) } ?? 0
+            // The additive SD is in the output's unit: a unit string is converted (SPEC's preamble),
+            // as for thresholds on the output.
+            let additive = rf.value("additive").map { node -> Double? in
+                guard let v = reader.threshold(node, key: "additive", dimension: outputs[output].dimension) else { return nil }
+                guard NumberRange.nonNegative.contains(v) else {
+                    let dimension = outputs[output].dimension
+                    let unit: String? = if case .physical = dimension { "\(dimension)" } else { nil }
+                    reader.error("`additive` must be \(NumberRange.nonNegative.description(unit: unit)); got \(formatNumber(v))", at: node)
+                    return nil
+                }
+                return v
+            } ?? 0
             if let proportional, let additive { out.append(ResidualError(output: output, proportional: proportional, additive: additive)) }
         }
         return out

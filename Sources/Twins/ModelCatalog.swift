@@ -53,12 +53,14 @@ public enum ParameterScale: Sendable, Equatable {
 extension ParameterScale {
     /// What a typical value θ must be for the scale's variability model to be defined (SPEC §4),
     /// or nil when θ is admitted: θ·exp(η) needs θ ≥ 0 (> 0 with variability), logit needs θ in
-    /// [0, 1] ((0, 1) with variability), a signed θ with variability must not be 0. The one rule
-    /// for a constant in the protocol (checked when it is read) and for a value computed from a
+    /// [0, 1] ((0, 1) with variability), a signed θ with variability must not be 0; a `positive`
+    /// θ·exp(η) (`ParameterDefinition.positive`: the model is undefined at 0) needs θ > 0. The one
+    /// rule for a constant in the protocol (checked when it is read) and for a value computed from a
     /// subject's covariates (checked per subject); both check that θ is finite first.
-    public func typicalValueRequirement(_ theta: Double, hasVariability: Bool) -> String? {
+    public func typicalValueRequirement(_ theta: Double, hasVariability: Bool, positive: Bool = false) -> String? {
         switch self {
         case .logNormal:
+            if positive && !hasVariability && !(theta > 0) { return "> 0" }
             if hasVariability ? !(theta > 0) : !(theta >= 0) { return hasVariability ? "> 0 (it has variability)" : "≥ 0" }
         case .logit:
             if hasVariability ? !(theta > 0 && theta < 1) : !(theta >= 0 && theta <= 1) {
@@ -81,15 +83,25 @@ public struct ParameterDefinition: Sendable, Equatable {
     public var scale: ParameterScale
     /// Where the default comes from.
     public var source: String?
+    /// Whether the model is undefined at 0 (a volume, or a constant it divides by, such as KOUT
+    /// in R(0) = KIN/KOUT): then the value must be > 0 even without variability.
+    public var positive: Bool
 
     public init(_ name: String, _ meaning: String, _ dimension: QuantityDimension, default defaultValue: Double? = nil,
-                scale: ParameterScale = .logNormal, source: String? = nil) {
+                scale: ParameterScale = .logNormal, positive: Bool = false, source: String? = nil) {
         self.name = name
         self.meaning = meaning
         self.dimension = dimension
         self.defaultValue = defaultValue
         self.scale = scale
+        self.positive = positive
         self.source = source
+    }
+
+    /// What a typical value θ must be (`ParameterScale.typicalValueRequirement`, and > 0 where
+    /// the model needs it), or nil when θ is admitted.
+    public func typicalValueRequirement(_ theta: Double, hasVariability: Bool) -> String? {
+        scale.typicalValueRequirement(theta, hasVariability: hasVariability, positive: positive)
     }
 }
 

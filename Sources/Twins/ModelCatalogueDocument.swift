@@ -10,7 +10,9 @@ extension ModelLibrary {
             "",
             "Canonical units: mg, L, h (rates in 1/h). Parameters without a default are required in the",
             "protocol. A default is given only where the cited source gives a value that transfers between",
-            "studies; drug-specific potencies and patient baselines have none.",
+            "studies; drug-specific potencies and patient baselines have none. \"> 0\": the model is undefined",
+            "at 0 (a volume, or a constant it divides by), so the value must be positive, also without",
+            "variability; other parameters on the θ·exp(η) scale may be 0 (> 0 with variability).",
             "",
             "How models are solved: linear PK (with AUC and the effect compartment) is advanced exactly with",
             "the transition matrix of the linear system, cached per step length; direct effects (`emax`,",
@@ -33,6 +35,7 @@ extension ModelLibrary {
             lines += ["```", "", "| parameter | unit | default | meaning | source |", "|---|---|---|---|---|"]
             for p in component.parameters {
                 let value = p.defaultValue.map { "\($0)" } ?? "required"
+                    + (p.positive ? ", > 0" : "")
                 lines.append("| \(p.name) | \(p.dimension) | \(value) | \(p.meaning) | \(p.source ?? "") |")
             }
             lines += ["", "| output | unit | meaning |", "|---|---|---|"]

@@ -5,16 +5,16 @@ public enum ModelLibrary {
     /// PK parameters (SPEC §4). Which of them apply depends on the configuration.
     static let pkParameters: [ParameterDefinition] = [
         ParameterDefinition("CL", "clearance (linear elimination)", .clearance),
-        ParameterDefinition("V1", "central volume (V is accepted as a synonym)", .volume),
+        ParameterDefinition("V1", "central volume (V is accepted as a synonym)", .volume, positive: true),
         ParameterDefinition("Q", "intercompartmental clearance, central ↔ peripheral 1", .clearance),
-        ParameterDefinition("V2", "peripheral volume 1", .volume),
+        ParameterDefinition("V2", "peripheral volume 1", .volume, positive: true),
         ParameterDefinition("Q3", "intercompartmental clearance, central ↔ peripheral 2", .clearance),
-        ParameterDefinition("V3", "peripheral volume 2", .volume),
+        ParameterDefinition("V3", "peripheral volume 2", .volume, positive: true),
         ParameterDefinition("KA", "first-order absorption rate constant", .rate),
         ParameterDefinition("F", "bioavailability of oral doses", .dimensionless, default: 1, scale: .logit),
         ParameterDefinition("TLAG", "absorption lag time of oral doses", .time, default: 0),
         ParameterDefinition("VMAX", "maximum elimination rate (Michaelis–Menten)", .amountPerTime),
-        ParameterDefinition("KM", "concentration at half-maximal elimination (Michaelis–Menten)", .concentration),
+        ParameterDefinition("KM", "concentration at half-maximal elimination (Michaelis–Menten)", .concentration, positive: true),
     ]
 
     static let effectCompartmentParameter = ParameterDefinition(
@@ -35,15 +35,15 @@ public enum ModelLibrary {
 
     private static func idrParameters(inhibition: Bool) -> [ParameterDefinition] {
         let kin = ParameterDefinition("KIN", "zero-order production rate of the response", .fixed("unit/h"))
-        let kout = ParameterDefinition("KOUT", "first-order loss rate constant of the response", .rate)
+        let kout = ParameterDefinition("KOUT", "first-order loss rate constant of the response", .rate, positive: true)
         if inhibition {
             return [kin, kout,
                     ParameterDefinition("IMAX", "maximum fractional inhibition (0–1)", .dimensionless, scale: .logit),
-                    ParameterDefinition("IC50", "concentration at half-maximal inhibition", .concentration)]
+                    ParameterDefinition("IC50", "concentration at half-maximal inhibition", .concentration, positive: true)]
         }
         return [kin, kout,
                 ParameterDefinition("EMAX", "maximum fractional stimulation", .dimensionless),
-                ParameterDefinition("EC50", "concentration at half-maximal stimulation", .concentration)]
+                ParameterDefinition("EC50", "concentration at half-maximal stimulation", .concentration, positive: true)]
     }
 
     /// The PK parameters a configuration uses, in vector order.
@@ -78,9 +78,9 @@ extension ModelLibrary {
                                    "dT1/dt = ktr·(P − T1); dT2/dt = ktr·(T1 − T2); dT3/dt = ktr·(T2 − T3)",
                                    "dN/dt = ktr·(T3 − N); all states start at CIRC0"],
                        parameters: [
-                           ParameterDefinition("CIRC0", "baseline absolute neutrophil count", .fixed("10^9/L"), default: 5.05,
+                           ParameterDefinition("CIRC0", "baseline absolute neutrophil count", .fixed("10^9/L"), default: 5.05, positive: true,
                                                source: "Friberg 2002, docetaxel (neutrophils)"),
-                           ParameterDefinition("MTT", "mean transit time through the maturation chain", .time, default: 88.7,
+                           ParameterDefinition("MTT", "mean transit time through the maturation chain", .time, default: 88.7, positive: true,
                                                source: "Friberg 2002, docetaxel (neutrophils)"),
                            ParameterDefinition("GAMMA", "feedback exponent", .dimensionless, default: 0.161,
                                                source: "Friberg 2002, docetaxel (neutrophils)"),
@@ -98,7 +98,7 @@ extension ModelLibrary {
                            ParameterDefinition("KOUT_FPG", "FPG turnover rate constant", .rate),
                            ParameterDefinition("KOUT_HB", "HbA1c turnover rate constant", .rate),
                            ParameterDefinition("EMAX", "maximum fractional FPG lowering (0–1)", .dimensionless, scale: .logit),
-                           ParameterDefinition("EC50", "concentration at half-maximal FPG lowering", .concentration),
+                           ParameterDefinition("EC50", "concentration at half-maximal FPG lowering", .concentration, positive: true),
                            ParameterDefinition("SLOPE_HB", "HbA1c change per FPG change", .fixed("%/(mmol/L)"), default: 1 / 1.59,
                                                source: "ADAG: Nathan DM et al. Diabetes Care 2008;31:1473-1478"),
                        ],

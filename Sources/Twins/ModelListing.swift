@@ -11,6 +11,7 @@ extension ModelLibrary {
             for p in component.parameters {
                 let name = p.name.padding(toLength: width, withPad: " ", startingAt: 0)
                 let value = p.defaultValue.map { "default \($0)" } ?? "required"
+                    + (p.positive ? ", > 0" : "")
                 lines.append("    \(name)  [\(p.dimension)]  \(value)  \(p.meaning)")
             }
             lines.append("  outputs: " + component.outputs.map { "\($0.name) [\($0.dimension)]" }.joined(separator: ", "))

@@ -21,6 +21,14 @@ struct VTrialCommand: ParsableCommand {
         version: TrialRunner.engineVersion,
         subcommands: [RunCommand.self, CheckCommand.self, CohortCommand.self, MergeCommand.self, ModelsCommand.self, ReportCommand.self])
 
+    /// `vtrial` without a subcommand is a usage error (SPEC §1): the help goes to standard error
+    /// (standard output is for results) and the status is 2. `vtrial --help` prints it to
+    /// standard output with status 0.
+    mutating func run() throws {
+        printError(Self.helpMessage())
+        throw ExitCode(2)
+    }
+
     /// Exit statuses (SPEC §1): 0 success, 2 invalid input or usage, 1 failure while running.
     static func main() {
         do {

@@ -37,6 +37,11 @@ struct InvalidInputTests {
         Case(file: "custom-syntax.yaml", lines: 15...15, column: 20, words: ["expected ')'"]),
         // Found only when drawing (fewer than 1 in 1,000 candidates pass): placed at `inclusion`.
         Case(file: "inclusion-rarely-satisfied.yaml", lines: 9...9, column: 3, words: ["Z > 3.5", "of 100000 draws"]),
+        // A volume of 0 (no subject could be simulated): refused when read, not by the run.
+        Case(file: "zero-volume.yaml", lines: 13...13, column: 31, words: ["V1", "> 0"]),
+        // A derived covariate that is not finite for the drawn covariates: found in candidates
+        // drawn before the run, placed at the formula.
+        Case(file: "derived-not-finite.yaml", lines: 9...9, column: 10, words: ["LWT", "not finite"]),
     ]
 
     struct Diagnostic { var path: String; var line: Int; var column: Int; var message: String }
@@ -142,6 +147,16 @@ struct InvalidInputTests {
         #expect(!outExists)
         #expect(result.stdout.isEmpty)
         #expect(!result.stderr.isEmpty)
+    }
+
+    @Test("vtrial without a subcommand is a usage error: exit 2, the help on stderr, nothing on stdout")
+    func noSubcommand() throws {
+        let result = try E2E.vtrial([])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("USAGE: vtrial <subcommand>") && result.stderr.contains("check"))
+        let help = try E2E.vtrial(["--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: vtrial <subcommand>"))
     }
 
     @Test("a missing protocol file → exit 2")

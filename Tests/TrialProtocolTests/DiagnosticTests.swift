@@ -222,6 +222,21 @@ import Testing
             "14:19: error: `rtol` must be > 0; got 0",
             "14:30: error: `method` must be one of auto, nonstiff, stiff; got 'fast'",
         ])
+        // A parameter the model is undefined at 0 (a volume, a constant it divides by) must be
+        // > 0 even without variability: refused when read, not by every subject of the run.
+        #expect(protocolErrors(minimalProtocol.replacing("V: 50 L", with: "V: 0 L")) == [
+            "12:31: error: `V1` must be > 0 L; got 0",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    dosing: { amount: 100 mg, every: 24 h, doses: 7 }",
+                                                         with: "    dosing: { amount: 100 mg, every: 24 h, doses: 7 }\n    parameters: { V1: 0, CL: 0 }")) == [
+            "17:23: error: `V1` must be > 0 L; got 0",
+        ])
+        // (KIN may be 0; the endpoint and AE that read E, not an output of idr1, add two errors.)
+        #expect(protocolErrors(minimalProtocol.replacing("pd: { type: emax }", with: "pd: { type: idr1 }")
+            .replacing("E0: 100, EMAX: -40, EC50: 1", with: "KIN: 0, KOUT: 0, IMAX: 0.5, IC50: 0")).prefix(2) == [
+            "12:58: error: `KOUT` must be > 0 1/h; got 0",
+            "12:78: error: `IC50` must be > 0 mg/L; got 0",
+        ])
         #expect(protocolErrors(minimalProtocol.replacing("    WT: {", with: "    CL: {")) == [
             "6:3: error: covariate 'CL' has the name of model parameter 'CL': rename the covariate",
         ])

@@ -154,8 +154,8 @@ import Testing
     @Test func csvCohortErrorsNameRowAndColumn() {
         #expect(csvCohortErrors("WT,AGE\n70,40\n,51\n64,x\n400000,abc\n") == [
             "cohort.csv:3:1: error: missing value in column 'WT'",
-            "cohort.csv:4:4: error: malformed number 'x' in numeric column 'AGE'",
-            "cohort.csv:5:8: error: malformed number 'abc' in numeric column 'AGE'",
+            "cohort.csv:4:4: error: malformed number 'x' in numeric column 'AGE' (a column with a number in it is numeric: list it in `categorical` to read its cells as levels)",
+            "cohort.csv:5:8: error: malformed number 'abc' in numeric column 'AGE' (a column with a number in it is numeric: list it in `categorical` to read its cells as levels)",
         ])
         #expect(csvCohortErrors("WT,AGE\n70,40,1\n", sample: "as-is") == ["cohort.csv:2:7: error: row has 3 fields; the header has 2"])
         // A short row: at its end. A quoted field may span lines: the next row's place counts them.

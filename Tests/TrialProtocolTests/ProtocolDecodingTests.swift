@@ -5,6 +5,26 @@ import Twins
 @testable import TrialProtocol
 
 @Suite struct ProtocolDecodingTests {
+    /// A residual's additive SD is in its output's unit: a unit string is converted like any
+    /// quantity (SPEC's preamble), a bare number is canonical, and a dimensionless output takes
+    /// bare numbers only.
+    @Test func residualAdditiveSDsTakeTheOutputsUnit() throws {
+        let folder = TemporaryFolder()
+        let yaml = minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  residual: { C: { additive: 10 ng/mL }, AUC: { additive: \"30 ug*h/mL\" }, E: { proportional: 0.1, additive: 2 } }")
+        let p = try ProtocolLoader.load(path: folder.write("protocol.yaml", yaml))
+        #expect(p.model.outputs.map(\.name) == ["C", "AUC", "E"])
+        #expect(p.model.residuals == [ResidualError(output: 0, proportional: 0, additive: 0.01),
+                                      ResidualError(output: 1, proportional: 0, additive: 30),
+                                      ResidualError(output: 2, proportional: 0.1, additive: 2)])
+        #expect(protocolErrors(minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  residual: { C: { additive: 10 h }, E: { additive: 2 mg } }")) == [
+            "13:30: error: `additive`: expected a quantity in mg/L (a concentration); got '10 h', which is in h",
+            "13:53: error: `additive` must be a number; got '2 mg'",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("EC50: 1 }", with: "EC50: 1 }\n  residual: { C: { additive: -1 ng/mL } }")) == [
+            "13:30: error: `additive` must be ≥ 0 mg/L; got -0.001",
+        ])
+    }
+
     @Test func specExampleDecodesToCanonicalValues() throws {
         let p = try ProtocolLoader.load(path: Fixtures.folder + "/pkpd-emax-demo.yaml")
         #expect(p.id == "PKPD-EMAX-DEMO")

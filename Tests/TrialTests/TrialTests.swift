@@ -68,7 +68,7 @@ analysis: { control: placebo }
         for failure in failures {
             #expect(failure.time == 0)
             #expect(failure.message.hasPrefix("parameter V1 has the typical value -"))
-            #expect(failure.message.hasSuffix("it must be ≥ 0"))
+            #expect(failure.message.hasSuffix("it must be > 0"))
             #expect(failure.covariates.map(\.0) == ["WT"])
             #expect(failure.description.contains("(covariates: WT = "))
         }
@@ -78,6 +78,14 @@ analysis: { control: placebo }
         #expect(lognormal.typicalValueProblem(0) == "> 0 (it has variability)")
         #expect(lognormal.typicalValueProblem(1e-300) == nil)
         #expect(lognormal.typicalValueProblem(.nan) != nil)
+        // A parameter the model is undefined at (V1, KOUT, …) must be > 0 without variability too.
+        let clearance = ParameterPlan(name: "CL", typical: .constant(1), scale: .logNormal, covariateEffects: [], hasVariability: false)
+        #expect(clearance.typicalValueProblem(0) == nil)
+        let volume = ParameterPlan(name: "V1", typical: .constant(1), scale: .logNormal, covariateEffects: [], hasVariability: false,
+                                   positive: true)
+        #expect(volume.typicalValueProblem(0) == "> 0")
+        #expect(volume.typicalValueProblem(-0.0) == "> 0")
+        #expect(volume.typicalValueProblem(1e-300) == nil)
         let logit = ParameterPlan(name: "F", typical: .constant(1), scale: .logit, covariateEffects: [], hasVariability: false)
         #expect(logit.typicalValueProblem(1) == nil)
         #expect(logit.typicalValueProblem(0) == nil)
