@@ -40,10 +40,14 @@ struct PopulationDecoder {
             spec.covariates = decodeCovariates(covariatesNode)
             if let c = fields.value("correlations") { spec.correlations = decodeCorrelations(c, covariates: spec.covariates, declared: declaredNames(covariatesNode)) }
         }
-        // Expressions over covariates that failed would only report follow-on unknown names.
-        let complete = spec.table != nil || fields.value("covariates").map { declaredNames($0).count == spec.covariates.count } ?? false
-        if let d = fields.value("derived") { decodeDerived(d, into: &spec, compile: complete) }
-        if let i = fields.value("inclusion") { spec.inclusion = decodeInclusion(i, spec: spec, compile: complete) }
+        // Names declared but not decoded (a covariate with an error, then a derived covariate
+        // whose formula failed): an expression that reads one is only parsed, since compiling it
+        // would add follow-on errors; every other expression is checked in full, so one run
+        // reports the errors of every section (SPEC §1).
+        var unresolved = Set(spec.table == nil ? fields.value("covariates").map(declaredNames) ?? [] : [])
+            .subtracting(spec.covariates.map(\.name))
+        if let d = fields.value("derived") { decodeDerived(d, into: &spec, unresolved: &unresolved) }
+        if let i = fields.value("inclusion") { spec.inclusion = decodeInclusion(i, spec: spec, unresolved: unresolved) }
         spec.inclusionPlace = place(of: fields.keyNode("inclusion"))
         spec.correlationsPlace = place(of: fields.keyNode("correlations"))
         return reader.log.diagnostics.count == errorsBefore ? spec : nil
@@ -197,32 +201,37 @@ struct PopulationDecoder {
 
     // MARK: Derived covariates and inclusion
 
-    private func decodeDerived(_ node: Node, into spec: inout PopulationSpec, compile: Bool) {
+    private func decodeDerived(_ node: Node, into spec: inout PopulationSpec, unresolved: inout Set<String>) {
         guard let fields = reader.mapping(node, section: "derived", allowed: []) else { return }
         for (name, keyNode, value) in fields.entries {
             guard isIdentifier(name) else {
                 reader.error("derived covariate name '\(name)' must start with a letter or '_' and hold only letters, digits and '_'", at: keyNode)
                 continue
             }
-            if spec.allNames.contains(name) {
+            if spec.allNames.contains(name) || unresolved.contains(name) {
                 reader.error("derived covariate '\(name)' has the name of a covariate", at: keyNode)
                 continue
             }
-            guard compile else { _ = reader.parsedExpression(value, key: name); continue }
+            guard let parsed = reader.parsedExpression(value, key: name), !parsed.names.contains(where: { unresolved.contains($0.name) }) else {
+                unresolved.insert(name)
+                continue
+            }
             let known = spec.allNames
             let current = spec
             if let formula = reader.expression(value, key: name, knownNames: known, resolve: { current.binding(for: $0) }) {
                 spec.derived.append(DerivedCovariate(name: name, formula: formula))
                 spec.derivedPlaces[name] = place(of: value)
+            } else {
+                unresolved.insert(name)
             }
         }
     }
 
-    private func decodeInclusion(_ node: Node, spec: PopulationSpec, compile: Bool) -> [InclusionCriterion] {
+    private func decodeInclusion(_ node: Node, spec: PopulationSpec, unresolved: Set<String>) -> [InclusionCriterion] {
         guard let items = reader.sequence(node, key: "inclusion") else { return [] }
         var out: [InclusionCriterion] = []
         for item in items {
-            guard compile else { _ = reader.parsedExpression(item, key: "inclusion"); continue }
+            guard let parsed = reader.parsedExpression(item, key: "inclusion"), !parsed.names.contains(where: { unresolved.contains($0.name) }) else { continue }
             guard let condition = reader.expression(item, key: "inclusion", knownNames: spec.allNames, resolve: { spec.binding(for: $0) }) else { continue }
             out.append(InclusionCriterion(text: condition.source, condition: condition))
         }

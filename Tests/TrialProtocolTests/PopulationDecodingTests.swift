@@ -41,6 +41,7 @@ import Testing
             "3:37: error: the probabilities of the levels of SEX must sum to 1 (within 1e-9); they sum to 0.75",
             "4:47: error: `mean` does not apply to dist: lognormal (it takes median, cv, meanlog, sdlog, min, max)",
             "7:15: error: `rho` must be in (-1, 1); got 1",
+            "9:13: error: in `BMI`: unknown name 'HT'; did you mean 'WT'?",
             "11:15: error: in `inclusion`: unexpected name 'and' after a complete expression",
         ])
     }
@@ -90,6 +91,30 @@ import Testing
             "4:17: error: 'SEX' is categorical: correlations are between continuous covariates only",
             "4:37: error: a covariate cannot be correlated with itself ('WT')",
             "4:52: error: unknown covariate 'HT' in correlations; did you mean 'WT'?",
+        ])
+    }
+
+    /// A covariate with an error does not hide the errors of expressions that do not read it;
+    /// those that read it (or a derived covariate that does) are only parsed: no follow-on errors.
+    @Test func expressionErrorsAreReportedBesideCovariateErrors() {
+        let yaml = """
+        covariates:
+          AGE: { dist: normal, mean: 58, sd: -1 }
+          WT: { dist: normal, mean: 70, sd: 10 }
+        derived:
+          OLD: AGE > 65
+          D: Q + 1
+          E: OLD + WT
+        inclusion:
+          - OLD == 0
+          - WT > Z
+          - AGE > (18
+        """
+        #expect(populationErrors(yaml) == [
+            "2:38: error: `sd` must be > 0; got -1",
+            "6:6: error: in `D`: unknown name 'Q'; known names: WT",
+            "10:10: error: in `inclusion`: unknown name 'Z'; known names: WT",
+            "11:14: error: in `inclusion`: expected ')', found end of expression",
         ])
     }
 
