@@ -84,5 +84,24 @@ import Testing
     @Test func isoDatesBeforeTheEpochAndLeapDays() {
         #expect(iso8601UTC(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59Z")
         #expect(iso8601UTC(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+        // Against the C library's gmtime_r (an independent calendar) over 1900–2400, every 9,999,991 s
+        // (a step prime to the day, so the times of day vary too), and across each leap-day edge.
+        var checked = 0
+        var t: Int64 = -2_208_988_800
+        while t < 13_574_563_200 {
+            for probe in [t, t - 1, t + 86_399] {
+                var seconds = time_t(probe)
+                var parts = tm()
+                gmtime_r(&seconds, &parts)
+                let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+                #expect(iso8601UTC(Date(timeIntervalSince1970: Double(probe))) == expected)
+                checked += 1
+            }
+            t += 9_999_991
+        }
+        #expect(checked > 4_000)
+        #expect(iso8601UTC(Date(timeIntervalSince1970: 4_107_542_400)) == "2100-03-01T00:00:00Z")   // 2100 is not a leap year
+        #expect(iso8601UTC(Date(timeIntervalSince1970: 4_107_542_399)) == "2100-02-28T23:59:59Z")
     }
 }
