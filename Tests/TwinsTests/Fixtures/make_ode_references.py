@@ -204,6 +204,21 @@ cases = [
      "parameters": {"CL": 5, "V1": 50, "KA": 1.0, "E0": 100, "EMAX": -40, "EC50": 1, "HILL": 1.5},
      "doses": dosing(100, 24, 3), "times": [float(k) for k in range(0, 97)], "integrate": ["E", "C"]},
 ]
+# Repeated oral doses whose integrals (or states) the solver must follow right after each dose at
+# its default tolerances (rtol 1e-6): a first step fitted to the quiet end of the segment before
+# the dose spanned the new absorption peak (∫E over [24, 48] h was 3.7e-4 off; R one hour after
+# the third dose 3e-5). ODEModelTests.stepsAfterADoseKeepTheDefaultTolerance.
+cases += [
+    {"name": "after doses: 2-cmt oral + emax with effect compartment, integrated E",
+     "pk": {"compartments": 2, "absorption": "oral", "elimination": "linear"}, "pd": "emax", "effect": True,
+     "parameters": {"CL": 5, "V1": 30, "Q": 8, "V2": 60, "KA": 0.9, "KE0": 0.53, "E0": 100, "EMAX": -40, "EC50": 0.8},
+     "doses": dosing(100, 12, 3), "times": [float(k) for k in range(0, 49)], "integrate": ["E"]},
+    {"name": "after doses: 2-cmt oral with lag and F + idr1 with effect compartment",
+     "pk": {"compartments": 2, "absorption": "oral", "elimination": "linear"}, "pd": "idr1", "effect": True,
+     "parameters": {"CL": 5, "V1": 30, "Q": 8, "V2": 60, "KA": 0.9, "F": 0.7, "TLAG": 0.75, "KE0": 0.4,
+                    "KIN": 12, "KOUT": 0.2, "IMAX": 0.8, "IC50": 0.5},
+     "doses": dosing(100, 12, 3), "times": [float(k) for k in range(0, 49)]},
+]
 cases = [simulate(c) for c in cases]
 
 # Michaelis–Menten 1-cmt iv bolus: exact solution through the Lambert W function.
