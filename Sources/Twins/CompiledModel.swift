@@ -38,6 +38,10 @@ public struct CompiledModel: Sendable {
         case linearState(Int)
         /// A state of the ODE (AUC of Michaelis–Menten PK, or a quadrature state).
         case odeState(Int)
+        /// `cardio.qtc` with linear PK: QTC = QTC0 + SLOPE·D is affine in its driver D (C, or CE
+        /// with KE0), so ∫₀ᵗ QTC = QTC0·t + SLOPE·∫₀ᵗ D and ∫₀ᵗ DQTC = SLOPE·∫₀ᵗ D, read from the
+        /// linear state `integral` (∫D), exact like it. `change`: DQTC (no QTC0·t term).
+        case correctedQT(integral: Int, change: Bool)
     }
 
     public init(configuration: ModelConfiguration, solver: SolverSettings = .init(), integratedOutputs: [String] = []) throws {
@@ -88,18 +92,22 @@ public struct CompiledModel: Sendable {
 
         let linearPK = configuration.pk.map { $0.elimination == .linear } ?? false
         // The solver is needed for states without a closed form, and for integrals of outputs
-        // that are not linear in the PK states.
-        let linearIntegrable: Set<String> = ["C", "CE"]
+        // that are not affine in the linear PK states (QTc's are: `IntegralSource.correctedQT`).
+        let correctedQT: Set<OutputKind> = [.correctedQT, .correctedQTChange]
+        let integratesQTC = linearPK && integralKinds.contains { correctedQT.contains($0) }
         let needsSolver = outputKinds.contains(where: \.needsSolver)
             || configuration.pk?.elimination == .michaelisMenten
-            || integratedOutputs.contains { !linearIntegrable.contains($0) }
+            || integralKinds.contains { kind in
+                !(kind == .concentration || kind == .effectConcentration || (linearPK && correctedQT.contains(kind)))
+            }
         // With linear PK the effect compartment (and ∫CE) is a state of the linear system, advanced
         // exactly, also when a solver integrates other states: their right-hand side reads CE in
         // closed form (`ConcentrationModes.Curve.effectConcentration`), as it reads C.
         if let pk = configuration.pk, linearPK {
             linearSystem = LinearPKSystem(compartments: pk.compartments, oral: pk.absorption == .oral,
                                           effectCompartment: configuration.effectCompartment,
-                                          integrateEffect: integratedOutputs.contains("CE"))
+                                          integrateEffect: integratedOutputs.contains("CE")
+                                              || (integratesQTC && configuration.effectCompartment))
         } else {
             linearSystem = nil
         }
@@ -115,6 +123,9 @@ public struct CompiledModel: Sendable {
                 sources.append(.odeState(auc))
             } else if kind == .effectConcentration, let linear = linearSystem, let state = linear.effectIntegral {
                 sources.append(.linearState(state))
+            } else if correctedQT.contains(kind), let linear = linearSystem,
+                      let integral = configuration.effectCompartment ? linear.effectIntegral : linear.auc {
+                sources.append(.correctedQT(integral: integral, change: kind == .correctedQTChange))
             } else if let layout = odeLayout, let q = layout.quadrature(of: kind) {
                 sources.append(.odeState(q))
             } else {

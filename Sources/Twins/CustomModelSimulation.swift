@@ -510,6 +510,7 @@ struct CustomModelSimulation {
                     switch source {
                     case let .linearState(i): integrals[j * count + k] = linearState[i]
                     case let .odeState(i): integrals[j * count + k] = row[i]
+                    case .correctedQT: preconditionFailure("a custom model has no built-in QTc outputs")
                     }
                 }
             }

@@ -358,6 +358,8 @@ public struct ModelSimulator {
                                         switch source {
                                         case let .linearState(i): integ[j * count + k] = x![i]
                                         case let .odeState(i): integ[j * count + k] = odeRows[base + i]
+                                        case let .correctedQT(i, change):
+                                            integ[j * count + k] = change ? twin[1] * x![i] : twin[0] * t[k] + twin[1] * x![i]
                                         }
                                     }
                                 }

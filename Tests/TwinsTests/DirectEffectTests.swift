@@ -48,4 +48,29 @@ import Testing
         expectClose(result.outputs["DQTC"]!, c.map { 2.5 * $0 }, relative: 1e-9, absolute: 1e-10, "DQTC")
         #expect(result.baseline["QTC"] == 410 && result.baseline["DQTC"] == 0)
     }
+
+    /// QTC and DQTC are affine in C (or CE), so their integrals (mean and auc endpoints) are exact
+    /// with linear PK, as ∫C is (SPEC §2: closed form for linear PK; §4: to 1e-9): ∫₀ᵗ QTC =
+    /// QTC0·t + SLOPE·∫C, here against the closed forms of a 1-compartment bolus, ∫C =
+    /// (D/V)(1 − e^{−kt})/k and, with KE0, ∫CE = (D/V)·KE0/(KE0 − k)·((1 − e^{−kt})/k − (1 − e^{−KE0·t})/KE0).
+    /// No solver is involved (they were integrated by it, ~4e-6 off at the default rtol).
+    @Test func linearQTcIntegralsAreExact() throws {
+        let (cl, v, ke0, dose) = (10.0, 100.0, 0.35, 400.0)
+        let k = cl / v
+        let times = grid(until: 48).map { $0 + 0.3 }
+        let pk = PKConfiguration(compartments: 1, absorption: .ivBolus)
+        for effect in [false, true] {
+            let config = ModelConfiguration(pk: pk, twin: "cardio.qtc", effectCompartment: effect)
+            let model = try CompiledModel(configuration: config, integratedOutputs: ["QTC", "DQTC"])
+            #expect(!model.integratesNumerically)
+            let result = try simulate(config, ["CL": cl, "V1": v, "KE0": ke0, "QTC0": 410, "SLOPE": 2.5],
+                                      doses: [Dose(time: 0, amount: dose, route: .bolus)], times: times, integrate: ["QTC", "DQTC"])
+            let driverIntegral = times.map { t in
+                effect ? dose / v * ke0 / (ke0 - k) * ((1 - exp(-k * t)) / k - (1 - exp(-ke0 * t)) / ke0) : dose / v * (1 - exp(-k * t)) / k
+            }
+            expectClose(result.integrals["QTC"]!, zip(times, driverIntegral).map { 410 * $0 + 2.5 * $1 }, relative: 1e-12, absolute: 1e-12,
+                        "∫QTC (effect \(effect))")
+            expectClose(result.integrals["DQTC"]!, driverIntegral.map { 2.5 * $0 }, relative: 1e-12, absolute: 1e-12, "∫DQTC (effect \(effect))")
+        }
+    }
 }
