@@ -25,6 +25,11 @@ struct DoseRuleDecider: DoseDecider {
     private var nextCandidate = 0
     private var nextTime: [Int]
     private var fired: [Bool]
+    /// Per AE term, its grade at t = 0 before any dose (`start`; 0 until then): an `on_ae` rule
+    /// fires on the AE as adverse_events.csv has it, treatment-emergent (SPEC §5: a grade above
+    /// the baseline grade), so a subject whose values are at the rule's grade before any dose
+    /// does not trigger it until they worsen.
+    private var baselineGrades: [Int] = []
     private(set) var hold: CompiledExpression?
     private(set) var stopped = false
     /// Firings that changed an amount or the hold or stop state.
@@ -60,7 +65,7 @@ struct DoseRuleDecider: DoseDecider {
             case let .schedule(_, condition):
                 if let condition, condition.evaluate(outputs) == 0 { continue }
             case let .adverseEvent(term, grade):
-                if fired[r] || adverseEvents[term].definition.grade(outputs: outputs) < grade { continue }
+                if fired[r] || !reaches(term: term, grade: grade, outputs: outputs) { continue }
                 fired[r] = true
             }
             if apply(rules[r].action) { changes += 1 }
@@ -97,10 +102,21 @@ struct DoseRuleDecider: DoseDecider {
             guard case let .adverseEvent(term, grade) = rules[r].trigger, !fired[r] else { continue }
             let p = nextTime[r]
             guard p < ruleTimes[r].count, ruleTimes[r][p] == time else { continue }
-            if adverseEvents[term].definition.grade(outputs: outputs) < grade { continue }
+            if !reaches(term: term, grade: grade, outputs: outputs) { continue }
             fired[r] = true
             if apply(rules[r].action) { changes += 1 }
         }
+    }
+
+    mutating func start(baseline: [Double]) {
+        baselineGrades = adverseEvents.map { $0.definition.grade(outputs: baseline) }
+    }
+
+    /// Whether AE `term` is at `grade` or above on `outputs` as a treatment-emergent event: above
+    /// its baseline grade too.
+    private func reaches(term: Int, grade: Int, outputs: [Double]) -> Bool {
+        let g = adverseEvents[term].definition.grade(outputs: outputs)
+        return g >= grade && g > (term < baselineGrades.count ? baselineGrades[term] : 0)
     }
 
     /// Applies one firing; true when it changed an amount or the hold or stop state. Adjusted

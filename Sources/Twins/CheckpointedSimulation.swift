@@ -14,11 +14,14 @@ public protocol DoseDecider {
     /// Called after the events at a checkpoint's time have acted (a bolus given then is in
     /// `outputs`, as the grid value at that time has it); for decisions about later doses only.
     mutating func afterDoses(checkpoint: Int, time: Double, outputs: [Double])
+    /// Called once before the first checkpoint with the pre-dose outputs at t = 0 (the baseline).
+    mutating func start(baseline: [Double])
 }
 
 extension DoseDecider {
     public var readsOutputsAfterDoses: Bool { false }
     public mutating func afterDoses(checkpoint: Int, time: Double, outputs: [Double]) {}
+    public mutating func start(baseline: [Double]) {}
 }
 
 extension ModelSimulator {
@@ -37,11 +40,13 @@ extension ModelSimulator {
                                            checkpoints: checkpoints,
                                            decide: { decider.decide(checkpoint: $0, time: $1, outputs: $2, doses: &$3) },
                                            readsAfterDoses: decider.readsOutputsAfterDoses,
-                                           afterDoses: { decider.afterDoses(checkpoint: $0, time: $1, outputs: $2) })
+                                           afterDoses: { decider.afterDoses(checkpoint: $0, time: $1, outputs: $2) },
+                                           started: { decider.start(baseline: $0) })
             return
         }
         try begin(values: values, doses: doses, treatmentStart: treatmentStart, steadyState: steadyState, times: times,
                   outputs: outputs, baseline: &baseline, integrals: integrals)
+        decider.start(baseline: baseline)
         let hasDepot = model.configuration.pk?.absorption == .oral
         var values = [Double](repeating: 0, count: model.outputNames.count)
         var decided: [Dose] = []

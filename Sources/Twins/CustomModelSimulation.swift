@@ -234,7 +234,8 @@ struct CustomModelSimulation {
                            steadyState: SteadyStateRegimen? = nil, checkpoints: [Double] = [],
                            decide: (_ checkpoint: Int, _ time: Double, _ outputs: [Double], _ doses: inout [Dose]) -> Void = { _, _, _, _ in },
                            readsAfterDoses: Bool = false,
-                           afterDoses: (_ checkpoint: Int, _ time: Double, _ outputs: [Double]) -> Void = { _, _, _ in }) throws(SimulationError) {
+                           afterDoses: (_ checkpoint: Int, _ time: Double, _ outputs: [Double]) -> Void = { _, _, _ in },
+                           started: (_ baseline: [Double]) -> Void = { _ in }) throws(SimulationError) {
         let layout = plan.program.layout
         guard covariates.count >= layout.covariateCount else {
             throw SimulationError(time: 0, message: "the custom model reads \(layout.covariateCount) covariates; \(covariates.count) were given")
@@ -261,6 +262,7 @@ struct CustomModelSimulation {
         state.withUnsafeBufferPointer { y in
             for (o, value) in observationValues(time: 0, row: y).enumerated() { baseline[o] = value }
         }
+        started(baseline)
         if let steadyState { try installSteadyState(steadyState) }
 
         var time = 0.0, eventIndex = 0, observation = 0, checkpoint = 0

@@ -194,6 +194,32 @@ private func runOne(_ yaml: String) throws -> (facts: SubjectFacts, doses: [Dose
         #expect(c.facts.doseChanges == 1)
     }
 
+    /// `on_ae` fires on the AE as adverse_events.csv records it, treatment-emergent: above the
+    /// grade at t = 0. On dA/dt = −0.1·A with A(0) = 120 (grade 2: A > 110) and doses into A every
+    /// 12 h, assessed every 12 h after the dose there: with 100 mg, A(12) = 220e^{−1.2} + 100 =
+    /// 166.3, A(24) = 166.3e^{−1.2} + 100 = 150.1, … stay at grade 2, no AE, no firing; with
+    /// 200 mg, A(12) = 320e^{−1.2} + 200 = 296.4 is grade 3 (A > 200), above the baseline's: the
+    /// rule fires after the 12-h dose and halves the later ones.
+    @Test func onAdverseEventCountsOnlyGradesAboveTheBaseline() throws {
+        for (amount, expected) in [(100.0, [100.0, 100, 100, 100]), (200.0, [200.0, 200, 100, 100])] {
+            let yaml = customDecayProtocol(id: "RULES-BASELINE-GRADE", duration: "48 h", observe: "6 h", rtol: "1e-10", """
+            arms:
+              - name: ruled
+                dosing: { amount: \(Int(amount)) mg, route: iv-bolus, every: 12 h, doses: 4 }
+                rules:
+                  - { on_ae: { term: High, grade: 2 }, then: { scale: 0.5 } }
+            endpoints:
+              - { id: A6, variable: A, at: 6 h }
+            adverse_events:
+              - { term: High, variable: A, grades: { 1: "> 40", 2: "> 110", 3: "> 200" }, assess: { every: 12 h } }
+            """).replacingOccurrences(of: "states: { A: { initial: 0 } }", with: "states: { A: { initial: 120 } }")
+            let r = try runOne(yaml)
+            #expect(r.doses.map(\.amount) == expected, "\(amount) mg")
+            #expect(r.facts.doseChanges == (amount == 100 ? 0 : 1))
+            #expect(r.space.adverseEvents[0].grade == (amount == 100 ? 0 : 3))
+        }
+    }
+
     /// A grade-2 trigger that C never reaches leaves the doses alone.
     @Test func onAdverseEventNotReached() throws {
         let extra = """
