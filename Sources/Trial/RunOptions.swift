@@ -1,5 +1,16 @@
+import CThreadPlacement
+import Foundation
 /// What `vtrial run` may change without changing the protocol (SPEC §1).
 public struct RunOptions: Sendable {
+    /// `--threads`' default (SPEC §1: the active processors): the CPUs this process may run on
+    /// (its affinity mask, as `nproc` counts them under `taskset` or a container's cpuset), or the
+    /// online processors when the mask cannot be read.
+    public static var defaultThreads: Int {
+        var allowed = [Int32](repeating: 0, count: 4096)
+        let count = Int(cthreadplacement_allowed_cpus(&allowed, Int32(allowed.count)))
+        return count >= 1 ? count : Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
     /// The parent folder of `<protocol id>/` (default `./Results`).
     public var outputDirectory: String
     /// Worker threads; results never depend on it.

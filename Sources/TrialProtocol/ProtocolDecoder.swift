@@ -99,12 +99,22 @@ final class ProtocolDecoder {
 
     // MARK: Scalars of the top level
 
+    static let maximumIdentifierLength = 200
+
     private func decodeIdentifier(_ node: Node) -> String? {
         guard let text = reader.string(node, key: "protocol") else { return nil }
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
-        if text.unicodeScalars.allSatisfy(allowed.contains), text != ".", text != ".." { return text }
-        reader.error("`protocol` must match [A-Za-z0-9._-]+ (it names the results folder); got '\(text)'", at: node)
-        return nil
+        guard text.unicodeScalars.allSatisfy(allowed.contains), text != ".", text != ".." else {
+            reader.error("`protocol` must match [A-Za-z0-9._-]+ (it names the results folder); got '\(text)'", at: node)
+            return nil
+        }
+        // The results folder's hidden temporary sibling (`.<id>.tmp-<pid>-<16 hex digits>`) must
+        // fit a file name (255 bytes): refused here, not by the run after the simulation.
+        guard text.utf8.count <= Self.maximumIdentifierLength else {
+            reader.error("`protocol` must be at most \(Self.maximumIdentifierLength) characters (it names the results folder and its temporary siblings); got \(text.utf8.count)", at: node)
+            return nil
+        }
+        return text
     }
 
     private func decodeSeed(_ node: Node) -> UInt64? {

@@ -23,6 +23,7 @@ struct CohortCommand: ParsableCommand {
     func validate() throws {
         if subjects < 1 { throw ValidationError("--subjects must be at least 1, got \(subjects)") }
         if subjects > 100_000_000 { throw ValidationError("--subjects must be at most 100,000,000, got \(subjects)") }
+        if out?.isEmpty == true { throw ValidationError("--out must name a file (got an empty path); without --out the cohort goes to standard output") }
     }
 
     func run() throws {

@@ -10,12 +10,18 @@ enum InterruptHandling {
     static func install() {
         // A second signal while the first is still being honoured exits at once (the hidden
         // temporary folder is then left for the next run to remove): the runner looks for the
-        // first one only between chunks of subjects.
-        signal(SIGINT) { signalNumber in
-            if InterruptHandling.received.exchange(signalNumber, ordering: .relaxed) != 0 { _exit(128 + signalNumber) }
+        // first one only between chunks of subjects. A signal the process was started with
+        // ignored stays ignored (a shell's background job ignores SIGINT, `nohup` SIGHUP: the
+        // caller asked for the run not to be stopped by it).
+        if !ignoredAtStart(SIGINT) {
+            signal(SIGINT) { signalNumber in
+                if InterruptHandling.received.exchange(signalNumber, ordering: .relaxed) != 0 { _exit(128 + signalNumber) }
+            }
         }
-        signal(SIGTERM) { signalNumber in
-            if InterruptHandling.received.exchange(signalNumber, ordering: .relaxed) != 0 { _exit(128 + signalNumber) }
+        if !ignoredAtStart(SIGTERM) {
+            signal(SIGTERM) { signalNumber in
+                if InterruptHandling.received.exchange(signalNumber, ordering: .relaxed) != 0 { _exit(128 + signalNumber) }
+            }
         }
         // A process inherits its parent's blocked-signal mask (a test runner or a job launcher may
         // block them on the thread that spawns us): unblock both so they are delivered. Done on
@@ -25,6 +31,13 @@ enum InterruptHandling {
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// Whether `signalNumber`'s disposition is SIG_IGN (inherited through exec).
+    private static func ignoredAtStart(_ signalNumber: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(signalNumber, nil, &current) == 0 else { return false }
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     static let stopRequested: @Sendable () -> Bool = { received.load(ordering: .relaxed) != 0 }

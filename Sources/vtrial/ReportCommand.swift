@@ -22,6 +22,14 @@ struct ReportCommand: ParsableCommand {
             printError("vtrial: error: '\(resultsDirectory)' is not a folder (give a results folder written by `vtrial run`)")
             throw ExitCode(2)
         }
+        let check = ReportBuilder.manifestCheck(resultsDirectory: resultsDirectory)
+        if check.isShard {
+            printError("vtrial: error: '\(resultsDirectory)' is one shard of a run, which has no report: merge the shards (vtrial merge DIR/<protocol id>.shards), whose folder has one")
+            throw ExitCode(2)
+        }
+        for name in check.changedFiles {
+            printError("vtrial: warning: \(name) no longer has the SHA-256 manifest.json records (changed after the run?); the report shows it as it is now")
+        }
         do {
             try ReportBuilder.writeReport(resultsDirectory: resultsDirectory)
         } catch {

@@ -165,6 +165,25 @@ private func expectRefused(_ scratch: Scratch, naming culprit: String, saying ph
         let outside = try vtrial(["run", fixture, "--out", "Out", "--shard", "slurm", "--quiet"], in: scratch.path)
         #expect(outside.status == 2)
         #expect(outside.standardError.contains("SLURM_ARRAY_TASK_ID"))
+
+        // `--array=1-5:2` (ids 1, 3, 5): task 5 is shard 3 of 3.
+        let stepped = try vtrial(["run", fixture, "--out", "Stepped", "--shard", "slurm", "--quiet"], in: scratch.path,
+                                 environment: ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1",
+                                               "SLURM_ARRAY_TASK_MAX": "5", "SLURM_ARRAY_TASK_STEP": "2"])
+        #expect(stepped.status == 0, "\(stepped.standardError)")
+        #expect(try scratch.entries("Stepped/\(protocolID).shards") == ["3-of-3"])
+        // No MIN, a list that is not evenly spaced (`--array=1,4,7` has MAX 7 and no step), an id
+        // off the steps: usage errors, nothing written.
+        for (environment, words) in [
+            (["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"], "SLURM_ARRAY_TASK_MIN"),
+            (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7"], "evenly spaced"),
+            (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_STEP": "2"], "is not one of"),
+        ] {
+            let refused = try vtrial(["run", fixture, "--out", "Refused", "--shard", "slurm", "--quiet"], in: scratch.path, environment: environment)
+            #expect(refused.status == 2, "\(environment)")
+            #expect(refused.standardError.contains(words), "\(refused.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.path + "/Refused"))
+        }
     }
 
     @Test func aMissingShardIsRefused() throws {

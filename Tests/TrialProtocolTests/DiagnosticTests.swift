@@ -202,6 +202,16 @@ import Testing
         ])
     }
 
+    /// A protocol id names the results folder; with the hidden temporary sibling's suffix it must
+    /// fit a file name, so it is at most 200 characters (a 228-character id passed `check` and
+    /// failed the run with "File name too long").
+    @Test func protocolIdLength() {
+        #expect(protocolErrors(minimalProtocol.replacing("protocol: TEST", with: "protocol: " + String(repeating: "L", count: 200))) == [])
+        #expect(protocolErrors(minimalProtocol.replacing("protocol: TEST", with: "protocol: " + String(repeating: "L", count: 228))) == [
+            "1:11: error: `protocol` must be at most 200 characters (it names the results folder and its temporary siblings); got 228",
+        ])
+    }
+
     @Test func modelErrors() {
         #expect(protocolErrors(minimalProtocol.replacing("pd: { type: emax }", with: "pd: { type: emaxx }")) == [
             "11:15: error: `type` must be one of emax, idr1, idr2, idr3, idr4; got 'emaxx'; did you mean 'emax'?",
