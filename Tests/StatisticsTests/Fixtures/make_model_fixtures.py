@@ -32,39 +32,8 @@ rng = np.random.default_rng(424242)
 out = {"generator": f"statsmodels {statsmodels.__version__}, lifelines {lifelines.__version__}, scipy {scipy.__version__}"}
 
 # ANCOVA
-ancova = []
-for n_per, arms, effects in [(15, 1, [2.0]), (30, 3, [0.0, -1.5, 3.0]), (6, 2, [1.0, 0.5]), (100, 2, [-0.3, 0.2])]:
-    groups = np.repeat(np.arange(arms + 1), n_per)
-    base = rng.normal(50, 8, groups.size)
-    value = 5 + 0.6 * base + np.concatenate([[0.0], effects])[groups] + rng.normal(0, 4, groups.size)
-    df = pd.DataFrame({"value": value, "base": base, "group": groups})
-    fit = smf.ols("value ~ C(group, Treatment(0)) + base", df).fit()
-    for alpha in [0.05, 0.1]:
-        ci90 = fit.conf_int(alpha=2 * alpha)
-        ci = fit.conf_int(alpha=alpha)
-        per_arm = []
-        for k in range(1, arms + 1):
-            name = f"C(group, Treatment(0))[T.{k}]"
-            t = fit.tvalues[name]
-            per_arm.append({"estimate": fit.params[name], "se": fit.bse[name],
-                            "lower": ci.loc[name, 0], "upper": ci.loc[name, 1],
-                            "lowerOneSided": ci90.loc[name, 0], "upperOneSided": ci90.loc[name, 1],
-                            "p": fit.pvalues[name], "pGreater": stats.t.sf(t, fit.df_resid), "pLess": stats.t.cdf(t, fit.df_resid)})
-        ancova.append({"values": value.tolist(), "baselines": base.tolist(), "groups": groups.tolist(), "armCount": arms,
-                       "alpha": alpha, "dfResid": fit.df_resid, "arms": per_arm})
-# A baseline the groups explain (all 0, as C before the first dose; or constant within each
-# group) is aliased with the intercept and arm columns: R's lm drops it (coefficient NA) and fits
-# value ~ group. The reference is that model in statsmodels (whose pinv-based fit of the full,
-# rank-deficient design would instead share the effect between arm and baseline). Own generator,
-# so the cases above keep their draws.
-aliased_rng = np.random.default_rng(20261127)
-for arms, base_of_group in [(1, [0.0, 0.0]), (2, [3.0, 7.0, -1.0])]:
-    groups = np.repeat(np.arange(arms + 1), 12)
-    base = np.array(base_of_group)[groups]
-    value = 10 + np.concatenate([[0.0], [1.0, -2.0][:arms]])[groups] + aliased_rng.normal(0, 2, groups.size)
-    df = pd.DataFrame({"value": value, "group": groups})
-    fit = smf.ols("value ~ C(group, Treatment(0))", df).fit()
-    alpha = 0.05
+def ancova_case(fit, value, base, groups, arms, alpha):
+    """One fixture case: each arm's coefficient of `fit` with its intervals and p-values."""
     ci90 = fit.conf_int(alpha=2 * alpha)
     ci = fit.conf_int(alpha=alpha)
     per_arm = []
@@ -75,8 +44,30 @@ for arms, base_of_group in [(1, [0.0, 0.0]), (2, [3.0, 7.0, -1.0])]:
                         "lower": ci.loc[name, 0], "upper": ci.loc[name, 1],
                         "lowerOneSided": ci90.loc[name, 0], "upperOneSided": ci90.loc[name, 1],
                         "p": fit.pvalues[name], "pGreater": stats.t.sf(t, fit.df_resid), "pLess": stats.t.cdf(t, fit.df_resid)})
-    ancova.append({"values": value.tolist(), "baselines": base.tolist(), "groups": groups.tolist(), "armCount": arms,
-                   "alpha": alpha, "dfResid": fit.df_resid, "arms": per_arm})
+    return {"values": value.tolist(), "baselines": base.tolist(), "groups": groups.tolist(), "armCount": arms,
+            "alpha": alpha, "dfResid": fit.df_resid, "arms": per_arm}
+
+ancova = []
+for n_per, arms, effects in [(15, 1, [2.0]), (30, 3, [0.0, -1.5, 3.0]), (6, 2, [1.0, 0.5]), (100, 2, [-0.3, 0.2])]:
+    groups = np.repeat(np.arange(arms + 1), n_per)
+    base = rng.normal(50, 8, groups.size)
+    value = 5 + 0.6 * base + np.concatenate([[0.0], effects])[groups] + rng.normal(0, 4, groups.size)
+    df = pd.DataFrame({"value": value, "base": base, "group": groups})
+    fit = smf.ols("value ~ C(group, Treatment(0)) + base", df).fit()
+    for alpha in [0.05, 0.1]:
+        ancova.append(ancova_case(fit, value, base, groups, arms, alpha))
+# A baseline the groups explain (all 0, as C before the first dose; or constant within each
+# group) is aliased with the intercept and arm columns: R's lm drops it (coefficient NA) and fits
+# value ~ group. The reference is that model in statsmodels (whose pinv-based fit of the full,
+# rank-deficient design would instead share the effect between arm and baseline). Own generator,
+# so the cases above keep their draws.
+aliased_rng = np.random.default_rng(20261127)
+for arms, base_of_group in [(1, [0.0, 0.0]), (2, [3.0, 7.0, -1.0])]:
+    groups = np.repeat(np.arange(arms + 1), 12)
+    base = np.array(base_of_group)[groups]
+    value = 10 + np.concatenate([[0.0], [1.0, -2.0][:arms]])[groups] + aliased_rng.normal(0, 2, groups.size)
+    fit = smf.ols("value ~ C(group, Treatment(0))", pd.DataFrame({"value": value, "group": groups})).fit()
+    ancova.append(ancova_case(fit, value, base, groups, arms, 0.05))
 out["ancova"] = ancova
 
 def r_median(times, surv):
