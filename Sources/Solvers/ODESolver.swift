@@ -45,7 +45,8 @@ public struct ODESolver: Sendable {
     /// shortened to land on its end).
     public private(set) var lastAcceptedStepSize: Double?
     /// The step size the controller proposed after the last accepted step, before any
-    /// shortening to the interval end: a good `initialStepSize` for the next interval.
+    /// shortening to the interval end: a bound for the next interval's first step
+    /// (`initialStepSize`).
     public private(set) var stepSizeHint: Double?
     /// Whether the last call used the stiff method for at least one step.
     public private(set) var lastIntervalUsedStiffMethod = false
@@ -73,8 +74,11 @@ public struct ODESolver: Sendable {
     ///     `τ` is `t1`, the initial state when `τ` is `t0`). The buffer is valid only during the
     ///     call. Times are checked as they are reached: one out of order or outside the
     ///     interval throws ``ODEError/invalidOutputTime(_:)``.
-    ///   - initialStepSize: the first trial step (e.g. ``stepSizeHint`` after a restart);
-    ///     `nil` uses Hairer's heuristic (one extra evaluation of `f`).
+    ///   - initialStepSize: a bound for the first trial step (e.g. ``stepSizeHint`` after a
+    ///     restart): the first step is the smaller of it and Hairer's heuristic from the state at
+    ///   `t0` (one extra evaluation of `f`), since after a discontinuity (a dose) the solution may
+    ///     change faster than at the end of the previous interval; `nil`: Hairer's heuristic alone.
+    ///     (`SolverOptions.fixedStepSize` fixes every step.)
     /// - Throws: ``ODEError``; on an integration failure `state` keeps its value at `t0`, and
     ///   the error carries the time and state reached.
     @inlinable

@@ -39,7 +39,7 @@ extension ModelLibrary {
             lines += component.equations
             lines += ["```", "", "| parameter | unit | default | meaning | source |", "|---|---|---|---|---|"]
             for p in component.parameters {
-                let value = p.defaultValue.map { "\($0)" } ?? "required"
+                let value = (p.defaultValue.map { "\($0)" } ?? "required")
                     + (p.positive ? ", > 0" : "")
                 lines.append("| \(p.name) | \(p.dimension) | \(value) | \(p.meaning) | \(p.source ?? "") |")
             }

@@ -10,7 +10,7 @@ extension ModelLibrary {
             let width = component.parameters.map(\.name.count).max() ?? 0
             for p in component.parameters {
                 let name = p.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                let value = p.defaultValue.map { "default \($0)" } ?? "required"
+                let value = (p.defaultValue.map { "default \($0)" } ?? "required")
                     + (p.positive ? ", > 0" : "")
                 lines.append("    \(name)  [\(p.dimension)]  \(value)  \(p.meaning)")
             }

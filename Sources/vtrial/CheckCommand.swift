@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
         do {
             let plan = try TrialPlan(definition)
             print(definition.summary, terminator: definition.summary.hasSuffix("\n") ? "" : "\n")
-            print(plan.costEstimate(threads: ProcessInfo.processInfo.activeProcessorCount))
+            print(plan.costEstimate(threads: RunOptions.defaultThreads))
         } catch {
             printError(inputErrorLine(error, file: protocolFile, population: definition.population))
             throw ExitCode(2)

@@ -11,7 +11,7 @@ enum InterruptHandling {
         // A second signal while the first is still being honoured exits at once (the hidden
         // temporary folder is then left for the next run to remove): the runner looks for the
         // first one only between chunks of subjects. A signal the process was started with
-        // ignored stays ignored (a shell's background job ignores SIGINT, `nohup` SIGHUP: the
+        // ignored stays ignored (a non-interactive shell's background job ignores SIGINT: the
         // caller asked for the run not to be stopped by it).
         if !ignoredAtStart(SIGINT) {
             signal(SIGINT) { signalNumber in
@@ -37,7 +37,12 @@ enum InterruptHandling {
     private static func ignoredAtStart(_ signalNumber: Int32) -> Bool {
         var current = sigaction()
         guard sigaction(signalNumber, nil, &current) == 0 else { return false }
-        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+        #if canImport(Glibc)
+        let handler = current.__sigaction_handler.sa_handler
+        #else
+        let handler = current.__sigaction_u.__sa_handler
+        #endif
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     static let stopRequested: @Sendable () -> Bool = { received.load(ordering: .relaxed) != 0 }

@@ -86,7 +86,7 @@ struct ShardSpecification {
         if text == "slurm" {
             // K = (ID − MIN)/STEP + 1 of N = COUNT tasks (`--array=0-7`, `1-8` and `1-15:2` all give
             // shards 1…8). Every variable Slurm sets for an array is read and checked, so that a
-            // list such as `--array=1,4,7` (no step between its ids) or a partial environment is a
+            // list such as `--array=1,2,7` (no step between its ids) or a partial environment is a
             // usage error rather than a wrong shard.
             func number(_ name: String) throws -> Int? {
                 guard let text = environment[name] else { return nil }

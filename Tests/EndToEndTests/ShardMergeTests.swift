@@ -172,11 +172,11 @@ private func expectRefused(_ scratch: Scratch, naming culprit: String, saying ph
                                                "SLURM_ARRAY_TASK_MAX": "5", "SLURM_ARRAY_TASK_STEP": "2"])
         #expect(stepped.status == 0, "\(stepped.standardError)")
         #expect(try scratch.entries("Stepped/\(protocolID).shards") == ["3-of-3"])
-        // No MIN, a list that is not evenly spaced (`--array=1,4,7` has MAX 7 and no step), an id
+        // No MIN, a list that is not evenly spaced (`--array=1,2,7`: MIN 1, MAX 7, 3 tasks), an id
         // off the steps: usage errors, nothing written.
         for (environment, words) in [
             (["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3"], "SLURM_ARRAY_TASK_MIN"),
-            (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7"], "evenly spaced"),
+            (["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7"], "evenly spaced"),
             (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_STEP": "2"], "is not one of"),
         ] {
             let refused = try vtrial(["run", fixture, "--out", "Refused", "--shard", "slurm", "--quiet"], in: scratch.path, environment: environment)
