@@ -138,8 +138,9 @@ node_idle() { [ "$(sinfo -h -n "$HOST" -o %t)" = idle ]; }
 wait_for 60 node_idle || { say "node $HOST did not become idle"; sinfo; exit 1; }
 say "cluster up after $((SECONDS - STARTED)) s (ports $CTLD_PORT, $SLURMD_PORT)"
 
-# The array job: one shard per task, taken from SLURM_ARRAY_TASK_ID / _COUNT.
-JOB=$(sbatch --parsable --array=1-$TASKS --cpus-per-task=1 --chdir="$WORK" \
+# The array job: one shard per task, taken from SLURM_ARRAY_TASK_ID / _MIN / _STEP / _COUNT. The ids
+# are stepped (1, 3, 5, …: --array=1-N:2), so the step Slurm reports is checked too.
+JOB=$(sbatch --parsable --array=1-$((2 * TASKS - 1)):2 --cpus-per-task=1 --chdir="$WORK" \
   --output="$WORK/task-%a.out" \
   --wrap "'$VTRIAL' run '$PROTOCOL' --shard slurm --out '$WORK/Sharded' --threads 1 --quiet")
 JOB=${JOB%%;*}
