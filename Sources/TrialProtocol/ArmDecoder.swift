@@ -48,7 +48,7 @@ extension ProtocolDecoder {
         var out: [ParameterOverride] = []
         let names = model.parameters.map(\.name)
         for (raw, keyNode, value) in f.entries {
-            let name = raw == "V" ? "V1" : raw
+            let name = Self.parameterName(raw, among: names)
             guard let i = names.firstIndex(of: name) else { reportUnknownParameter(raw, at: keyNode, known: names, section: "arm parameters"); continue }
             guard let v = parameterValue(value, definition: model.parameters[i].definition) else { continue }
             if let c = v.constant { checkTypicalValue(c, definition: model.parameters[i].definition, variability: model.parameters[i].variability, at: value) }

@@ -42,8 +42,8 @@ extension ProtocolDecoder {
         let parametersNode = f.value("parameters")
         var given: [(name: String, keyNode: Node, value: Node)] = []
         if let parametersNode, let p = reader.mapping(parametersNode, section: "model.parameters", allowed: []) {
-            given = p.entries.map { (name: $0.key == "V" ? "V1" : $0.key, keyNode: $0.keyNode, value: $0.value) }
-            if p.has("V") && p.has("V1") { reader.error("give `V1` or its synonym `V`, not both", at: p.keyNode("V")!) }
+            // (`V` is read as `V1` below, once the model's parameter names are known.)
+            given = p.entries.map { (name: $0.key, keyNode: $0.keyNode, value: $0.value) }
         }
         if let ke0 = given.first(where: { $0.name == "KE0" }) {
             if customNode != nil && configuration.pk == nil {
@@ -63,6 +63,10 @@ extension ProtocolDecoder {
         }
         let definitions = ModelLibrary.parameters(for: configuration)
         let names = definitions.map(\.name)
+        if Self.readsVAsV1(names), given.contains(where: { $0.name == "V1" }), let v = given.first(where: { $0.name == "V" }) {
+            reader.error("give `V1` or its synonym `V`, not both", at: v.keyNode)
+        }
+        given = given.map { (name: Self.parameterName($0.name, among: names), keyNode: $0.keyNode, value: $0.value) }
         if let pd = configuration.pd, let twin = configuration.twin {
             let pdNames = ModelLibrary.parameters(for: ModelConfiguration(pd: pd)).map(\.name)
             let twinNames = ModelLibrary.parameters(for: ModelConfiguration(twin: twin)).map(\.name)
@@ -101,7 +105,7 @@ extension ProtocolDecoder {
         var listed = Set<Int>()
         if let v = f.value("variability"), let vf = reader.mapping(v, section: "model.variability", allowed: []) {
             for (rawName, keyNode, value) in vf.entries {
-                let name = rawName == "V" ? "V1" : rawName
+                let name = Self.parameterName(rawName, among: names)
                 guard let i = names.firstIndex(of: name) else {
                     reportUnknownParameter(rawName, at: keyNode, known: names, section: "model.variability"); continue
                 }
@@ -159,6 +163,15 @@ extension ProtocolDecoder {
         return ok ? pk : nil
     }
 
+    /// Whether `V` names `V1` (SPEC §4's synonym): when the model has V1 and no parameter of its
+    /// own called V (a custom model may declare one).
+    static func readsVAsV1(_ names: [String]) -> Bool { names.contains("V1") && !names.contains("V") }
+
+    /// A parameter name as the protocol wrote it, with `V` read as `V1` where it is the synonym.
+    static func parameterName(_ raw: String, among names: [String]) -> String {
+        raw == "V" && readsVAsV1(names) ? "V1" : raw
+    }
+
     func reportUnknownParameter(_ name: String, at node: Node, known: [String], section: String) {
         var message = "unknown parameter '\(name)' in \(section)"
         if let near = nearestName(name, among: known) { message += "; did you mean '\(near)'?" }
@@ -213,7 +226,7 @@ extension ProtocolDecoder {
             var indices: [Int] = []
             for n in triple.prefix(2) {
                 guard let raw = reader.string(n, key: "correlation parameter") else { continue }
-                let name = raw == "V" ? "V1" : raw
+                let name = Self.parameterName(raw, among: names)
                 guard let i = names.firstIndex(of: name) else { reportUnknownParameter(raw, at: n, known: names, section: "model.correlations"); continue }
                 guard variability[i] > 0 || listed.contains(i) else { reader.error("'\(raw)' has no variability: correlations are between parameters listed in `variability` with an SD > 0", at: n); continue }
                 indices.append(i)
@@ -240,7 +253,7 @@ extension ProtocolDecoder {
         guard let f = reader.mapping(node, section: "model.covariates", allowed: []) else { return [] }
         var out: [CovariateEffect] = []
         for (raw, keyNode, value) in f.entries {
-            let name = raw == "V" ? "V1" : raw
+            let name = Self.parameterName(raw, among: names)
             guard let parameter = names.firstIndex(of: name) else { reportUnknownParameter(raw, at: keyNode, known: names, section: "model.covariates"); continue }
             guard let perCovariate = reader.mapping(value, section: "model.covariates.\(raw)", allowed: []) else { continue }
             for (covariate, covariateKey, effectNode) in perCovariate.entries {
@@ -311,7 +324,7 @@ extension ProtocolDecoder {
     private func checkCovariateNames(parameters: [String], outputs: [String]) {
         guard let population, let at = populationNode else { return }
         for name in population.allNames {
-            if parameters.contains(name) || name == "V" && parameters.contains("V1") {
+            if parameters.contains(name) || name == "V" && Self.readsVAsV1(parameters) {
                 reader.error("covariate '\(name)' has the name of model parameter '\(name)': rename the covariate", at: at)
             } else if outputs.contains(name) {
                 reader.error("covariate '\(name)' has the name of model output '\(name)': rename the covariate", at: at)

@@ -369,6 +369,7 @@ struct CustomModelSimulation {
         var noOutputs: [Double] = [], noIntegrals: [Double] = []
         var previousState = state, previousLinear = linearState
         var converged = false
+        let settled = SteadyStateRegimen.firstComparableInterval(lastEvent: doseEvents.last?.time ?? 0, interval: tau)
         for k in 0..<SteadyStateRegimen.maximumIntervals {
             let start = Double(k) * tau, end = Double(k + 1) * tau
             for event in doseEvents {
@@ -393,7 +394,7 @@ struct CustomModelSimulation {
             for i in integrators { state[i] = 0 }
             if let linearAUC { linearState[linearAUC] = 0 }
             if let linearEffectIntegral { linearState[linearEffectIntegral] = 0 }
-            if k > 0, Self.unchanged(state, previousState), Self.unchanged(linearState, previousLinear) {
+            if k >= settled, Self.unchanged(state, previousState), Self.unchanged(linearState, previousLinear) {
                 for event in pending {
                     switch event.kind {
                     case let .infusionRate(change) where change < 0:

@@ -20,6 +20,14 @@ public struct SteadyStateRegimen: Sendable, Equatable {
     public static let maximumIntervals = 10_000
     /// The ODE path: converged when no state changes by more than this (relative) over an interval.
     public static let relativeChange = 1e-9
+
+    /// The first repetition k whose state may be compared with the one before: every event of the
+    /// first dose (the last at `lastEvent` h after it: an absorption lag, an infusion's end) has
+    /// happened by the end of repetition k − 1. Before that the state can stay drug-free from one
+    /// interval to the next (a lag of 2τ or more), which is not the steady state.
+    static func firstComparableInterval(lastEvent: Double, interval tau: Double) -> Int {
+        Swift.max(1, Int((lastEvent / tau).rounded(.down)) + 1)
+    }
 }
 
 extension ModelSimulator {
@@ -151,7 +159,8 @@ extension ModelSimulator {
 
     /// Repeats the dosing interval from the drug-free state (the simulator's own event walk, no
     /// observations) until no state that is not a running integral changes by more than 1e-9
-    /// relative over an interval; then the pending events (times shifted to the last dose) join
+    /// relative over an interval (compared only once the first dose's events have all happened:
+    /// `firstComparableInterval`); then the pending events (times shifted to the last dose) join
     /// the event list and the integrals restart at 0.
     private mutating func repeatedSteadyState(_ doseEvents: [DosingEvent], interval tau: Double) throws(SimulationError) {
         var pending: [DosingEvent] = []
@@ -173,6 +182,7 @@ extension ModelSimulator {
 
         var previousLinear = linearState, previousODE = odeState
         var converged = false
+        let settled = SteadyStateRegimen.firstComparableInterval(lastEvent: doseEvents.last?.time ?? 0, interval: tau)
         for k in 0..<SteadyStateRegimen.maximumIntervals {
             let start = Double(k) * tau, end = Double(k + 1) * tau
             for event in doseEvents { insertSorted(&pending, DosingEvent(time: start + event.time, kind: event.kind)) }
@@ -192,7 +202,7 @@ extension ModelSimulator {
             }
             for i in linearIntegrators { linearState[i] = 0 }
             for i in odeIntegrators { odeState[i] = 0 }
-            if k > 0, Self.unchanged(linearState, previousLinear), Self.unchanged(odeState, previousODE) {
+            if k >= settled, Self.unchanged(linearState, previousLinear), Self.unchanged(odeState, previousODE) {
                 // The state at (k + 1)·τ, before that dose: shift the pending events to t = 0.
                 for event in pending {
                     if case let .infusionRate(change) = event.kind, change < 0 {

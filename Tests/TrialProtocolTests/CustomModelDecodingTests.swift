@@ -54,6 +54,21 @@ analysis:
         return try ProtocolLoader.load(path: folder.write("protocol.yaml", text))
     }
 
+    /// A custom parameter called V is that parameter (V is V1's synonym only in models that have
+    /// V1 and no V): it takes variability, covariate effects and overrides like any other.
+    @Test func aCustomParameterNamedVIsItself() throws {
+        let text = Self.yaml
+            .replacingOccurrences(of: "  variability: { CL: 0.3, KIN: 0.2 }", with: "  variability: { CL: 0.3, KIN: 0.2, V: 0.25 }\n  covariates: { V: { WT: { power: 1, ref: 70 } } }")
+            .replacingOccurrences(of: "    parameters: { IMAX: 0.95 }", with: "    parameters: { IMAX: 0.95, V: 35 }")
+        let definition = try Self.load(text)
+        let names = definition.model.parameters.map(\.name)
+        let v = try #require(names.firstIndex(of: "V"))
+        #expect(!names.contains("V1"))
+        #expect(definition.model.parameters[v].variability == 0.25)
+        #expect(definition.model.covariateEffects.map(\.parameter) == [v])
+        #expect(definition.arms[1].parameterOverrides.map(\.parameter).contains(v))
+    }
+
     @Test func decodesTheModel() throws {
         let definition = try Self.load(Self.yaml)
         let model = definition.model

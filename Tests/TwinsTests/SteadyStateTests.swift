@@ -147,6 +147,29 @@ import Testing
                                   solver: SolverSettings(rtol: 1e-12, atol: 1e-12))
     }
 
+    /// A lag of two intervals or more (TLAG 30 h, τ = 12 h): the first two repeated intervals
+    /// receive no drug at all, and their equal drug-free states are not the steady state. The
+    /// repetition compares states only once the first dose has arrived (it took the drug-free
+    /// state before: R(0) = KIN/KOUT instead of ~74). With the built-in idr1 and with the same
+    /// response written as a custom model on the PK block (its C too: it was 0 at t = 0).
+    @Test func indirectResponseWithALagOfSeveralIntervalsAgainstRunIn() throws {
+        let pk = PKConfiguration(compartments: 2, absorption: .oral)
+        let parameters: [String: Double] = ["CL": 5, "V1": 50, "Q": 10, "V2": 100, "KA": 0.8, "F": 0.7, "TLAG": 30,
+                                            "KIN": 10, "KOUT": 0.05, "IMAX": 0.9, "IC50": 0.5]
+        let dose = Dose(time: 0, amount: 100, route: .oral)
+        let tight = SolverSettings(rtol: 1e-12, atol: 1e-12)
+        try Self.compareWithRunIn(ModelConfiguration(pk: pk, pd: .idr1), parameters, dose: dose, interval: 12, output: "R",
+                                  relative: 1e-7, solver: tight)
+        let custom = try CustomModelTests.compile(CustomModelTests.idr1Source, pk: pk)
+        for output in ["R", "C"] {
+            try Self.compareWithRunIn(ModelConfiguration(pk: pk, custom: custom), parameters, dose: dose, interval: 12, output: output,
+                                      relative: 1e-7, solver: tight)
+        }
+        #expect(SteadyStateRegimen.firstComparableInterval(lastEvent: 30, interval: 12) == 3)
+        #expect(SteadyStateRegimen.firstComparableInterval(lastEvent: 1, interval: 12) == 1)
+        #expect(SteadyStateRegimen.firstComparableInterval(lastEvent: 12, interval: 12) == 2)
+    }
+
     /// Linear PK stays exact when the model also has solver states: C at steady state with an
     /// indirect response attached equals C of the PK alone (the geometric series, checked against
     /// closed forms above). The slow third compartment (Q3 2 L/h, V3 200 L) decays by ~0.93 per
