@@ -32,6 +32,14 @@ extension ProtocolDecoder {
                 let entries: [Node]
                 if case let .sequence(s) = d { entries = Array(s) } else { entries = [d] }
                 arm.dosing = entries.compactMap(decodeDosingEntry)
+                // One regimen at most starts at steady state (the state at 0 h is that regimen's).
+                let steady = entries.compactMap { entry -> Node? in
+                    guard case let .mapping(fields) = entry else { return nil }
+                    return fields.first { $0.key.string == "steady_state" && $0.value.bool == true }?.value
+                }
+                for extra in steady.dropFirst() {
+                    reader.error("only one dosing entry of an arm can start at steady state", at: extra)
+                }
             }
             if let p = f.value("parameters") { arm.parameterOverrides = decodeOverrides(p) }
             if let r = f.value("rules") {
@@ -139,6 +147,9 @@ extension ProtocolDecoder {
         if let s = f.value("steady_state"), let b = reader.bool(s, key: "steady_state") {
             steadyState = b
             if b && interval == nil { reader.error("`steady_state` needs a repeated regimen (`every`)", at: s) }
+            if b && interval != nil && start != 0 {
+                reader.error("a steady_state regimen starts at 0 h (the subject arrives at steady state); got start \(formatNumber(start)) h", at: s)
+            }
         }
         guard reader.log.diagnostics.count == errorsBefore, let amount, let route else { return nil }
         return DosingEntry(amount: amount, start: start, interval: interval, count: count, explicitTimes: explicit, route: route, into: into,

@@ -252,6 +252,22 @@ import Testing
         ])
     }
 
+    /// The steady-state rules of an arm's dosing are input errors at their place (they were
+    /// reported by the plan, with the file but no line).
+    @Test func steadyStateDosingErrors() {
+        #expect(protocolErrors(minimalProtocol.replacing("    dosing: { amount: 100 mg, every: 24 h, doses: 7 }",
+                                                         with: "    dosing: { amount: 100 mg, every: 24 h, doses: 7, start: 1 h, steady_state: true }")) == [
+            "16:80: error: a steady_state regimen starts at 0 h (the subject arrives at steady state); got start 1 h",
+        ])
+        #expect(protocolErrors(minimalProtocol.replacing("    dosing: { amount: 100 mg, every: 24 h, doses: 7 }", with: """
+                dosing:
+                  - { amount: 100 mg, every: 24 h, doses: 7, steady_state: true }
+                  - { amount: 50 mg, every: 12 h, doses: 14, steady_state: true }
+            """)) == [
+            "18:64: error: only one dosing entry of an arm can start at steady state",
+        ])
+    }
+
     @Test func armAndDosingErrors() {
         #expect(protocolErrors(minimalProtocol.replacing("  - name: active\n", with: "  - name: placebo\n    ratio: 0\n")) == [
             "15:11: error: duplicate arm name 'placebo'",
