@@ -1,6 +1,11 @@
 // SHA-256 as FIPS 180-4 §6.2 defines it; the manifest's checksums (SPEC §6) come from here.
 
 import CSHA256
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 /// A streaming SHA-256 hash (FIPS 180-4, §5.1.1 padding, §6.2.2 computation).
 ///
@@ -137,6 +142,24 @@ public struct SHA256: Sendable {
         var hash = SHA256(engine: engine)
         hash.update(bytes)
         return hash.finalize()
+    }
+
+    /// The digest of the bytes of the file at `path`, read in blocks of 1 MiB (a large CSV is never
+    /// held whole); nil when it cannot be opened or read. (`vtrial merge` checks shards with it,
+    /// `vtrial report` a results folder.)
+    public static func ofFile(atPath path: String) -> String? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var hash = SHA256()
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = block.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            if n == 0 { return hash.finalize() }
+            block.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
     }
 
     /// The digest of a string's UTF-8 encoding.

@@ -7,8 +7,7 @@ extension ReportBuilder {
     /// reports): whether the folder is a shard's (shards have no report: `vtrial merge` writes
     /// the merged folder's, docs/cluster.md), and which files the manifest lists whose bytes no
     /// longer have the SHA-256 it records (edited or damaged after the run: the page shows them
-    /// as they are now, and the manifest no longer describes them). Files are hashed in blocks of
-    /// 4 MiB, so a large subjects.csv is never held whole.
+    /// as they are now, and the manifest no longer describes them).
     public static func manifestCheck(resultsDirectory: String) -> (isShard: Bool, changedFiles: [String]) {
         guard let data = FileManager.default.contents(atPath: resultsDirectory + "/manifest.json"),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return (false, []) }
@@ -16,24 +15,8 @@ extension ReportBuilder {
         let files = object["files"] as? [String: String] ?? [:]
         var changed: [String] = []
         for (name, recorded) in files.sorted(by: { $0.key < $1.key }) where name != fileName {
-            if fileHash(resultsDirectory + "/" + name) != recorded { changed.append(name) }
+            if SHA256.ofFile(atPath: resultsDirectory + "/" + name) != recorded { changed.append(name) }
         }
         return (isShard, changed)
-    }
-
-    /// SHA-256 of the file at `path` (lowercase hex), or nil when it cannot be read.
-    static func fileHash(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        do {
-            // nil (or an empty block) at the end of the file.
-            while let block = try handle.read(upToCount: 4 << 20), !block.isEmpty {
-                block.withUnsafeBytes { hasher.update($0) }
-            }
-        } catch {
-            return nil
-        }
-        return hasher.finalize()
     }
 }

@@ -40,4 +40,22 @@ public enum DiscreteDistributions {
         }
         return c
     }
+
+    /// The exact counts of the outcomes an exact test selects, summed: `weights[k]` is how many
+    /// ways outcome `first + k` arises under H₀ (integers), `observed` the observed outcome.
+    /// Two-sided: the outcomes no more likely than the observed one (relative tolerance 1e-7, as
+    /// R's `fisher.test` and `binom.test`); `greater`: those ≥ observed; `less`: those ≤ it.
+    static func selectedCount(_ weights: [UInt64], first: Int, observed: Int, alternative: Alternative) -> UInt64 {
+        let bound = Double(weights[observed - first]) * (1 + 1e-7)
+        var selected: UInt64 = 0
+        for (i, w) in weights.enumerated() {
+            let k = first + i
+            switch alternative {
+            case .twoSided: if Double(w) <= bound { selected += w }
+            case .greater: if k >= observed { selected += w }
+            case .less: if k <= observed { selected += w }
+            }
+        }
+        return selected
+    }
 }

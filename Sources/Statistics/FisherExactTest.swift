@@ -57,16 +57,7 @@ public enum FisherExactTest {
             guard all < limit else { return nil }
             counts.append(w)
         }
-        let observed = Double(counts[a - range.lowerBound])
-        var selected: UInt64 = 0
-        for (i, w) in counts.enumerated() {
-            let k = range.lowerBound + i
-            switch alternative {
-            case .twoSided: if Double(w) <= observed * (1 + 1e-7) { selected += w }
-            case .greater: if k >= a { selected += w }
-            case .less: if k <= a { selected += w }
-            }
-        }
+        let selected = DiscreteDistributions.selectedCount(counts, first: range.lowerBound, observed: a, alternative: alternative)
         return Double(selected) / Double(all)
     }
 }

@@ -49,22 +49,12 @@ public enum PairedRiskDifference {
         let m = b + c
         if m == 0 { return 1 }
         if m <= 63 {
-            // Exactly: the outcomes' counts C(m, k) over 2^m; the sum rounded once to a double and
-            // scaled by a power of two, so the p-value is correctly rounded (as for Fisher's test,
-            // an exact tie with alpha stays a tie).
-            var counts: [UInt64] = []
-            for k in 0...m { guard let w = DiscreteDistributions.exactBinomialCoefficient(m, k) else { break }; counts.append(w) }
-            if counts.count == m + 1 {
-                var selected: UInt64 = 0
-                for (k, w) in counts.enumerated() {
-                    switch alternative {
-                    case .twoSided: if Double(w) <= Double(counts[b]) * (1 + 1e-7) { selected += w }
-                    case .greater: if k >= b { selected += w }
-                    case .less: if k <= b { selected += w }
-                    }
-                }
-                return min(1, Double(selected) * Foundation.pow(2, -Double(m)))
-            }
+            // Exactly: the outcomes' counts C(m, k) (all below 2⁶⁴ for m ≤ 63) over 2^m; the sum
+            // rounded once to a double and scaled by a power of two, so the p-value is correctly
+            // rounded (as for Fisher's test, an exact tie with alpha stays a tie).
+            let counts = (0...m).map { DiscreteDistributions.exactBinomialCoefficient(m, $0)! }
+            let selected = DiscreteDistributions.selectedCount(counts, first: 0, observed: b, alternative: alternative)
+            return min(1, Double(selected) * Foundation.pow(2, -Double(m)))
         }
         let observed = DiscreteDistributions.logBinomialProbability(b, trials: m, probability: 0.5)
         var selected = CompensatedSum()

@@ -285,7 +285,7 @@ public enum ShardMerge {
                     continue
                 }
                 let path = s.path + "/" + file
-                guard let actual = fileSHA256(path) else {
+                guard let actual = SHA256.ofFile(atPath: path) else {
                     problems.append("\(path): partial shard: the file is missing or unreadable")
                     continue
                 }
@@ -324,19 +324,6 @@ public enum ShardMerge {
         case let DecodingError.valueNotFound(_, context): return "the key \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" is null"
         default: return "not valid JSON"
         }
-    }
-
-    /// The SHA-256 of a file's bytes, read in blocks; nil if it cannot be read.
-    static func fileSHA256(_ path: String) -> String? {
-        guard let reader = try? ByteReader(path: path) else { return nil }
-        defer { reader.close() }
-        var hash = SHA256()
-        while true {
-            guard let block = try? reader.readBlock() else { return nil }
-            if block.isEmpty { break }
-            hash.update(block)
-        }
-        return hash.finalize()
     }
 
     // MARK: - Merging

@@ -31,14 +31,14 @@ extension ProtocolDecoder {
             if let d = f.value("dosing") {
                 let entries: [Node]
                 if case let .sequence(s) = d { entries = Array(s) } else { entries = [d] }
-                arm.dosing = entries.compactMap(decodeDosingEntry)
-                // One regimen at most starts at steady state (the state at 0 h is that regimen's).
-                let steady = entries.compactMap { entry -> Node? in
-                    guard case let .mapping(fields) = entry else { return nil }
-                    return fields.first { $0.key.string == "steady_state" && $0.value.bool == true }?.value
-                }
-                for extra in steady.dropFirst() {
-                    reader.error("only one dosing entry of an arm can start at steady state", at: extra)
+                let decoded = entries.map { ($0, decodeDosingEntry($0)) }
+                arm.dosing = decoded.compactMap(\.1)
+                // One regimen at most starts at steady state (the state at 0 h is that regimen's):
+                // the error at a further entry's `steady_state` value.
+                for (node, _) in decoded.filter({ $0.1?.steadyState == true }).dropFirst() {
+                    var place = node
+                    if case let .mapping(fields) = node, let flag = fields.first(where: { $0.key.string == "steady_state" })?.value { place = flag }
+                    reader.error("only one dosing entry of an arm can start at steady state", at: place)
                 }
             }
             if let p = f.value("parameters") { arm.parameterOverrides = decodeOverrides(p) }

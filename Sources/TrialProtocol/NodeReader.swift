@@ -351,6 +351,18 @@ struct NodeReader {
         }
     }
 
+    /// Compiles an expression already parsed from `node` (`parsedExpression`), its errors placed
+    /// in `node` like `expression`'s.
+    func expression(_ parsed: ParsedExpression, in node: Node, key: String, knownNames: [String],
+                    resolve: (String) -> NameBinding?) -> CompiledExpression? {
+        do {
+            return try parsed.compile(knownNames: knownNames, resolve: resolve)
+        } catch {
+            self.error(error, in: node, key: key)
+            return nil
+        }
+    }
+
     /// Parses an expression without compiling it (for checks whose names cannot be resolved
     /// because an earlier section failed).
     func parsedExpression(_ node: Node, key: String) -> ParsedExpression? {

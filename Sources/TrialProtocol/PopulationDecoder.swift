@@ -218,7 +218,7 @@ struct PopulationDecoder {
             }
             let known = spec.allNames
             let current = spec
-            if let formula = reader.expression(value, key: name, knownNames: known, resolve: { current.binding(for: $0) }) {
+            if let formula = reader.expression(parsed, in: value, key: name, knownNames: known, resolve: { current.binding(for: $0) }) {
                 spec.derived.append(DerivedCovariate(name: name, formula: formula))
                 spec.derivedPlaces[name] = place(of: value)
             } else {
@@ -232,7 +232,7 @@ struct PopulationDecoder {
         var out: [InclusionCriterion] = []
         for item in items {
             guard let parsed = reader.parsedExpression(item, key: "inclusion"), !parsed.names.contains(where: { unresolved.contains($0.name) }) else { continue }
-            guard let condition = reader.expression(item, key: "inclusion", knownNames: spec.allNames, resolve: { spec.binding(for: $0) }) else { continue }
+            guard let condition = reader.expression(parsed, in: item, key: "inclusion", knownNames: spec.allNames, resolve: { spec.binding(for: $0) }) else { continue }
             out.append(InclusionCriterion(text: condition.source, condition: condition))
         }
         return out

@@ -32,6 +32,27 @@ import Testing
             == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// A file's digest, read in 1-MiB blocks: the NIST million-'a' digest from a file; a file of
+    /// 2.5 MiB (blocks and a partial one) as the in-memory digest of its bytes; an empty file; and
+    /// nil for a file that cannot be opened.
+    @Test func fileDigest() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sha256-file-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let million = folder.appendingPathComponent("a.txt")
+        try Data(repeating: UInt8(ascii: "a"), count: 1_000_000).write(to: million)
+        #expect(SHA256.ofFile(atPath: million.path) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<(5 << 19)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let large = folder.appendingPathComponent("large.bin")
+        try Data(bytes).write(to: large)
+        #expect(SHA256.ofFile(atPath: large.path) == SHA256.hash(bytes))
+        let empty = folder.appendingPathComponent("empty")
+        try Data().write(to: empty)
+        #expect(SHA256.ofFile(atPath: empty.path) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.ofFile(atPath: folder.appendingPathComponent("missing").path) == nil)
+    }
+
     /// Lengths around the padding boundaries (55, 56, 64 bytes) against Python's hashlib.
     @Test(arguments: engines) func paddingBoundariesAgreeWithHashlib(engine: SHA256.Engine) throws {
         for row in try fixtureRows("sha256_vectors.csv") {
